@@ -1,0 +1,13 @@
+# Shared helpers for the set-up scripts (sourced, not run).
+step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# apt-get update once per machine boot, then install only what is missing.
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ ! -f /var/lib/apt/.berth-updated ] || [ -n "$(find /var/lib/apt/.berth-updated -mmin +720 2>/dev/null)" ]; then
+    apt-get update -q && touch /var/lib/apt/.berth-updated
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# One command for a newcomer or CI on a fresh Debian machine (as root): installs what the tests
+# need (npm packages, chromium, a running MariaDB, Docker Engine, an OpenStack sandbox), then runs
+# every suite. Each scripts/ci/setup-*.sh is idempotent and can be run alone; teardown stops only
+# what set-up started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/ci/lib.sh
+trap 'bash scripts/ci/teardown.sh || true' EXIT
+
+step "npm packages";    npm ci --no-audit --no-fund
+step "Debian packages"; bash scripts/ci/setup-apt.sh
+step "MariaDB";         bash scripts/ci/setup-mariadb.sh
+# Numbered set-ups (Docker Engine and images, OpenStack sandbox, ...) run in order.
+for s in scripts/ci/setup-[0-9]*.sh; do
+  [ -f "$s" ] || continue
+  step "$(basename "$s" .sh)"; bash "$s"
+done
+step "tests";           npm test
