@@ -1,0 +1,29 @@
+// The app tier's settings, all from the environment and all checked before it starts.
+import { z } from 'zod';
+import { host, logLevel, port, positiveInt, readVar, type Env } from '../../shared/env.js';
+import { databaseFromEnv, type DatabaseTarget } from '../dbs/url.js';
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  database: DatabaseTarget;
+  /** Bearer token that allows DELETE; deleting is disabled when unset. */
+  adminToken: string | undefined;
+  /** Upper bound for one database call, so no request waits without bound. */
+  dbTimeoutMs: number;
+  /** How many of the newest posts the original's `GET /bbs` returns. */
+  legacyListLimit: number;
+  logLevel: string;
+}
+
+export function loadAppConfig(env: Env = process.env): AppConfig {
+  return {
+    host: readVar(env, 'HOST', host('127.0.0.1')),
+    port: readVar(env, 'APP_PORT', port(5555)),
+    database: databaseFromEnv(env),
+    adminToken: readVar(env, 'ADMIN_TOKEN', z.string().min(16, 'must be at least 16 characters').optional()),
+    dbTimeoutMs: readVar(env, 'DB_TIMEOUT_MS', positiveInt(5000, 600_000)),
+    legacyListLimit: readVar(env, 'LEGACY_LIST_LIMIT', positiveInt(1000, 100_000)),
+    logLevel: readVar(env, 'LOG_LEVEL', logLevel),
+  };
+}

@@ -1,0 +1,53 @@
+// Every error the REST API returns has one shape:
+//   {"error": {"code": "text_too_long", "message": "...", "requestId": "..."}}
+// `code` is stable for programs; `message` is for people.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { DatabaseUnavailableError } from '../dbs/errors.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const TEXT_MESSAGES: Record<string, string> = {
+  text_required: 'the body must be a JSON object with a string field "text"',
+  text_empty: 'text must not be empty or only white space',
+  text_too_long: 'text must be at most 255 characters',
+  text_invalid: 'text must be valid UTF-8',
+};
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(errorBody('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`, req.id));
+  });
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const { status, code, message } = classify(err);
+    if (status >= 500) req.log.error({ err }, message);
+    if (status === 503) reply.header('retry-after', '2');
+    reply.code(status).send(errorBody(code, message, req.id));
+  });
+}
+
+export function errorBody(code: string, message: string, requestId: string) {
+  return { error: { code, message, requestId } };
+}
+
+function classify(err: FastifyError): { status: number; code: string; message: string } {
+  if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message };
+  if (err instanceof DatabaseUnavailableError) {
+    return { status: 503, code: 'database_unavailable', message: 'the database is not reachable; try again shortly' };
+  }
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { status: 413, code: 'body_too_large', message: 'the request body must be at most 16 KiB' };
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return { status: err.statusCode, code: 'bad_request', message: err.message };
+  }
+  return { status: 500, code: 'internal', message: 'internal error' };
+}

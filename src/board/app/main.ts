@@ -1,0 +1,28 @@
+// Starts the app tier alone: `npm run start:app` locally, the entry point of the app image.
+import { createLogger } from '../../shared/logger.js';
+import { onShutdown, runMain } from '../../shared/lifecycle.js';
+import { connect } from '../dbs/connect.js';
+import { describeTarget } from '../dbs/url.js';
+import { loadAppConfig } from './config.js';
+import { buildAppServer } from './server.js';
+
+export async function startApp(env = process.env) {
+  const config = loadAppConfig(env);
+  const log = createLogger('app', config.logLevel);
+  const database = connect(config.database, { statementTimeoutMs: config.dbTimeoutMs });
+  const { app } = buildAppServer(config, database, log);
+  await app.listen({ host: config.host, port: config.port });
+  log.info({ database: describeTarget(config.database) }, 'app tier ready');
+  const close = async () => {
+    await app.close();
+    await database.close();
+  };
+  return { app, log, close, url: `http://${config.host}:${(app.server.address() as { port: number }).port}` };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runMain(async () => {
+    const { log, close } = await startApp();
+    onShutdown(log, close);
+  });
+}

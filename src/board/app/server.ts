@@ -1,0 +1,39 @@
+// The app tier: a Fastify server with the original API, the versioned API and health checks.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../../shared/logger.js';
+import { createHttpServer } from '../shared/http-server.js';
+import type { Database } from '../dbs/connect.js';
+import { DatabaseUnavailableError } from '../dbs/errors.js';
+import { PostsRepository } from '../dbs/posts.js';
+import { BODY_LIMIT, installJsonBodies } from './body.js';
+import type { AppConfig } from './config.js';
+import { installErrorHandling } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { legacyRoutes } from './routes/legacy.js';
+import { postRoutes } from './routes/posts.js';
+import { prepareSchema, type SchemaState } from './schema-state.js';
+
+export interface AppServer {
+  app: FastifyInstance;
+  schema: SchemaState;
+}
+
+export function buildAppServer(config: AppConfig, database: Database, log: Logger): AppServer {
+  const app = createHttpServer(log, BODY_LIMIT);
+  const posts = new PostsRepository(database, config.dbTimeoutMs);
+  const schema = prepareSchema(database, log);
+
+  installJsonBodies(app);
+  installErrorHandling(app);
+  app.addHook('onRequest', async (req) => {
+    // Until the schema is current, data routes answer 503 like a database outage would.
+    if (!schema.ready && !req.url.startsWith('/healthz') && !req.url.startsWith('/readyz')) {
+      throw new DatabaseUnavailableError('the database schema is not ready yet');
+    }
+  });
+  healthRoutes(app, posts, schema);
+  legacyRoutes(app, posts, config.legacyListLimit);
+  postRoutes(app, posts, config.adminToken);
+  app.addHook('onClose', async () => schema.stop());
+  return { app, schema };
+}

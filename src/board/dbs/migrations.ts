@@ -1,0 +1,63 @@
+// Versioned schema migrations. The first one is written so that a `sample_bbs` database made by
+// the original app (table `contents` already there, maybe latin1, no index) is taken over in
+// place: nothing is dropped or rewritten, only converted and indexed.
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Engine } from './connect.js';
+import type { BoardSchema } from './schema.js';
+
+type AnyDb = Kysely<BoardSchema>;
+
+function migrationsFor(engine: Engine): Record<string, Migration> {
+  return {
+    '001_contents': {
+      async up(db: AnyDb) {
+        if (engine === 'sqlite') {
+          await sql`CREATE TABLE IF NOT EXISTS contents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            timestamp DATETIME,
+            text VARCHAR(255))`.execute(db);
+        } else {
+          await sql`CREATE TABLE IF NOT EXISTS contents (
+            id INT AUTO_INCREMENT PRIMARY KEY,
+            timestamp DATETIME,
+            text VARCHAR(255))
+            ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`.execute(db);
+        }
+      },
+    },
+    '002_utf8mb4': {
+      async up(db: AnyDb) {
+        // The original's table may be latin1/utf8mb3, which cannot hold emoji. CONVERT keeps
+        // every character and changes only how it is stored.
+        if (engine !== 'mysql') return;
+        await sql`ALTER TABLE contents CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`.execute(db);
+      },
+    },
+    '003_newest_first_index': {
+      async up(db: AnyDb) {
+        // Newest-first listing and its keyset cursor read (timestamp, id) backwards.
+        await sql`CREATE INDEX contents_timestamp_id ON contents (timestamp, id)`.execute(db);
+      },
+    },
+  };
+}
+
+class InlineProvider implements MigrationProvider {
+  constructor(private readonly engine: Engine) {}
+  async getMigrations() {
+    return migrationsFor(this.engine);
+  }
+}
+
+/** Brings the schema up to date; safe to run from several app instances at once. */
+export async function migrate(db: AnyDb, engine: Engine): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new InlineProvider(engine),
+    migrationTableName: 'berth_migration',
+    migrationLockTableName: 'berth_migration_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

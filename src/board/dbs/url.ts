@@ -1,0 +1,73 @@
+// Which database the app uses: DATABASE_URL, else the legacy Docker link variables of
+// `docker run --link dbs:db`, else an embedded SQLite file. Parsed once at start.
+import { ConfigError, type Env } from '../../shared/env.js';
+
+export type DatabaseTarget =
+  | { engine: 'sqlite'; file: string }
+  | {
+      engine: 'mysql';
+      host: string;
+      port: number;
+      user: string;
+      password: string;
+      database: string;
+    };
+
+export const DEFAULT_SQLITE_FILE = '.data/board.sqlite';
+
+export function databaseFromEnv(env: Env): DatabaseTarget {
+  if (env.DATABASE_URL) return parseDatabaseUrl(env.DATABASE_URL);
+  if (env.DB_PORT_3306_TCP_ADDR) return fromDockerLink(env);
+  return { engine: 'sqlite', file: DEFAULT_SQLITE_FILE };
+}
+
+/** `sqlite:path`, `sqlite::memory:`, or `mysql://user:pass@host:port/db` (also `mariadb://`). */
+export function parseDatabaseUrl(value: string): DatabaseTarget {
+  if (value.startsWith('sqlite:')) {
+    const file = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!file) throw new ConfigError('invalid environment variable DATABASE_URL: sqlite: needs a file path');
+    return { engine: 'sqlite', file };
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Do not echo the value: it may hold a password.
+    throw new ConfigError('invalid environment variable DATABASE_URL: not a URL (expected sqlite:PATH or mysql://USER:PASSWORD@HOST:PORT/DATABASE)');
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new ConfigError(`invalid environment variable DATABASE_URL: unsupported scheme ${url.protocol} (use sqlite: or mysql:)`);
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!url.hostname || !database) {
+    throw new ConfigError('invalid environment variable DATABASE_URL: needs a host and a database name');
+  }
+  return {
+    engine: 'mysql',
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username) || 'root',
+    password: decodeURIComponent(url.password),
+    database,
+  };
+}
+
+function fromDockerLink(env: Env): DatabaseTarget {
+  const port = Number(env.DB_PORT_3306_TCP_PORT ?? 3306);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError('invalid environment variable DB_PORT_3306_TCP_PORT: expected a port number');
+  }
+  return {
+    engine: 'mysql',
+    host: env.DB_PORT_3306_TCP_ADDR!,
+    port,
+    user: env.DB_USER || 'user',
+    password: env.DB_PASSWORD ?? '',
+    database: env.DB_NAME || 'sample_bbs',
+  };
+}
+
+/** For logs and status output: where the data lives, never the password. */
+export function describeTarget(t: DatabaseTarget): string {
+  return t.engine === 'sqlite' ? `sqlite:${t.file}` : `mysql://${t.user}@${t.host}:${t.port}/${t.database}`;
+}

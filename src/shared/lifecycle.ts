@@ -1,0 +1,42 @@
+// Graceful shutdown shared by the tiers: on SIGTERM/SIGINT stop accepting, let in-flight
+// requests finish, release resources, exit 0. A second signal or a stuck close forces exit 1.
+import type { Logger } from './logger.js';
+
+export function onShutdown(log: Logger, close: () => Promise<void>, graceMs = 10_000): void {
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) process.exit(1);
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    close().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** Runs a tier's main(): a configuration error prints one line naming the variable and exits 2. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    const e = err as Error;
+    if (e?.name === 'ConfigError') {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${e?.stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,25 @@
+// JSON logs (pino) for every tier. Secrets are redacted by path so that nothing that logs a
+// header or a config object can leak a password or token.
+import pino, { type Logger } from 'pino';
+
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.password',
+  '*.token',
+  '*.adminToken',
+  '*.databaseUrl',
+];
+
+export function createLogger(name: string, level: string): Logger {
+  return pino({
+    name,
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { tier: name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+}
+
+export type { Logger };
