@@ -1,4 +1,5 @@
 // Starts the app tier alone: `npm run start:app` locally, the entry point of the app image.
+import { pathToFileURL } from 'node:url';
 import { createLogger } from '../../shared/logger.js';
 import { onShutdown, runMain } from '../../shared/lifecycle.js';
 import { connect } from '../dbs/connect.js';
@@ -20,7 +21,7 @@ export async function startApp(env = process.env) {
   return { app, log, close, url: `http://${config.host}:${(app.server.address() as { port: number }).port}` };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runMain(async () => {
     const { log, close } = await startApp();
     onShutdown(log, close);

@@ -1,0 +1,60 @@
+// The page's words in English and Japanese, chosen by Accept-Language. Posts are never
+// translated or altered: they are shown as typed.
+export type Lang = 'en' | 'ja';
+
+const en = {
+  title: 'Sample BBS',
+  label: 'Please write something and hit enter',
+  post: 'Post',
+  older: 'Older posts',
+  newest: 'Newest posts',
+  empty: 'No posts yet. Be the first to write something.',
+  text_required: 'Nothing was posted: please write something.',
+  text_empty: 'Nothing was posted: the text is empty or only spaces.',
+  text_too_long: 'Nothing was posted: the text is longer than 255 characters.',
+  text_invalid: 'Nothing was posted: the text contains characters that cannot be stored.',
+  invalid_cursor: 'That page link is not valid. Showing the newest posts instead.',
+  unavailable: 'The board cannot reach its app tier right now. Nothing you typed was lost; please try again in a moment.',
+  unavailable_title: 'Temporarily unavailable',
+};
+
+const ja: typeof en = {
+  title: 'サンプル掲示板',
+  label: '何か書いて Enter キーを押してください',
+  post: '投稿',
+  older: '古い投稿',
+  newest: '最新の投稿',
+  empty: 'まだ投稿はありません。最初の投稿をどうぞ。',
+  text_required: '投稿されませんでした。何か書いてください。',
+  text_empty: '投稿されませんでした。空白だけの投稿はできません。',
+  text_too_long: '投稿されませんでした。255 文字を超えています。',
+  text_invalid: '投稿されませんでした。保存できない文字が含まれています。',
+  invalid_cursor: 'ページのリンクが正しくありません。最新の投稿を表示しています。',
+  unavailable: '現在、掲示板のアプリ層に接続できません。入力した内容は失われていません。しばらくしてから再度お試しください。',
+  unavailable_title: '一時的に利用できません',
+};
+
+export type Messages = typeof en;
+export type MessageKey = keyof Messages;
+export const MESSAGES: Record<Lang, Messages> = { en, ja };
+
+/** Picks the supported language with the highest q-value; English when none matches. */
+export function pickLang(acceptLanguage: string | undefined): Lang {
+  let best: Lang = 'en';
+  let bestQ = 0;
+  for (const part of (acceptLanguage ?? '').split(',')) {
+    const [tag = '', ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.find((p) => p.trim().startsWith('q='));
+    const q = qParam ? Number(qParam.trim().slice(2)) : 1;
+    const primary = tag.split('-')[0];
+    if ((primary === 'en' || primary === 'ja') && q > bestQ) {
+      best = primary;
+      bestQ = q;
+    }
+  }
+  return best;
+}
+
+export function isMessageKey(key: string): key is MessageKey {
+  return key in en;
+}

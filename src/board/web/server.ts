@@ -1,0 +1,122 @@
+// The web tier: renders the board on the server and posts through the app tier
+// (post/redirect/get). It never touches the database itself.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../../shared/logger.js';
+import { createHttpServer } from '../shared/http-server.js';
+import { checkPostText } from '../shared/post-text.js';
+import type { WebConfig } from './config.js';
+import { isMessageKey, MESSAGES, pickLang, type Lang, type Messages } from './i18n.js';
+import { renderBoard, renderUnavailable } from './page.js';
+import { AppRejectedError, AppUnavailableError, RestClient, type PageView } from './rest-client.js';
+
+const FORM_LIMIT = 16 * 1024;
+const MAX_PAGE_SIZE = 100;
+
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  vary: 'Accept-Language',
+};
+
+type Query = { before?: string; limit?: string };
+
+export function buildWebServer(config: WebConfig, log: Logger) {
+  const app = createHttpServer(log, FORM_LIMIT);
+  const rest = new RestClient(config.restUrl, config.restTimeoutMs);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  app.addHook('onClose', () => rest.close());
+
+  app.get<{ Querystring: Query }>('/', async (req, reply) => {
+    const { lang, t } = language(req);
+    const size = pageSize(req.query.limit, config.pageSize);
+    try {
+      const page = await rest.listPosts(size, req.query.before || undefined, req.id);
+      return sendBoard(reply, 200, { lang, t, ...links(page, size, config.pageSize, req.query.before) });
+    } catch (err) {
+      if (err instanceof AppRejectedError && err.code === 'invalid_cursor') {
+        const page = await rest.listPosts(size, undefined, req.id).catch(() => ({ posts: [], next: null }));
+        return sendBoard(reply, 400, { lang, t, error: t.invalid_cursor, ...links(page, size, config.pageSize) });
+      }
+      return unavailable(req, reply, err, lang, t);
+    }
+  });
+
+  app.post<{ Body: Record<string, string> | undefined }>('/', async (req, reply) => {
+    const { lang, t } = language(req);
+    const typed = typeof req.body?.text === 'string' ? req.body.text : '';
+    const check = checkPostText(req.body?.text);
+    try {
+      if (!check.ok) return await refuse(reply, rest, req.id, lang, t, check.problem, typed, config.pageSize);
+      await rest.createPost(check.text, req.id);
+      return reply.code(303).header('location', '/').send();
+    } catch (err) {
+      if (err instanceof AppRejectedError) return refuse(reply, rest, req.id, lang, t, err.code, typed, config.pageSize);
+      return unavailable(req, reply, err, lang, t, typed);
+    }
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (req, reply) => {
+    try {
+      await rest.ready(req.id);
+      return { status: 'ready' };
+    } catch (err) {
+      reply.code(503);
+      return { status: 'unavailable', reason: (err as Error).message };
+    }
+  });
+  return app;
+}
+
+function language(req: FastifyRequest): { lang: Lang; t: Messages } {
+  const lang = pickLang(req.headers['accept-language']);
+  return { lang, t: MESSAGES[lang] };
+}
+
+/** Page size from ?limit=, capped; anything unreadable falls back to the default. */
+function pageSize(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, MAX_PAGE_SIZE) : fallback;
+}
+
+function links(page: PageView, size: number, defaultSize: number, before?: string) {
+  const sizeParam = size === defaultSize ? '' : `&limit=${size}`;
+  return {
+    posts: page.posts,
+    olderHref: page.next ? `/?before=${encodeURIComponent(page.next)}${sizeParam}` : undefined,
+    newestHref: before ? `/${sizeParam ? `?limit=${size}` : ''}` : undefined,
+  };
+}
+
+async function refuse(
+  reply: FastifyReply, rest: RestClient, reqId: string, lang: Lang, t: Messages,
+  code: string, typed: string, size: number,
+) {
+  const error = isMessageKey(code) ? t[code] : t.text_invalid;
+  const page = await rest.listPosts(size, undefined, reqId);
+  return sendBoard(reply, 400, { lang, t, error, typed, ...links(page, size, size) });
+}
+
+function unavailable(req: FastifyRequest, reply: FastifyReply, err: unknown, lang: Lang, t: Messages, typed?: string) {
+  if (!(err instanceof AppUnavailableError)) throw err;
+  req.log.warn({ err: err.message }, 'app tier unavailable');
+  return reply
+    .code(503)
+    .headers({ ...SECURITY_HEADERS, 'retry-after': '5', 'content-language': lang })
+    .type('text/html; charset=utf-8')
+    .send(renderUnavailable(lang, t, typed));
+}
+
+function sendBoard(reply: FastifyReply, status: number, model: Parameters<typeof renderBoard>[0]) {
+  return reply
+    .code(status)
+    .headers({ ...SECURITY_HEADERS, 'content-language': model.lang })
+    .type('text/html; charset=utf-8')
+    .send(renderBoard(model));
+}
+
+export type WebServer = FastifyInstance;
