@@ -1,5 +1,7 @@
 // Starts the app tier alone: `npm run start:app` locally, the entry point of the app image.
 import { pathToFileURL } from 'node:url';
+import type { DestinationStream } from 'pino';
+import type { Env } from '../../shared/env.js';
 import { createLogger } from '../../shared/logger.js';
 import { onShutdown, runMain } from '../../shared/lifecycle.js';
 import { connect } from '../dbs/connect.js';
@@ -7,18 +9,18 @@ import { describeTarget } from '../dbs/url.js';
 import { loadAppConfig } from './config.js';
 import { buildAppServer } from './server.js';
 
-export async function startApp(env = process.env) {
+export async function startApp(env: Env = process.env, logTo?: DestinationStream) {
   const config = loadAppConfig(env);
-  const log = createLogger('app', config.logLevel);
+  const log = createLogger('app', config.logLevel, logTo);
   const database = connect(config.database, { statementTimeoutMs: config.dbTimeoutMs });
-  const { app } = buildAppServer(config, database, log);
+  const { app, schema } = buildAppServer(config, database, log);
   await app.listen({ host: config.host, port: config.port });
   log.info({ database: describeTarget(config.database) }, 'app tier ready');
   const close = async () => {
     await app.close();
     await database.close();
   };
-  return { app, log, close, url: `http://${config.host}:${(app.server.address() as { port: number }).port}` };
+  return { app, log, close, ready: schema.done, url: `http://${config.host}:${(app.server.address() as { port: number }).port}` };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,13 +1,15 @@
 // Starts the web tier alone: `npm run start:web` locally, the entry point of the web image.
 import { pathToFileURL } from 'node:url';
+import type { DestinationStream } from 'pino';
+import type { Env } from '../../shared/env.js';
 import { createLogger } from '../../shared/logger.js';
 import { onShutdown, runMain } from '../../shared/lifecycle.js';
 import { loadWebConfig } from './config.js';
 import { buildWebServer } from './server.js';
 
-export async function startWeb(env = process.env) {
+export async function startWeb(env: Env = process.env, logTo?: DestinationStream) {
   const config = loadWebConfig(env);
-  const log = createLogger('web', config.logLevel);
+  const log = createLogger('web', config.logLevel, logTo);
   const app = buildWebServer(config, log);
   await app.listen({ host: config.host, port: config.port });
   const port = (app.server.address() as { port: number }).port;

@@ -1,0 +1,204 @@
+// The app tier's REST API, every route and error path, on SQLite and on a real MariaDB server.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/databases.js';
+import { startTestApp, type AppTier } from '../helpers/board.js';
+import { postJson, rawRequest } from '../helpers/http.js';
+
+const ADMIN_TOKEN = 'test-admin-token-0123456789';
+const TS = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+for (const engine of ENGINES) {
+  describe(`app REST API on ${engine}`, () => {
+    let db: TestDatabase;
+    let app: AppTier;
+    const url = (p: string) => `${app.url}${p}`;
+    const count = async () => Number((await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents'))[0]!.n);
+
+    before(async () => {
+      db = await createTestDatabase(engine);
+      app = await startTestApp(db.url, { ADMIN_TOKEN });
+    });
+    after(async () => {
+      await app?.close();
+      await db?.drop();
+    });
+
+    it('POST /bbs with no Content-Type (the original client) stores the post and echoes the body', async () => {
+      const body = JSON.stringify({ text: 'from the original client' });
+      const res = await rawRequest(url('/bbs'), { method: 'POST', body });
+      assert.equal(res.status, 201);
+      assert.deepEqual(res.json(), { text: 'from the original client' });
+      const rows = await db.query<{ text: string }>('SELECT text FROM contents WHERE text = ?', ['from the original client']);
+      assert.equal(rows.length, 1);
+    });
+
+    it('GET /bbs returns an object keyed by post id with timestamp and text', async () => {
+      await postJson(url('/bbs'), { text: 'keyed 🌸 日本語' });
+      const res = await rawRequest(url('/bbs'));
+      assert.equal(res.status, 200);
+      const all = res.json<Record<string, { timestamp: string; text: string }>>();
+      const entry = Object.entries(all).find(([, v]) => v.text === 'keyed 🌸 日本語');
+      assert.ok(entry, 'the post is listed');
+      assert.match(entry[0], /^\d+$/);
+      assert.match(entry[1].timestamp, TS);
+      assert.deepEqual(Object.keys(entry[1]).sort(), ['text', 'timestamp']);
+    });
+
+    it('POST /api/v1/posts returns 201, the stored post and its Location', async () => {
+      const res = await postJson(url('/api/v1/posts'), { text: '  padded  ' });
+      assert.equal(res.status, 201);
+      const post = res.json();
+      assert.equal(post.text, 'padded', 'surrounding white space is trimmed');
+      assert.match(post.timestamp, TS);
+      assert.equal(res.headers.location, `/api/v1/posts/${post.id}`);
+      const got = await rawRequest(url(`/api/v1/posts/${post.id}`));
+      assert.equal(got.status, 200);
+      assert.deepEqual(got.json(), post);
+    });
+
+    it('keeps 255 code points of emoji exactly (utf8mb4), refuses 256', async () => {
+      const max = '😀'.repeat(255);
+      const ok = await postJson(url('/api/v1/posts'), { text: max });
+      assert.equal(ok.status, 201);
+      const stored = await db.query<{ text: string }>('SELECT text FROM contents WHERE id = ?', [ok.json().id]);
+      assert.equal(stored[0]!.text, max);
+      const before = await count();
+      const tooLong = await postJson(url('/api/v1/posts'), { text: 'a'.repeat(256) });
+      assert.equal(tooLong.status, 400);
+      assert.equal(tooLong.json().error.code, 'text_too_long');
+      assert.equal(await count(), before);
+    });
+
+    const refused: [string, string | Buffer, number, string][] = [
+      ['empty text', JSON.stringify({ text: '' }), 400, 'text_empty'],
+      ['white space only', JSON.stringify({ text: ' \t\n\u3000 ' }), 400, 'text_empty'],
+      ['missing text', JSON.stringify({ message: 'hi' }), 400, 'text_required'],
+      ['text not a string', JSON.stringify({ text: 42 }), 400, 'text_required'],
+      ['a JSON array', JSON.stringify(['hi']), 400, 'text_required'],
+      ['malformed JSON', '{"text": "unterminated', 400, 'malformed_json'],
+      ['an empty body', '', 400, 'malformed_json'],
+      ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 400, 'invalid_utf8'],
+      ['a lone surrogate', '{"text": "\\ud800"}', 400, 'text_invalid'],
+      ['a body over 16 KiB', JSON.stringify({ text: 'x'.repeat(17 * 1024) }), 413, 'body_too_large'],
+    ];
+    for (const [what, body, status, code] of refused) {
+      for (const path of ['/bbs', '/api/v1/posts']) {
+        it(`POST ${path} with ${what}: ${status} ${code}, nothing stored`, async () => {
+          const before = await count();
+          const res = await rawRequest(url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          assert.equal(res.status, status);
+          const err = res.json().error;
+          assert.equal(err.code, code);
+          assert.equal(typeof err.message, 'string');
+          assert.equal(err.requestId, res.headers['x-request-id']);
+          assert.equal(await count(), before);
+        });
+      }
+    }
+
+    it('lists newest first with a keyset cursor that walks every post exactly once', async () => {
+      const ids: number[] = [];
+      for (let i = 0; i < 7; i++) ids.push((await postJson(url('/api/v1/posts'), { text: `page ${i}` })).json().id);
+      const seen: number[] = [];
+      let next: string | null = null;
+      do {
+        const q: string = next ? `?limit=3&before=${next}` : '?limit=3';
+        const page = (await rawRequest(url(`/api/v1/posts${q}`))).json();
+        assert.ok(page.posts.length <= 3);
+        seen.push(...page.posts.map((p: { id: number }) => p.id));
+        next = page.next;
+      } while (next);
+      assert.equal(new Set(seen).size, seen.length, 'no post twice');
+      assert.equal(seen.length, await count(), 'every post once');
+      assert.deepEqual(seen.slice(0, 7), [...ids].reverse(), 'newest first');
+    });
+
+    it('orders by timestamp, then id, and keeps rows with no timestamp reachable', async () => {
+      await db.query("INSERT INTO contents (timestamp, text) VALUES ('2001-01-01 00:00:00', 'old row'), (NULL, 'no time')");
+      const all: { text: string }[] = [];
+      let next: string | null = null;
+      do {
+        const page = (await rawRequest(url(`/api/v1/posts?limit=2${next ? `&before=${next}` : ''}`))).json();
+        all.push(...page.posts);
+        next = page.next;
+      } while (next);
+      const texts = all.map((p) => p.text);
+      assert.equal(texts.at(-1), 'no time');
+      assert.equal(texts.at(-2), 'old row');
+      assert.ok(texts.indexOf('page 6') < texts.indexOf('page 0'));
+    });
+
+    for (const [q, code] of [
+      ['limit=0', 'invalid_limit'],
+      ['limit=101', 'invalid_limit'],
+      ['limit=ten', 'invalid_limit'],
+      ['before=not-a-cursor!', 'invalid_cursor'],
+      [`before=${Buffer.from('[1,2,3]').toString('base64url')}`, 'invalid_cursor'],
+    ]) {
+      it(`GET /api/v1/posts?${q} is refused with ${code}`, async () => {
+        const res = await rawRequest(url(`/api/v1/posts?${q}`));
+        assert.equal(res.status, 400);
+        assert.equal(res.json().error.code, code);
+      });
+    }
+
+    it('GET /api/v1/posts/:id answers 404 for a missing post and 400 for a bad id', async () => {
+      assert.equal((await rawRequest(url('/api/v1/posts/999999999'))).json().error.code, 'post_not_found');
+      const bad = await rawRequest(url('/api/v1/posts/abc'));
+      assert.equal(bad.status, 400);
+      assert.equal(bad.json().error.code, 'invalid_id');
+    });
+
+    it('DELETE needs the admin token and removes exactly that post', async () => {
+      const id = (await postJson(url('/api/v1/posts'), { text: 'to delete' })).json().id;
+      const del = (headers: Record<string, string>) => rawRequest(url(`/api/v1/posts/${id}`), { method: 'DELETE', headers });
+      const none = await del({});
+      assert.equal(none.status, 401);
+      assert.equal(none.json().error.code, 'unauthorized');
+      assert.equal((await del({ authorization: 'Bearer wrong-token-wrong-token' })).status, 401);
+      assert.equal((await rawRequest(url(`/api/v1/posts/${id}`))).status, 200, 'still there after refused deletes');
+      const before = await count();
+      assert.equal((await del({ authorization: `Bearer ${ADMIN_TOKEN}` })).status, 204);
+      assert.equal(await count(), before - 1);
+      assert.equal((await rawRequest(url(`/api/v1/posts/${id}`))).status, 404);
+      assert.equal((await del({ authorization: `Bearer ${ADMIN_TOKEN}` })).status, 404);
+    });
+
+    it('unknown routes answer 404 in the same error shape', async () => {
+      const res = await rawRequest(url('/nope'));
+      assert.equal(res.status, 404);
+      assert.equal(res.json().error.code, 'not_found');
+    });
+
+    it('/healthz and /readyz answer 200 while the database is reachable', async () => {
+      assert.deepEqual((await rawRequest(url('/healthz'))).json(), { status: 'ok' });
+      const ready = await rawRequest(url('/readyz'));
+      assert.equal(ready.status, 200);
+      assert.equal(ready.json().status, 'ready');
+    });
+
+    it('keeps a well-formed X-Request-Id and makes one otherwise', async () => {
+      assert.equal((await rawRequest(url('/healthz'), { headers: { 'x-request-id': 'abc-123' } })).headers['x-request-id'], 'abc-123');
+      const made = (await rawRequest(url('/healthz'), { headers: { 'x-request-id': 'bad id <script>' } })).headers['x-request-id'];
+      assert.match(String(made), /^[0-9a-f-]{36}$/);
+    });
+  });
+}
+
+describe('app REST API without ADMIN_TOKEN', () => {
+  it('refuses every DELETE with 403 deleting_disabled', async () => {
+    const db = await createTestDatabase('sqlite');
+    const app = await startTestApp(db.url);
+    try {
+      const id = (await postJson(`${app.url}/api/v1/posts`, { text: 'kept' })).json().id;
+      const res = await rawRequest(`${app.url}/api/v1/posts/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer anything-at-all-here' } });
+      assert.equal(res.status, 403);
+      assert.equal(res.json().error.code, 'deleting_disabled');
+      assert.equal((await rawRequest(`${app.url}/api/v1/posts/${id}`)).status, 200);
+    } finally {
+      await app.close();
+      await db.drop();
+    }
+  });
+});

@@ -1,0 +1,41 @@
+// Starts the board's tiers in this process on free ports. Logs go to an in-memory sink so tests
+// can read them (request ids, redaction) instead of printing them.
+import { Writable } from 'node:stream';
+import { startApp } from '../../src/board/app/main.js';
+import { startWeb } from '../../src/board/web/main.js';
+
+export interface LogSink {
+  lines: Record<string, unknown>[];
+  text(): string;
+  stream: Writable;
+}
+
+export function logSink(): LogSink {
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      raw.push(String(chunk));
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, stream, text: () => raw.join('') };
+}
+
+export type AppTier = Awaited<ReturnType<typeof startApp>>;
+export type WebTier = Awaited<ReturnType<typeof startWeb>>;
+
+/** The app tier on a free port, its schema migrated before this resolves. */
+export async function startTestApp(databaseUrl: string, extra: Record<string, string> = {}, logs?: LogSink) {
+  const app = await startApp(
+    { APP_PORT: '0', LOG_LEVEL: logs ? 'info' : 'silent', DATABASE_URL: databaseUrl, ...extra },
+    logs?.stream,
+  );
+  await app.ready;
+  return app;
+}
+
+export async function startTestWeb(restUrl: string, extra: Record<string, string> = {}, logs?: LogSink) {
+  return startWeb({ WEB_PORT: '0', LOG_LEVEL: logs ? 'info' : 'silent', REST_URL: restUrl, ...extra }, logs?.stream);
+}
