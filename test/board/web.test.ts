@@ -1,0 +1,183 @@
+// The web tier over HTTP: the original page contract, escaping, languages, pagination, the form
+// (post/redirect/get and refusals), request ids carried to the app, and the app tier failing.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { logSink, startTestApp, startTestWeb, type AppTier, type WebTier } from '../helpers/board.js';
+import { rawRequest } from '../helpers/http.js';
+
+const form = (text: string, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  body: new URLSearchParams({ text }).toString(),
+});
+
+/** The rows of table.contents as [timestamp, text] with HTML entities still escaped. */
+function rows(html: string): [string, string][] {
+  const table = /<table class="contents">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
+  return [...table.matchAll(/<tr><td>(.*?)<\/td><td>(.*?)<\/td><\/tr>/g)].map((m) => [m[1]!, m[2]!]);
+}
+
+describe('web tier', () => {
+  let db: TestDatabase;
+  let app: AppTier;
+  let web: WebTier;
+  const appLogs = logSink();
+  const page = (path = '/', headers: Record<string, string> = {}) => rawRequest(new URL(path, web.url).href, { headers });
+
+  before(async () => {
+    db = await createTestDatabase('sqlite');
+    app = await startTestApp(db.url, {}, appLogs);
+    web = await startTestWeb(app.url);
+  });
+  after(async () => {
+    await web?.close();
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('serves the original page contract: form #text and an empty board', async () => {
+    const res = await page();
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);
+    assert.match(res.body, /<form method="post" action="\/">/);
+    assert.match(res.body, /<input type="text" id="text" name="text"/);
+    assert.match(res.body, /<label for="text">Please write something and hit enter<\/label>/);
+  });
+
+  it('POST / stores through the app and redirects to / (post/redirect/get)', async () => {
+    const res = await rawRequest(web.url, form('hello from the form'));
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, '/');
+    const [first] = rows((await page()).body);
+    assert.ok(first);
+    assert.match(first[0], /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    assert.equal(first[1], 'hello from the form');
+  });
+
+  it('shows posts newest first, as typed (UTF-8, emoji) and escaped', async () => {
+    await rawRequest(web.url, form('<script>alert(1)</script> & "q"'));
+    await rawRequest(web.url, form('こんにちは 🌸'));
+    const got = rows((await page()).body);
+    assert.deepEqual(got.slice(0, 3).map((r) => r[1]), [
+      'こんにちは 🌸',
+      '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;',
+      'hello from the form',
+    ]);
+    assert.doesNotMatch((await page()).body, /<script>/);
+  });
+
+  it('refuses empty, white-space-only and over-long text: says why, keeps it, stores nothing', async () => {
+    const countBefore = rows((await page()).body).length;
+    for (const [text, why] of [
+      ['', /please write something|empty/i],
+      ['   ', /empty or only spaces/],
+      ['x'.repeat(256), /longer than 255 characters/],
+    ] as const) {
+      const res = await rawRequest(web.url, form(text));
+      assert.equal(res.status, 400);
+      assert.match(res.body, why);
+      assert.match(res.body, new RegExp(`value="${text}"`), 'what was typed is kept');
+    }
+    assert.equal(rows((await page()).body).length, countBefore);
+  });
+
+  it('speaks Japanese or English by Accept-Language', async () => {
+    const ja = await page('/', { 'accept-language': 'ja-JP,ja;q=0.9,en;q=0.8' });
+    assert.match(ja.body, /<html lang="ja">/);
+    assert.match(ja.body, /何か書いて Enter キーを押してください/);
+    assert.equal(ja.headers['content-language'], 'ja');
+    const en = await page('/', { 'accept-language': 'fr, en;q=0.5, ja;q=0.1' });
+    assert.match(en.body, /Please write something and hit enter/);
+    const refusedJa = await rawRequest(web.url, form(' ', { 'accept-language': 'ja' }));
+    assert.match(refusedJa.body, /空白だけの投稿はできません/);
+  });
+
+  it('pages 20 at a time with an older-posts link, and caps the page size', async () => {
+    const values = Array.from({ length: 130 }, (_, i) => `('2020-01-01 00:00:00', 'bulk ${i}')`).join(',');
+    await db.query(`INSERT INTO contents (timestamp, text) VALUES ${values}`);
+    const total = Number((await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents'))[0]!.n);
+    const seen: string[] = [];
+    let path: string | undefined = '/';
+    let pages = 0;
+    while (path) {
+      const body: string = (await page(path)).body;
+      const r = rows(body);
+      assert.ok(r.length <= 20);
+      seen.push(...r.map((x) => x[1]));
+      path = /<a href="([^"]+)" rel="next">/.exec(body)?.[1]?.replaceAll('&amp;', '&');
+      if (path) assert.match(path, /^\/\?before=[A-Za-z0-9_-]+$/, 'a keyset cursor, not an offset');
+      pages++;
+    }
+    assert.equal(seen.length, total);
+    assert.equal(new Set(seen).size, total);
+    assert.equal(pages, Math.ceil(total / 20));
+    assert.equal(rows((await page('/?limit=1000')).body).length, 100, 'page size capped at 100');
+  });
+
+  it('answers 400 with the newest posts for a forged cursor', async () => {
+    const res = await page('/?before=forged');
+    assert.equal(res.status, 400);
+    assert.match(res.body, /page link is not valid/);
+    assert.ok(rows(res.body).length > 0);
+  });
+
+  it('carries the request id from web to app', async () => {
+    await rawRequest(web.url, form('traced', { 'x-request-id': 'trace-web-to-app-42' }));
+    const line = appLogs.lines.find((l) => l.reqId === 'trace-web-to-app-42' && l.url === '/api/v1/posts');
+    assert.ok(line, 'the app logged the request under the id the web tier was given');
+    assert.equal(line.status, 201);
+  });
+
+  it('web /readyz follows the app tier', async () => {
+    assert.equal((await page('/readyz')).status, 200);
+    assert.equal((await page('/healthz')).status, 200);
+  });
+});
+
+describe('web tier when the app tier fails', () => {
+  it('answers 503 with a clear message while the app is down, then recovers by itself', async () => {
+    const db = await createTestDatabase('sqlite');
+    let app = await startTestApp(db.url);
+    const port = new URL(app.url).port;
+    const web = await startTestWeb(app.url);
+    try {
+      assert.equal((await rawRequest(web.url)).status, 200);
+      await app.close();
+      const down = await rawRequest(web.url);
+      assert.equal(down.status, 503);
+      assert.match(down.body, /cannot reach its app tier/);
+      assert.equal(down.headers['retry-after'], '5');
+      const kept = await rawRequest(web.url, form('typed while down'));
+      assert.equal(kept.status, 503);
+      assert.match(kept.body, /value="typed while down"/);
+      assert.equal((await rawRequest(new URL('/readyz', web.url).href)).status, 503);
+
+      app = await startTestApp(db.url, { APP_PORT: port });
+      assert.equal((await rawRequest(web.url)).status, 200);
+      assert.equal((await rawRequest(web.url, form('after recovery'))).status, 303);
+    } finally {
+      await web.close();
+      await app.close();
+      await db.drop();
+    }
+  });
+
+  it('answers 503 within its timeout when the app accepts connections but never replies', { timeout: 15_000 }, async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s)); // reads requests, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as net.AddressInfo;
+    const web = await startTestWeb(`http://127.0.0.1:${port}`, { REST_TIMEOUT_MS: '300' });
+    try {
+      const res = await rawRequest(web.url);
+      assert.equal(res.status, 503);
+      assert.match(res.body, /cannot reach its app tier/);
+    } finally {
+      await web.close();
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    }
+  });
+});
