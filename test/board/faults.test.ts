@@ -1,0 +1,138 @@
+// The app against real database faults: its connections killed on the server, the server
+// stopped and started again, and 50 writers at once. Nothing hangs, nothing is lost or doubled.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '../helpers/databases.js';
+import { startTestApp, type AppTier } from '../helpers/board.js';
+import { postJson, rawRequest } from '../helpers/http.js';
+import { PrivateMariaDb } from '../helpers/private-mariadb.js';
+
+async function until(what: string, check: () => Promise<boolean>, attempts = 150): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`gave up waiting: ${what}`);
+}
+
+describe('database connections killed on the server', () => {
+  let db: TestDatabase;
+  let app: AppTier;
+  before(async () => {
+    db = await createTestDatabase('mysql');
+    app = await startTestApp(db.url);
+  });
+  after(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('reconnects: reads answer at once, writes work again, /readyz stays true', async () => {
+    assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: 'before the kill' })).status, 201);
+    const dbName = new URL(db.url).pathname.slice(1);
+    const root = await rootConnection();
+    try {
+      const [procs] = await root.query('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ?', [dbName]);
+      const ids = (procs as { ID: number }[]).map((p) => p.ID);
+      assert.ok(ids.length > 0, 'the app holds pooled connections');
+      for (const id of ids) await root.query(`KILL ${id}`);
+    } finally {
+      await root.end();
+    }
+    const list = await rawRequest(`${app.url}/api/v1/posts`);
+    assert.equal(list.status, 200, 'a read retries once on a fresh connection');
+    assert.equal(list.json().posts[0].text, 'before the kill');
+    await until('writes succeed again', async () => (await postJson(`${app.url}/api/v1/posts`, { text: 'after the kill' })).status === 201);
+    assert.equal((await rawRequest(`${app.url}/readyz`)).status, 200);
+    const rows = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'after the kill'");
+    assert.equal(Number(rows[0]!.n), 1);
+  });
+});
+
+describe('database server restarted', () => {
+  let server: PrivateMariaDb;
+  let app: AppTier;
+  before(async () => {
+    server = await PrivateMariaDb.create();
+    await server.query('CREATE DATABASE sample_bbs CHARACTER SET utf8mb4');
+    app = await startTestApp(server.url('sample_bbs'), { DB_TIMEOUT_MS: '2000' });
+  });
+  after(async () => {
+    await app?.close();
+    await server?.destroy();
+  });
+
+  it('answers 503 while the server is down, /readyz false then true, and keeps the data', { timeout: 90_000 }, async () => {
+    assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: 'survives a restart' })).status, 201);
+    await server.stop();
+    const ready = await rawRequest(`${app.url}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.equal(ready.json().status, 'unavailable');
+    const read = await rawRequest(`${app.url}/api/v1/posts`);
+    assert.equal(read.status, 503);
+    assert.equal(read.json().error.code, 'database_unavailable');
+    const write = await postJson(`${app.url}/api/v1/posts`, { text: 'while down' });
+    assert.equal(write.status, 503);
+
+    await server.start();
+    await until('/readyz is true again', async () => (await rawRequest(`${app.url}/readyz`)).status === 200);
+    const page = (await rawRequest(`${app.url}/api/v1/posts`)).json();
+    assert.deepEqual(page.posts.map((p: { text: string }) => p.text), ['survives a restart']);
+    assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: 'after restart' })).status, 201);
+  });
+
+  it('starts before its database and becomes ready when it appears', { timeout: 90_000 }, async () => {
+    await server.stop();
+    const late = await startTestAppNoWait(server.url('sample_bbs'));
+    try {
+      assert.equal((await rawRequest(`${late.url}/readyz`)).status, 503);
+      assert.equal((await rawRequest(`${late.url}/healthz`)).status, 200, 'alive while waiting');
+      await server.start();
+      await until('ready after the database appears', async () => (await rawRequest(`${late.url}/readyz`)).status === 200);
+    } finally {
+      await late.close();
+    }
+  });
+});
+
+async function startTestAppNoWait(url: string) {
+  const { startApp } = await import('../../src/board/app/main.js');
+  return startApp({ APP_PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: url });
+}
+
+for (const engine of ENGINES) {
+  describe(`50 concurrent posters × 40 posts on ${engine}`, () => {
+    let db: TestDatabase;
+    let app: AppTier;
+    before(async () => {
+      db = await createTestDatabase(engine);
+      app = await startTestApp(db.url);
+    });
+    after(async () => {
+      await app?.close();
+      await db?.drop();
+    });
+
+    it('stores every 201 exactly once', { timeout: 120_000 }, async () => {
+      const created: string[] = [];
+      const poster = async (p: number) => {
+        for (let i = 0; i < 40; i++) {
+          const text = `poster ${p} post ${i}`;
+          const res = await fetch(`${app.url}/api/v1/posts`, {
+            method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }),
+          });
+          await res.arrayBuffer();
+          if (res.status === 201) created.push(text);
+        }
+      };
+      await Promise.all(Array.from({ length: 50 }, (_, p) => poster(p)));
+      assert.equal(created.length, 2000, 'every post accepted');
+      const rows = await db.query<{ text: string; n: number }>('SELECT text, COUNT(*) AS n FROM contents GROUP BY text');
+      const stored = new Map(rows.map((r) => [r.text, Number(r.n)]));
+      assert.equal(stored.size, 2000);
+      for (const text of created) assert.equal(stored.get(text), 1, `${text} stored once`);
+      const ids = await db.query<{ n: number }>('SELECT COUNT(DISTINCT id) AS n FROM contents');
+      assert.equal(Number(ids[0]!.n), 2000);
+    });
+  });
+}
