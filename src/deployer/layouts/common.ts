@@ -1,0 +1,33 @@
+// What every layout does the same way: resolved environment, ports with the user's overrides.
+import type { ServiceSpec, StackSpec } from '../stack/schema.js';
+import { entryService } from '../stack/graph.js';
+import type { LayoutOptions, PortPlan } from './plan.js';
+
+export function resolvedEnv(spec: ServiceSpec, secrets: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec.environment)) {
+    if (typeof v === 'string') env[k] = v;
+    else {
+      const value = secrets[v.secret];
+      if (value === undefined) throw new Error(`secret ${v.secret} has no value`);
+      env[k] = value;
+    }
+  }
+  return env;
+}
+
+export function portsOf(stack: StackSpec, service: string, opts: LayoutOptions): PortPlan[] {
+  const isEntry = entryService(stack) === service;
+  return (stack.services[service]?.ports ?? []).map((p, i) => {
+    const override = isEntry && i === 0 && p.publish !== undefined ? opts.publish : undefined;
+    return {
+      container: p.container,
+      ...(p.publish !== undefined ? { publish: override?.port ?? p.publish } : {}),
+      hostIp: override?.hostIp ?? p.hostIp,
+    };
+  });
+}
+
+export function healthOf(spec: ServiceSpec) {
+  return spec.health ? { health: spec.health } : {};
+}
