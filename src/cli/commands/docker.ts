@@ -1,0 +1,135 @@
+// berth build | up | down | status | logs | userdata: the stack on a container target. `--target`
+// picks where it runs; docker (one Docker Engine) is the one implemented here, and the option is
+// kept so another target (openstack) can be added beside it.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { LAYOUTS, planLayout, type LayoutName } from '../../deployer/layouts/index.js';
+import { StackError, loadStackFile, type LoadedStack } from '../../deployer/stack/load.js';
+import { entryService } from '../../deployer/stack/graph.js';
+import * as dk from '../../deployer/targets/docker/index.js';
+import { userdataSingle } from '../../deployer/userdata/single.js';
+import { CliError } from '../errors.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const OFFLINE_BASES = { NODE_BASE: 'berth-base/node:20', DEBIAN_BASE: 'berth-base/debian:bookworm' };
+
+interface Common {
+  stack?: string;
+  project?: string;
+  target: string;
+  repo: string;
+  tag: string;
+  registry?: string;
+}
+
+const common = (cmd: Command) =>
+  cmd
+    .option('--stack <file>', 'stack spec (berth YAML or docker-compose file)', undefined)
+    .option('--project <name>', 'name of this deployment (default: the stack name)')
+    .addOption(new Option('--target <target>', 'where the stack runs').choices(['docker']).default('docker'))
+    .option('--repo <repo>', 'image repository prefix, as in myuser/web:ver1.0', dk.DEFAULT_NAMING.repo)
+    .option('--tag <tag>', 'image tag', dk.DEFAULT_NAMING.tag)
+    .option('--registry <host[:port]>', 'registry the images live in (build pushes there)');
+
+function loadStack(o: Common): LoadedStack & { project: string } {
+  const loaded = loadStackFile(o.stack ?? undefined);
+  for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
+  return { ...loaded, project: dk.checkProjectName(o.project ?? loaded.stack.name) };
+}
+
+const naming = (o: Common): dk.ImageNaming => ({ repo: o.repo, tag: o.tag, ...(o.registry ? { registry: o.registry } : {}) });
+
+/** Known failures become one line and a hint; the rest stay bugs with a stack trace. */
+async function cli(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof dk.TargetError) throw new CliError(err.message, err.hint);
+    if (err instanceof StackError) throw new CliError(err.message, 'fix the stack file (see docs/docker.md)');
+    if (err instanceof Error && /project name/.test(err.message)) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+function parseArgs(list: string[]): Record<string, string> {
+  return Object.fromEntries(list.map((kv) => {
+    const i = kv.indexOf('=');
+    if (i < 1) throw new CliError(`--build-arg ${kv}: expected NAME=VALUE`);
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  }));
+}
+
+export function registerDockerCommands(program: Command): void {
+  common(program.command('build').description('build and tag the stack\'s images (and push them when --registry is given)'))
+    .option('--offline-bases', 'use the base images made by scripts/base-images.sh (no registry needed)')
+    .option('--build-arg <NAME=VALUE>', 'build argument (NODE_BASE, DEBIAN_BASE, ...); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--service <name>', 'build only this service; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .action((o: Common & { offlineBases?: boolean; buildArg: string[]; service: string[] }) => cli(async () => {
+      const { stack } = loadStack(o);
+      const docker = await dk.connectEngine();
+      const buildArgs = { ...(o.offlineBases ? OFFLINE_BASES : {}), ...parseArgs(o.buildArg) };
+      const built = await dk.buildImages(docker, stack, { root: ROOT, naming: naming(o), buildArgs, push: Boolean(o.registry), ...(o.service.length ? { services: o.service } : {}) }, dk.stderrProgress);
+      for (const b of built) process.stdout.write(`${b.ref}  ${(b.bytes / 1e6).toFixed(0)} MB  built in ${b.seconds.toFixed(0)} s\n`);
+    }));
+
+  common(program.command('up').description('start the stack (again: only what changed is recreated)'))
+    .addOption(new Option('--layout <layout>', 'single: one host like the original; tiered: the cloud\'s three networks').choices(LAYOUTS).default('single'))
+    .option('--links', 'wire with legacy links exactly like the original (single layout)')
+    .option('--port <port>', 'host port for the entry service', (v) => Number(v))
+    .option('--bind <address>', 'host address to publish on', '127.0.0.1')
+    .option('--subnet-prefix <a.b>', 'first two octets of the tiered layout\'s subnets', '172.30')
+    .action((o: Common & { layout: LayoutName; links?: boolean; port?: number; bind: string; subnetPrefix: string }) => cli(async () => {
+      const { stack, project } = loadStack(o);
+      const docker = await dk.connectEngine();
+      const secrets = await dk.projectSecrets(docker, project, stack);
+      const plan = planLayout(o.layout, stack, {
+        imageOf: (svc) => dk.imageRef(stack, svc, naming(o)),
+        secrets,
+        links: Boolean(o.links),
+        publish: { ...(o.port ? { port: o.port } : {}), hostIp: o.bind },
+        tieredPrefix: o.subnetPrefix,
+      });
+      const result = await dk.up(docker, project, plan, dk.stderrProgress);
+      process.stderr.write(result.changed.length ? `changed: ${result.changed.join(', ')}\n` : 'nothing changed\n');
+      process.stdout.write(`${result.url ?? '(no published port)'}\n`);
+    }));
+
+  common(program.command('down').description('remove what up created (containers, networks; --volumes: data too)'))
+    .option('--volumes', 'also remove data volumes and the generated secrets')
+    .action((o: Common & { volumes?: boolean }) => cli(async () => {
+      const { project } = loadStack(o);
+      const n = await dk.down(await dk.connectEngine(), project, Boolean(o.volumes), dk.stderrProgress);
+      process.stderr.write(n ? `removed ${n} objects of ${project}\n` : `nothing of ${project} to remove\n`);
+    }));
+
+  common(program.command('status').description('containers, health and URL of the stack'))
+    .option('--json', 'machine-readable output')
+    .action((o: Common & { json?: boolean }) => cli(async () => {
+      const { stack, project } = loadStack(o);
+      const s = await dk.status(await dk.connectEngine(), project, entryService(stack));
+      if (o.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      if (s.services.length === 0) return void process.stdout.write(`${project}: not running (start it: berth up)\n`);
+      process.stdout.write(`${project} (${s.layout ?? '?'} layout)${s.url ? `  ${s.url}` : ''}\n`);
+      for (const c of s.services) process.stdout.write(`  ${c.service.padEnd(8)} ${c.state.padEnd(9)} ${c.health.padEnd(10)} ${c.container}  ${c.ports.join(' ')}\n`);
+    }));
+
+  common(program.command('logs').description('log of one service').argument('<service>'))
+    .option('-f, --follow', 'keep following')
+    .option('--tail <n>', 'only the last n lines', (v) => Number(v))
+    .action((service: string, o: Common & { follow?: boolean; tail?: number }) => cli(async () => {
+      const { project } = loadStack(o);
+      const docker = await dk.connectEngine();
+      const id = await dk.findService(docker, project, service);
+      if (!id) throw new CliError(`no container for service ${service} in ${project}`, 'see what runs: berth status');
+      await dk.streamLogs(docker, id, Boolean(o.follow), o.tail);
+    }));
+
+  common(program.command('userdata').description('the first-boot script of a VM that runs the stack like the original'))
+    .addOption(new Option('--layout <layout>', 'only single is a one-VM layout').choices(['single']).default('single'))
+    .option('--port <port>', 'host port for the entry service', (v) => Number(v))
+    .action((o: Common & { port?: number }) => cli(async () => {
+      const { stack, project } = loadStack(o);
+      process.stdout.write(userdataSingle(stack, { project, naming: naming(o), ...(o.port ? { port: o.port } : {}) }));
+    }));
+}

@@ -1,0 +1,54 @@
+// The fixed part of the user-data script: logging, the Docker Engine (installed and started when
+// missing; with or without systemd), images, volumes and the health wait.
+export const PRELUDE = String.raw`set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+LOG=/var/log/berth-userdata.log
+log() { printf '%s berth: %s\n' "$(date -u +%FT%TZ)" "$*" | tee -a "$LOG" >&2; }
+fail() { log "ERROR: $*"; exit 1; }
+
+engine_answers() { docker version >/dev/null 2>&1; }
+
+start_engine() {
+  if ! command -v dockerd >/dev/null 2>&1; then
+    log "installing docker.io"
+    apt-get update -q >>"$LOG" 2>&1
+    apt-get install -y -q --no-install-recommends docker.io >>"$LOG" 2>&1
+  fi
+  engine_answers && return 0
+  if [ -d /run/systemd/system ]; then
+    systemctl enable --now docker >>"$LOG" 2>&1
+  else
+    setsid dockerd >>/var/log/dockerd.log 2>&1 </dev/null &
+  fi
+  local _
+  for _ in $(seq 1 60); do engine_answers && return 0; sleep 1; done
+  fail "the Docker Engine did not start (see /var/log/dockerd.log)"
+}
+
+gen_secret() { tr -dc 'A-Za-z0-9' </dev/urandom | head -c "$1" || true; }
+
+ensure_image() {
+  docker image inspect "$1" >/dev/null 2>&1 && return 0
+  log "pulling $1"
+  docker pull -q "$1" >>"$LOG" 2>&1 || fail "image $1 is missing and cannot be pulled"
+}
+
+ensure_volume() {
+  docker volume inspect "$1" >/dev/null 2>&1 || docker volume create --label "io.berth.project=$PROJECT" "$1" >/dev/null
+}
+
+# Waits until a container is healthy (or running, without a health check); shows its log if not.
+wait_healthy() {
+  local state _
+  for _ in $(seq 1 150); do
+    state=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$1")
+    case $state in
+      healthy | running) log "$1 is $state"; return 0 ;;
+      unhealthy | exited | dead) break ;;
+    esac
+    sleep 2
+  done
+  docker logs --tail 30 "$1" >&2 || true
+  fail "$1 did not become healthy ($state)"
+}
+`;
