@@ -136,7 +136,7 @@ describe('board in a real browser (Chromium)', { timeout: 180_000 }, () => {
       page.off('request', onRequest);
     }
     assert.deepEqual(posts, [], 'the required input keeps the form from being sent');
-    assert.equal(await page.$eval('#text', (el) => (el as HTMLInputElement).validity.valueMissing), true);
+    assert.equal(await page.$eval('#text', (el) => (el as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing), true);
     await page.reload();
     assert.deepEqual(await boardRows(page), before);
   });
