@@ -45,8 +45,15 @@ export function prepareNodeContext(root: string, progress: Progress): string {
   productionModules(root, ctx, progress);
   progress.detail('compiling the board (tsc)');
   rmSync(join(ctx, 'dist'), { recursive: true, force: true });
+  // Only the board's code goes into the images (not the CLI or the deployer).
+  const tsconfig = join(ctx, 'tsconfig.board.json');
+  writeFileSync(tsconfig, JSON.stringify({
+    extends: join(root, 'tsconfig.json'),
+    compilerOptions: { rootDir: join(root, 'src'), outDir: join(ctx, 'dist'), sourceMap: false },
+    include: [join(root, 'src', 'board'), join(root, 'src', 'shared')],
+  }));
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  run(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--outDir', join(ctx, 'dist'), '--sourceMap', 'false'], root, 'compiling (tsc)');
+  run(process.execPath, [tsc, '-p', tsconfig], root, 'compiling the board (tsc)');
   cpSync(join(root, 'package.json'), join(ctx, 'package.json'));
   rmSync(join(ctx, 'images'), { recursive: true, force: true });
   cpSync(join(root, 'images'), join(ctx, 'images'), { recursive: true });
