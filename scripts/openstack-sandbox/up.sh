@@ -66,8 +66,12 @@ fi
 # server can be scheduled.
 q_mapped="select count(*) from ${DBPFX}nova_api.host_mappings where host='$COMPUTE_HOST'"
 q_rp="select count(*) from ${DBPFX}placement.resource_providers where name='$COMPUTE_HOST'"
+# ... and a fresh heartbeat: after a restart the old service row says "down" to the scheduler.
+q_beat="select count(*) from ${DBPFX}nova.services where host='$COMPUTE_HOST' and topic='compute'
+  and deleted=0 and updated_at > utc_timestamp() - interval $(( ${EPOCHREALTIME%.*} - ${T0%.*} )) second"
 for ((i = 0; i < 120; i++)); do
-  [ "$("${DBQ[@]}" -N -e "$q_mapped")" -ge 1 ] && [ "$("${DBQ[@]}" -N -e "$q_rp")" -ge 1 ] && break
+  [ "$("${DBQ[@]}" -N -e "$q_mapped")" -ge 1 ] && [ "$("${DBQ[@]}" -N -e "$q_rp")" -ge 1 ] \
+    && [ "$("${DBQ[@]}" -N -e "$q_beat")" -ge 1 ] && break
   alive nova-compute || { logtail nova-compute; die "nova-compute died"; }
   ((i % 5 == 4)) && "${NOVA_MANAGE[@]}" cell_v2 discover_hosts > /dev/null 2>&1 || true
   sleep 1
