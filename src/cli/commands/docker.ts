@@ -128,8 +128,9 @@ export function registerDockerCommands(program: Command): void {
   common(program.command('userdata').description('the first-boot script of a VM that runs the stack like the original'))
     .addOption(new Option('--layout <layout>', 'only single is a one-VM layout').choices(['single']).default('single'))
     .option('--port <port>', 'host port for the entry service', (v) => Number(v))
-    .action((o: Common & { port?: number }) => cli(async () => {
+    .option('--bind <address>', 'host address to publish on (default: all, as the original)')
+    .action((o: Common & { port?: number; bind?: string }) => cli(async () => {
       const { stack, project } = loadStack(o);
-      process.stdout.write(userdataSingle(stack, { project, naming: naming(o), ...(o.port ? { port: o.port } : {}) }));
+      process.stdout.write(userdataSingle(stack, { project, naming: naming(o), ...(o.port ? { port: o.port } : {}), ...(o.bind ? { bind: o.bind } : {}) }));
     }));
 }

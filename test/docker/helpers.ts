@@ -1,0 +1,92 @@
+// Shared by the docker suite: run the CLI, free ports, the engine, cleanup by label, the browser.
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+export const PROJECT_LABEL = 'io.berth.project';
+
+export function berth(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/docker/berth-docker.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Everything carrying the project's label (what `down` must leave empty). */
+export async function labelled(project: string) {
+  const filters = { label: [`${PROJECT_LABEL}=${project}`] };
+  const containers = await docker.listContainers({ all: true, filters });
+  const networks = await docker.listNetworks({ filters });
+  const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
+  return { containers: containers.length, networks: networks.length, volumes: volumes.length };
+}
+
+/** Removes whatever a test left with the project's label, even after a failure. */
+export async function purge(project: string): Promise<void> {
+  const filters = { label: [`${PROJECT_LABEL}=${project}`] };
+  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true });
+  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove();
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove();
+}
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Posts through the page (text input, Enter), returns the first row's text after reload. */
+export async function postWithBrowser(url: string, text: string): Promise<string[]> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.fill('#text', text);
+    await Promise.all([page.waitForNavigation(), page.press('#text', 'Enter')]);
+    return await page.$$eval('table.contents tr', (rows) => rows.map((r) => r.querySelectorAll('td')[1]?.textContent?.trim() ?? ''));
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Texts of the posts on the page (newest first), fetched without a browser. */
+export async function postsOnPage(url: string): Promise<string[]> {
+  const html = await (await fetch(url)).text();
+  return [...html.matchAll(/<tr[^>]*>\s*<td[^>]*>[^<]*<\/td>\s*<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]!.trim());
+}
+
+/** Posts through the page's form without a browser. */
+export async function postWithForm(url: string, text: string): Promise<void> {
+  const res = await fetch(url, { method: 'POST', body: new URLSearchParams({ text }), redirect: 'manual' });
+  if (res.status >= 400) throw new Error(`posting failed: HTTP ${res.status}`);
+}
+
+export async function waitHealthy(name: string, limitMs = 180_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (Date.now() < until) {
+    const info = await docker.getContainer(name).inspect();
+    if (info.State.Health?.Status === 'healthy') return;
+    if (!info.State.Running) throw new Error(`${name} stopped`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${name} not healthy in time`);
+}
+
+/** Restarts a container (clean stop: must exit 0) and waits until it is healthy again. */
+export async function restartAndWait(name: string): Promise<number> {
+  const c = docker.getContainer(name);
+  await c.stop({ t: 20 });
+  const code = (await c.inspect()).State.ExitCode;
+  await c.start();
+  await waitHealthy(name);
+  return code;
+}
