@@ -2,7 +2,7 @@
 // process as in production (web → app → database), and against a bare node:http hello-world
 // server as the machine's ceiling. See docs/bench.md.
 //
-//   npm run bench -- [--duration 10] [--connections 50] [--quick] [--engine sqlite|mysql|both]
+//   npm run bench -- [--duration 10] [--connections 50] [--quick] [--rounds 1] [--engine sqlite|mysql|both]
 //                    [--posts 1000,1000000] [--log-level info] [--cpu-prof DIR] [--json FILE] [--keep]
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,7 @@ const USAGE = `usage: npm run bench -- [options]
   --duration S        seconds of load per scenario (default 10)
   --connections N     concurrent connections (default 50)
   --quick             smoke run: 2 s per scenario
+  --rounds N          measure every scenario N times, interleaved, and report medians (default 1)
   --engine E          sqlite (default), mysql, or both
   --posts LIST        posts seeded, comma-separated (default 1000,1000000)
   --log-level L       LOG_LEVEL of the tiers (default info: one JSON line per request, to a file)
@@ -48,6 +49,7 @@ function options() {
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '50' },
       quick: { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '1' },
       engine: { type: 'string', default: 'sqlite' },
       posts: { type: 'string', default: '1000,1000000' },
       'log-level': { type: 'string', default: 'info' },
@@ -64,6 +66,7 @@ function options() {
   }
   const duration = values.quick ? 2 : Number(values.duration);
   const connections = Number(values.connections);
+  const rounds = Number(values.rounds);
   const posts = values.posts.split(',').map((s) => Number(s.replace(/_/g, '')));
   const engines: Engine[] =
     values.engine === 'both' ? ['sqlite', 'mysql'] : values.engine === 'mysql' ? ['mysql'] : values.engine === 'sqlite' ? ['sqlite'] : [];
@@ -73,11 +76,13 @@ function options() {
   };
   if (!(duration > 0)) bad('--duration');
   if (!Number.isInteger(connections) || connections < 1) bad('--connections');
+  if (!Number.isInteger(rounds) || rounds < 1) bad('--rounds');
   if (!posts.length || posts.some((n) => !Number.isInteger(n) || n < 0)) bad('--posts');
   if (!engines.length) bad('--engine');
   return {
     duration,
     connections,
+    rounds,
     posts,
     engines,
     logLevel: values['log-level'],
@@ -149,9 +154,9 @@ function profArgs(name: string): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
-async function helloScenario(): Promise<Row> {
+async function startHello(): Promise<Server> {
   const port = await freePort();
-  const hello = await started(
+  return started(
     startServer({
       name: 'hello',
       script: 'bench/hello.ts',
@@ -161,89 +166,125 @@ async function helloScenario(): Promise<Row> {
       logFile: path.join(tmp, 'hello.log'),
     }),
   );
-  try {
-    return { scenario: 'hello-world (node:http)', engine: '-', posts: null, route: 'hello', ...(await measure(hello.url, hello)) };
-  } finally {
-    await stop(hello);
-  }
 }
 
 /** Seeds a fresh database with `count` posts and returns the app's DATABASE_URL for it. */
-async function seed(engine: Engine, count: number): Promise<{ url: string; seconds: number; done(): Promise<void> }> {
+async function seed(engine: Engine, count: number): Promise<{ url: string; seconds: number }> {
   const t0 = performance.now();
   if (engine === 'sqlite') {
     const file = path.join(tmp, `board-${count}.sqlite`);
     await seedSqlite(file, count);
-    const seconds = (performance.now() - t0) / 1000;
-    return {
-      url: `sqlite:${file}`,
-      seconds,
-      done: async () => {
-        for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-      },
-    };
+    return { url: `sqlite:${file}`, seconds: (performance.now() - t0) / 1000 };
   }
   const created = await createMysqlDatabase(opts.mysqlUrl);
   mysqlDbs.add(created);
   await seedMysql(created.url, parseDatabaseUrl(created.url), count);
-  const seconds = (performance.now() - t0) / 1000;
-  return {
-    url: created.url,
-    seconds,
-    done: async () => {
-      await created.drop();
-      mysqlDbs.delete(created);
-    },
-  };
+  return { url: created.url, seconds: (performance.now() - t0) / 1000 };
 }
 
-async function boardScenarios(engine: Engine, count: number, seedTimes: Map<string, number>): Promise<Row[]> {
+interface Stack {
+  engine: Engine;
+  posts: number;
+  app: Server;
+  web: Server;
+  seedSeconds: number;
+}
+
+/** A seeded database with its app and web tiers, each in its own process. */
+async function startStack(engine: Engine, count: number): Promise<Stack> {
   process.stdout.write(`seeding ${engine} with ${count.toLocaleString('en')} posts... `);
   const db = await seed(engine, count);
-  seedTimes.set(`${engine}:${count}`, db.seconds);
   say(`${db.seconds.toFixed(1)} s`);
   const appPort = await freePort();
   const webPort = await freePort();
   const tag = `${engine}-${count}`;
-  try {
-    const app = await started(
-      startServer({
-        name: 'app',
-        script: 'src/board/app/main.ts',
-        env: { APP_PORT: String(appPort), HOST: '127.0.0.1', DATABASE_URL: db.url, LOG_LEVEL: opts.logLevel },
-        url: `http://127.0.0.1:${appPort}/`,
-        readyPath: '/readyz',
-        logFile: path.join(tmp, `app-${tag}.log`),
-        nodeArgs: profArgs(`app-${tag}`),
-      }),
-    );
-    const web = await started(
-      startServer({
-        name: 'web',
-        script: 'src/board/web/main.ts',
-        env: { WEB_PORT: String(webPort), HOST: '127.0.0.1', REST_URL: `http://127.0.0.1:${appPort}`, LOG_LEVEL: opts.logLevel },
-        url: `http://127.0.0.1:${webPort}/`,
-        readyPath: '/readyz',
-        logFile: path.join(tmp, `web-${tag}.log`),
-        nodeArgs: profArgs(`web-${tag}`),
-      }),
-    );
-    try {
-      await checkPage(web.url, count);
-      const rows: Row[] = [];
-      const label = `${engine}, ${count.toLocaleString('en')} posts`;
-      rows.push({ scenario: `GET / (web→app→${engine})`, engine, posts: count, route: 'GET /', ...(await measure(web.url, web, app)) });
-      say(`  ${label}: GET / done`);
-      const api = new URL('/api/v1/posts', app.url).href;
-      rows.push({ scenario: `GET /api/v1/posts (app→${engine})`, engine, posts: count, route: 'GET /api/v1/posts', ...(await measure(api, app)) });
-      say(`  ${label}: GET /api/v1/posts done`);
-      return rows;
-    } finally {
-      await stop(web, app);
+  const app = await started(
+    startServer({
+      name: 'app',
+      script: 'src/board/app/main.ts',
+      env: { APP_PORT: String(appPort), HOST: '127.0.0.1', DATABASE_URL: db.url, LOG_LEVEL: opts.logLevel },
+      url: `http://127.0.0.1:${appPort}/`,
+      readyPath: '/readyz',
+      logFile: path.join(tmp, `app-${tag}.log`),
+      nodeArgs: profArgs(`app-${tag}`),
+    }),
+  );
+  const web = await started(
+    startServer({
+      name: 'web',
+      script: 'src/board/web/main.ts',
+      env: { WEB_PORT: String(webPort), HOST: '127.0.0.1', REST_URL: `http://127.0.0.1:${appPort}`, LOG_LEVEL: opts.logLevel },
+      url: `http://127.0.0.1:${webPort}/`,
+      readyPath: '/readyz',
+      logFile: path.join(tmp, `web-${tag}.log`),
+      nodeArgs: profArgs(`web-${tag}`),
+    }),
+  );
+  await checkPage(web.url, count);
+  return { engine, posts: count, app, web, seedSeconds: db.seconds };
+}
+
+const median = (values: number[]) => {
+  const v = values.filter(Number.isFinite).sort((x, y) => x - y);
+  if (!v.length) return NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+};
+
+/** Several rounds of one scenario folded into one row: medians, and errors summed. */
+function fold(runs: Row[]): Row {
+  const first = runs[0]!;
+  const m = (f: (r: LoadResult) => number) => median(runs.map((r) => f(r.result)));
+  const sum = (f: (r: LoadResult) => number) => runs.reduce((n, r) => n + f(r.result), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const r of runs) for (const [k, n] of Object.entries(r.result.statusCodes)) statusCodes[k] = (statusCodes[k] ?? 0) + n;
+  const cpu: Record<string, number> = {};
+  for (const k of Object.keys(first.cpu)) cpu[k] = median(runs.map((r) => r.cpu[k]!));
+  return {
+    ...first,
+    cpu,
+    result: {
+      ...first.result,
+      seconds: sum((r) => r.seconds),
+      responses: sum((r) => r.responses),
+      rps: m((r) => r.rps),
+      p50: m((r) => r.p50),
+      p99: m((r) => r.p99),
+      non2xx: sum((r) => r.non2xx),
+      socketErrors: sum((r) => r.socketErrors),
+      timeouts: sum((r) => r.timeouts),
+      statusCodes,
+      loadCpuUsPerReq: m((r) => r.loadCpuUsPerReq),
+    },
+  };
+}
+
+/**
+ * Every scenario once per round, in the same order, so that scenarios compared with each other
+ * (1k against 1M posts, a tier against hello-world) are measured minutes apart at most.
+ */
+async function measureAll(hello: Server, stacks: Stack[]): Promise<Row[]> {
+  const runs = new Map<string, Row[]>();
+  const add = (row: Row) => {
+    const key = `${row.route}|${row.engine}|${row.posts}`;
+    runs.set(key, [...(runs.get(key) ?? []), row]);
+  };
+  for (let round = 1; round <= opts.rounds; round++) {
+    const prefix = opts.rounds > 1 ? `round ${round}/${opts.rounds}: ` : '';
+    add({ scenario: 'hello-world (node:http)', engine: '-', posts: null, route: 'hello', ...(await measure(hello.url, hello)) });
+    say(`${prefix}hello-world ${fmt(runs.get('hello|-|null')!.at(-1)!.result.rps, 0)} req/s`);
+    for (const route of ['GET /', 'GET /api/v1/posts'] as const) {
+      for (const s of stacks) {
+        const row =
+          route === 'GET /'
+            ? { scenario: `GET / (web→app→${s.engine})`, ...(await measure(s.web.url, s.web, s.app)) }
+            : { scenario: `GET /api/v1/posts (app→${s.engine})`, ...(await measure(new URL('/api/v1/posts', s.app.url).href, s.app)) };
+        add({ ...row, engine: s.engine, posts: s.posts, route });
+        say(`${prefix}${route} ${s.engine} ${s.posts.toLocaleString('en')} posts: ${fmt(row.result.rps, 0)} req/s, p50 ${fmt(row.result.p50)} ms`);
+      }
     }
-  } finally {
-    await db.done();
   }
+  return [...runs.values()].map(fold);
 }
 
 /** The page under load must be the real board page, not an error page. */
@@ -272,7 +313,9 @@ async function main(): Promise<number> {
   say('berth board benchmark (informational: targets print PASS/FAIL; the exit status is non-zero only on errors or a failed server)');
   say(`machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
   say(
-    `load: autocannon (own process), ${opts.connections} connections, ${opts.duration} s per scenario after a 1 s warm-up; ` +
+    `load: autocannon (own process), ${opts.connections} connections, ${opts.duration} s per scenario after a 1 s warm-up` +
+      (opts.rounds > 1 ? `, ${opts.rounds} interleaved rounds (medians shown)` : '') +
+      '; ' +
       `web, app and hello-world each in their own process on 127.0.0.1`,
   );
   say(
@@ -281,15 +324,15 @@ async function main(): Promise<number> {
   );
   say();
 
-  const rows: Row[] = [];
-  const seedTimes = new Map<string, number>();
-  rows.push(await helloScenario());
-  say(`hello-world: ${fmt(rows[0]!.result.rps, 0)} req/s`);
-  for (const engine of opts.engines) {
-    for (const count of opts.posts) rows.push(...(await boardScenarios(engine, count, seedTimes)));
-  }
+  const hello = await startHello();
+  const stacks: Stack[] = [];
+  for (const engine of opts.engines) for (const count of opts.posts) stacks.push(await startStack(engine, count));
+  const seedTimes = new Map(stacks.map((s) => [`${s.engine}:${s.posts}`, s.seedSeconds]));
+  say();
+  const rows = await measureAll(hello, stacks);
+  await stop(hello, ...stacks.flatMap((s) => [s.web, s.app]));
 
-  const hello = rows[0]!.result;
+  const ceiling = rows[0]!.result;
   say();
   say(
     table(
@@ -309,7 +352,7 @@ async function main(): Promise<number> {
 
   const checks: string[][] = [];
   for (const r of rows.filter((x) => x.route === 'GET /')) {
-    const share = r.result.rps / hello.rps;
+    const share = r.result.rps / ceiling.rps;
     checks.push([
       `GET / req/s ÷ hello-world req/s (${r.engine}, ${r.posts!.toLocaleString('en')} posts)`,
       `${fmt(share * 100, 1)} %`,
