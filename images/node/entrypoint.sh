@@ -8,4 +8,7 @@ if [ -z "${DB_PASSWORD:-}" ] && [ -n "${DB_ENV_DB_PASSWORD:-}" ]; then
   DB_PASSWORD=$DB_ENV_DB_PASSWORD
   export DB_PASSWORD
 fi
+# A legacy link also sets DB_NAME=/<container>/db (the link's own name), which is not a database
+# name: drop it so the board uses its default (sample_bbs).
+case "${DB_NAME:-}" in /*) unset DB_NAME ;; esac
 exec node "$@"
