@@ -1,0 +1,104 @@
+// An authenticated session on one cloud: it finds each service's endpoint in the catalog, adds
+// the token, re-authenticates once when the token is about to expire or a call gets 401 (a
+// revoked or expired token), and sends every call through the retrying HTTP client.
+import { authenticate, type Token } from './auth.js';
+import { chooseEndpoint } from './catalog.js';
+import type { CloudConfig } from './config.js';
+import { OpenStackError } from './errors.js';
+import { HttpClient, type CallOptions, type HttpOptions, type HttpResponse, type Method } from './http.js';
+
+export type ServiceType = 'identity' | 'compute' | 'network' | 'image';
+
+/** The API version each client speaks, appended when the catalog gives an unversioned URL. */
+const VERSION_SUFFIX: Record<ServiceType, RegExp | undefined> = {
+  identity: undefined,
+  compute: undefined, // the catalog names the version (…/v2.1)
+  network: /\/v2\.0$/,
+  image: /\/v2$/,
+};
+const SUFFIX: Partial<Record<ServiceType, string>> = { network: '/v2.0', image: '/v2' };
+const RENEW_BEFORE_MS = 120_000;
+
+export interface RequestOptions extends Omit<CallOptions, 'service' | 'method' | 'url'> {
+  /** Query parameters; undefined values are left out, arrays repeat the key. */
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+}
+
+export class Session {
+  readonly http: HttpClient;
+  private token?: Token;
+  private authing?: Promise<Token>;
+  private readonly extraHeaders = new Map<ServiceType, Record<string, string>>();
+
+  constructor(
+    readonly cloud: CloudConfig,
+    httpOptions: HttpOptions = {},
+  ) {
+    this.http = new HttpClient({ ca: cloud.cacert, insecure: cloud.insecure, ...httpOptions });
+  }
+
+  /** The current token, fetching or renewing it when needed. */
+  async getToken(): Promise<Token> {
+    const t = this.token;
+    if (t && t.expiresAt.getTime() - Date.now() > RENEW_BEFORE_MS) return t;
+    return this.reauthenticate();
+  }
+
+  /** One authentication at a time, shared by every caller that needs it. */
+  reauthenticate(): Promise<Token> {
+    this.authing ??= authenticate(this.http, this.cloud)
+      .then((t) => (this.token = t))
+      .finally(() => (this.authing = undefined));
+    return this.authing;
+  }
+
+  async endpoint(service: ServiceType): Promise<string> {
+    const override = this.cloud.endpointOverrides[service];
+    const base = override ?? chooseEndpoint((await this.getToken()).catalog, service, this.cloud.interface, this.cloud.regionName);
+    const suffix = SUFFIX[service];
+    const trimmed = base.replace(/\/+$/, '');
+    return suffix && !VERSION_SUFFIX[service]?.test(trimmed) ? trimmed + suffix : trimmed;
+  }
+
+  /** Headers added to every call to a service (Nova's microversion). */
+  setServiceHeaders(service: ServiceType, headers: Record<string, string>): void {
+    this.extraHeaders.set(service, headers);
+  }
+
+  /** A call to `path` under the service's endpoint (or to an absolute URL). */
+  async request<T = unknown>(service: ServiceType, method: Method, path: string, o: RequestOptions = {}): Promise<HttpResponse<T>> {
+    const url = withQuery(/^https?:/.test(path) ? path : (await this.endpoint(service)) + path, o.query);
+    const { query: _q, ...rest } = o;
+    const call = async (token: Token) =>
+      this.http.call<T>({
+        ...rest,
+        service,
+        method,
+        url,
+        headers: { ...this.extraHeaders.get(service), ...o.headers, 'x-auth-token': token.value },
+      });
+    const token = await this.getToken();
+    try {
+      return await call(token);
+    } catch (err) {
+      // 401 on a token we believed valid: it was revoked or expired early. Once, not in a loop.
+      if (!(err instanceof OpenStackError) || err.status !== 401) throw err;
+      if (this.token === token) this.token = undefined;
+      return call(await this.getToken());
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+}
+
+export function withQuery(url: string, query: RequestOptions['query']): string {
+  if (!query) return url;
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    for (const item of Array.isArray(v) ? v : [v]) u.searchParams.append(k, String(item));
+  }
+  return u.toString();
+}
