@@ -40,7 +40,12 @@ for name in ('nova', 'neutron', 'glance', 'placement'):
 demo_u = user('demo', demo_p)
 grant(demo_p, demo_u, member_r)
 grant(demo_p, demo_u, reader_r)
-grant(demo_p, idn.find_user('admin', domain_id='default'), admin_r)
+admin_u = idn.find_user('admin', domain_id='default')
+grant(demo_p, admin_u, admin_r)
+# admin may also take a domain-scoped token on Default (tests of domain scoping use it)
+dflt = idn.get_domain('default')
+if not idn.validate_user_has_domain_role(dflt, admin_u, admin_r):
+    idn.assign_domain_role_to_user(dflt, admin_u, admin_r)
 services = [('nova', 'compute', f'http://{ip}:8774/v2.1'),
             ('neutron', 'network', f'http://{ip}:9696'),
             ('glance', 'image', f'http://{ip}:9292'),
