@@ -1,0 +1,65 @@
+// End to end on the Docker Engine: `berth up` in both layouts, a post through a real browser, an
+// app restart that keeps it, an idempotent re-run, tiered isolation, then `berth down` leaves
+// nothing with the project's label.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { berth, docker, freePort, labelled, postWithBrowser, postsOnPage, purge, restartAndWait } from './helpers.js';
+
+/** Runs a TCP connect from inside a container; true when it connected. */
+async function canConnect(container: string, host: string, port: number): Promise<boolean> {
+  const script = `const s=require('net').connect(${port},'${host}');s.setTimeout(3000);s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));s.on('timeout',()=>process.exit(1))`;
+  const exec = await docker.getContainer(container).exec({ Cmd: ['node', '-e', script], AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  await new Promise((r) => { stream.on('end', r); stream.resume(); });
+  return (await exec.inspect()).ExitCode === 0;
+}
+
+for (const layout of ['single', 'tiered'] as const) {
+  const project = `berth-test-e2e-${layout}`;
+  describe(`berth up --target docker --layout ${layout}`, () => {
+    after(() => purge(project));
+
+    it('serves the board, keeps a post across an app restart, and down removes everything', async () => {
+      const port = await freePort();
+      const args = ['--project', project, '--target', 'docker'];
+      const first = berth(['up', ...args, '--layout', layout, '--port', String(port)]);
+      assert.equal(first.code, 0, first.stderr);
+      const url = first.stdout.trim();
+      assert.equal(url, `http://127.0.0.1:${port}/`);
+
+      const text = `hello from ${layout} ${Date.now()}`;
+      const rows = await postWithBrowser(url, text);
+      assert.equal(rows[0], text);
+      assert.equal(await restartAndWait(`${project}-app`), 0, 'the app exits 0 on SIGTERM');
+      assert.equal((await postsOnPage(url))[0], text);
+
+      const again = berth(['up', ...args, '--layout', layout, '--port', String(port)]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /nothing changed/);
+
+      const status = JSON.parse(berth(['status', ...args, '--json']).stdout) as { url: string; services: { health: string }[] };
+      assert.equal(status.url, url);
+      assert.deepEqual(status.services.map((s) => s.health), ['healthy', 'healthy', 'healthy']);
+
+      if (layout === 'tiered') {
+        assert.equal(await canConnect(`${project}-app`, '172.30.3.30', 3306), true, 'app reaches dbs');
+        for (const addr of ['172.30.1.30', '172.30.3.30', `${project}-dbs`]) {
+          assert.equal(await canConnect(`${project}-web`, addr, 3306), false, `web must not reach dbs at ${addr}:3306`);
+        }
+      }
+
+      const down = berth(['down', ...args, '--volumes']);
+      assert.equal(down.code, 0, down.stderr);
+      assert.deepEqual(await labelled(project), { containers: 0, networks: 0, volumes: 0 });
+    });
+  });
+}
+
+describe('berth up errors', () => {
+  it('says how to build a missing image', () => {
+    const r = berth(['up', '--project', 'berth-test-missing', '--tag', 'no-such-tag']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /image berth\/dbs:no-such-tag is missing\nhint: build it: berth build/);
+  });
+  after(() => purge('berth-test-missing'));
+});
