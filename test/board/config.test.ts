@@ -23,6 +23,12 @@ describe('app configuration', () => {
     assert.equal(describeTarget(c.database), 'mysql://user@172.17.0.2:3306/sample_bbs');
   });
 
+  it('ignores the DB_NAME a link sets and reads the password the dbs container was given', () => {
+    const c = loadAppConfig({ DB_PORT_3306_TCP_ADDR: '172.17.0.2', DB_NAME: '/app/db', DB_ENV_DB_PASSWORD: 'from-dbs' });
+    assert.equal(c.database.engine === 'mysql' && c.database.database, 'sample_bbs');
+    assert.equal(c.database.engine === 'mysql' && c.database.password, 'from-dbs');
+  });
+
   it('prefers DATABASE_URL over link variables', () => {
     const c = loadAppConfig({ DATABASE_URL: 'mysql://u:p%40ss@db.example:3307/board', DB_PORT_3306_TCP_ADDR: '10.0.0.1' });
     assert.deepEqual(c.database, { engine: 'mysql', host: 'db.example', port: 3307, user: 'u', password: 'p@ss', database: 'board' });

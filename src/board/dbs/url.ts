@@ -62,8 +62,10 @@ function fromDockerLink(env: Env): DatabaseTarget {
     host: env.DB_PORT_3306_TCP_ADDR!,
     port,
     user: env.DB_USER || 'user',
-    password: env.DB_PASSWORD ?? '',
-    database: env.DB_NAME || 'sample_bbs',
+    // A link also passes the linked container's environment as DB_ENV_*.
+    password: env.DB_PASSWORD ?? env.DB_ENV_DB_PASSWORD ?? '',
+    // A link sets DB_NAME=/<container>/db (the link's own name), which is no database name.
+    database: env.DB_NAME && !env.DB_NAME.startsWith('/') ? env.DB_NAME : 'sample_bbs',
   };
 }
 
