@@ -46,7 +46,7 @@ export async function startServer(opts: {
   nodeArgs?: string[];
 }): Promise<Server> {
   const out = fs.openSync(opts.logFile, 'a');
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...TSX, path.join(ROOT, opts.script)], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...TSX, path.resolve(ROOT, opts.script)], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', out, out],
