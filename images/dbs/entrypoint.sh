@@ -32,6 +32,8 @@ initialise() {
     password=$(generate_password)
     log "DB_PASSWORD not given: generated one for '$DB_USER': $password"
     log "(also kept in $DATADIR/.berth-generated-password, readable by root only)"
+    log "a container linked to this one (--link <this>:db) cannot learn a generated password: give it"
+    log "-e DB_PASSWORD=<the above>, or start this container with -e DB_PASSWORD=... (a link passes that on)"
   fi
   check_password "$password"
   log "first start: initialising $DATADIR"

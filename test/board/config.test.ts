@@ -29,6 +29,13 @@ describe('app configuration', () => {
     assert.equal(c.database.engine === 'mysql' && c.database.password, 'from-dbs');
   });
 
+  it('refuses a link without a password, and says where to give one', () => {
+    // What the original's `docker run -itd --name app --link dbs:db ...` gives when dbs got no DB_PASSWORD.
+    for (const env of [{}, { DB_ENV_DB_PASSWORD: '' }, { DB_PASSWORD: '' }]) {
+      assert.throws(() => loadAppConfig({ DB_PORT_3306_TCP_ADDR: '172.17.0.2', DB_NAME: '/app/db', ...env }), /no database password: .*-e DB_PASSWORD=/);
+    }
+  });
+
   it('prefers DATABASE_URL over link variables', () => {
     const c = loadAppConfig({ DATABASE_URL: 'mysql://u:p%40ss@db.example:3307/board', DB_PORT_3306_TCP_ADDR: '10.0.0.1' });
     assert.deepEqual(c.database, { engine: 'mysql', host: 'db.example', port: 3307, user: 'u', password: 'p@ss', database: 'board' });

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import { demuxToText } from '../../src/deployer/targets/docker/health.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -70,15 +71,27 @@ export async function postWithForm(url: string, text: string): Promise<void> {
   if (res.status >= 400) throw new Error(`posting failed: HTTP ${res.status}`);
 }
 
+/** Waits until a container is healthy; when it is not, the error shows its last check and log lines. */
 export async function waitHealthy(name: string, limitMs = 180_000): Promise<void> {
   const until = Date.now() + limitMs;
-  while (Date.now() < until) {
+  for (;;) {
     const info = await docker.getContainer(name).inspect();
     if (info.State.Health?.Status === 'healthy') return;
-    if (!info.State.Running) throw new Error(`${name} stopped`);
+    const why = !info.State.Running ? `stopped (exit code ${info.State.ExitCode})` : Date.now() > until ? `not healthy in ${limitMs / 1000} s (${info.State.Health?.Status ?? 'no health check'})` : undefined;
+    if (why) {
+      const check = info.State.Health?.Log?.at(-1)?.Output?.trim() || 'none';
+      throw new Error(`${name} ${why}; last check: ${check}\n${await logTail(name)}`);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`${name} not healthy in time`);
+}
+
+/** The last lines of a container's log (with or without a TTY). */
+export async function logTail(name: string, lines = 20): Promise<string> {
+  const c = docker.getContainer(name);
+  const tty = (await c.inspect()).Config.Tty;
+  const buf = (await c.logs({ stdout: true, stderr: true, tail: lines })) as unknown as Buffer;
+  return (tty ? buf.toString('utf8') : demuxToText(buf)).trim().split('\n').map((l) => `  | ${l}`).join('\n');
 }
 
 /** Restarts a container (clean stop: must exit 0) and waits until it is healthy again. */

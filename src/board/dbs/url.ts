@@ -57,13 +57,23 @@ function fromDockerLink(env: Env): DatabaseTarget {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new ConfigError('invalid environment variable DB_PORT_3306_TCP_PORT: expected a port number');
   }
+  // A link also passes the linked container's environment as DB_ENV_*: `docker run -e
+  // DB_PASSWORD=... dbs` reaches the app through `--link dbs:db` without being typed twice.
+  const password = env.DB_PASSWORD || env.DB_ENV_DB_PASSWORD;
+  if (!password) {
+    // The original's commands pass no password at all. Our dbs then generates one (never a fixed
+    // default), which no linked container can learn: say so at start instead of failing to log in.
+    throw new ConfigError(
+      'no database password: the link to the database (DB_PORT_3306_TCP_ADDR) passes none (DB_ENV_DB_PASSWORD) and DB_PASSWORD is not set. '
+        + 'Start the dbs container with -e DB_PASSWORD=... (the link passes it on), or give this container -e DB_PASSWORD=<the one the dbs container printed in its log>',
+    );
+  }
   return {
     engine: 'mysql',
     host: env.DB_PORT_3306_TCP_ADDR!,
     port,
     user: env.DB_USER || 'user',
-    // A link also passes the linked container's environment as DB_ENV_*.
-    password: env.DB_PASSWORD ?? env.DB_ENV_DB_PASSWORD ?? '',
+    password,
     // A link sets DB_NAME=/<container>/db (the link's own name), which is no database name.
     database: env.DB_NAME && !env.DB_NAME.startsWith('/') ? env.DB_NAME : 'sample_bbs',
   };
