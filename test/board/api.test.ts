@@ -119,7 +119,7 @@ for (const engine of ENGINES) {
       const all: { text: string }[] = [];
       let next: string | null = null;
       do {
-        const page = (await rawRequest(url(`/api/v1/posts?limit=2${next ? `&before=${next}` : ''}`))).json();
+        const page: { posts: { text: string }[]; next: string | null } = (await rawRequest(url(`/api/v1/posts?limit=2${next ? `&before=${next}` : ''}`))).json();
         all.push(...page.posts);
         next = page.next;
       } while (next);
