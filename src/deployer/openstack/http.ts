@@ -213,8 +213,10 @@ export function parseRetryAfter(value: string | undefined): number | undefined {
 }
 
 function errorCode(err: unknown): string {
-  const e = err as { code?: string; name?: string; cause?: { code?: string } };
-  return e?.code ?? e?.cause?.code ?? e?.name ?? 'UNKNOWN';
+  // DOMException (AbortSignal.timeout) has a numeric legacy `code`: its name is what says "timeout".
+  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
+  for (const c of [e?.code, e?.cause?.code, e?.name]) if (typeof c === 'string' && c !== 'Error') return c;
+  return 'UNKNOWN';
 }
 
 function describeNetworkError(err: unknown, timeoutMs: number): string {
