@@ -2,6 +2,9 @@
 // app restart that keeps it, an idempotent re-run, tiered isolation, then `berth down` leaves
 // nothing with the project's label.
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { berth, docker, freePort, labelled, postWithBrowser, postsOnPage, purge, restartAndWait } from './helpers.js';
 
@@ -33,6 +36,12 @@ for (const layout of ['single', 'tiered'] as const) {
       assert.equal(await restartAndWait(`${project}-app`), 0, 'the app exits 0 on SIGTERM');
       assert.equal((await postsOnPage(url))[0], text);
 
+      // A dbs whose probes miss their timeout on a busy host is `unhealthy` until its next probe
+      // passes (a pause does the same: Docker marks a paused container unhealthy). A re-run of up
+      // waits for it to come back instead of failing: the flake the tiered test once showed.
+      const dbs = docker.getContainer(`${project}-dbs`);
+      await dbs.pause();
+      await dbs.unpause();
       const again = berth(['up', ...args, '--layout', layout, '--port', String(port)]);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stderr, /nothing changed/);
@@ -61,5 +70,31 @@ describe('berth up errors', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /image berth\/dbs:no-such-tag is missing\nhint: build it: berth build/);
   });
-  after(() => purge('berth-test-missing'));
+
+  it('shows the last check and log lines of a service that never becomes healthy', () => {
+    const file = join(tmpdir(), `berth-unhealthy-${process.pid}.yaml`);
+    writeFileSync(file, `name: unhealthy
+services:
+  stuck:
+    image: berth-base/debian:bookworm
+    command: ["bash", "-c", "echo starting up; echo cannot reach the config server >&2; exec sleep infinity"]
+    healthcheck: { test: "echo config server unreachable; exit 1", interval: 1s, timeout: 2s, retries: 2, start_period: 1s }
+`);
+    try {
+      const r = berth(['up', '--stack', file, '--project', 'berth-test-unhealthy']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /berth-test-unhealthy-stuck did not become healthy \(unhealthy; last check: config server unreachable\):\n {2}\| /);
+      // Its last log lines (stdout and stderr, in either order).
+      assert.match(r.stderr, /\n {2}\| starting up\n/);
+      assert.match(r.stderr, /\n {2}\| cannot reach the config server\n/);
+      assert.match(r.stderr, /hint: see its log: berth logs stuck/);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  after(async () => {
+    await purge('berth-test-missing');
+    await purge('berth-test-unhealthy');
+  });
 });

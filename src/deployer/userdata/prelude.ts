@@ -38,13 +38,17 @@ ensure_volume() {
 }
 
 # Waits until a container is healthy (or running, without a health check); shows its log if not.
+# Unhealthy for 30 s in a row is final: on a busy host a probe can miss its timeout a few times
+# and a healthy container flips to unhealthy until its next probe passes.
 wait_healthy() {
-  local state _
+  local state _ bad=0
   for _ in $(seq 1 150); do
     state=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$1")
     case $state in
       healthy | running) log "$1 is $state"; return 0 ;;
-      unhealthy | exited | dead) break ;;
+      exited | dead) break ;;
+      unhealthy) bad=$((bad + 1)); [ "$bad" -lt 15 ] || break ;;
+      *) bad=0 ;;
     esac
     sleep 2
   done

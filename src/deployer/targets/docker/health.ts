@@ -1,5 +1,10 @@
 // Waiting until a container is healthy (or running, if it has no health check), with progress,
-// and an error that shows why when it is not.
+// and an error that shows why when it is not (its last check and last log lines).
+//
+// `unhealthy` is not final at once: Docker runs each probe with `docker exec`, which on a busy
+// host (2 cores, a browser, builds) can miss its timeout a few times in a row, so a healthy
+// service flips to unhealthy and back at the next probe. A service gets as many further probes
+// as its retries to come back before the wait gives up.
 import type Docker from 'dockerode';
 import { TargetError } from './errors.js';
 import type { Progress } from './progress.js';
@@ -9,6 +14,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function waitHealthy(docker: Docker, name: string, limitMs: number, progress: Progress): Promise<void> {
   const started = Date.now();
   let lastReport = started;
+  let unhealthySince: number | undefined;
   for (;;) {
     const info = await docker.getContainer(name).inspect();
     const health = info.State.Health?.Status;
@@ -16,7 +22,9 @@ export async function waitHealthy(docker: Docker, name: string, limitMs: number,
     if (!info.State.Running && !info.State.Restarting) {
       throw new TargetError(`${name} stopped (exit code ${info.State.ExitCode}):\n${await tail(docker, name)}`, `see its log: berth logs ${serviceOf(info)}`);
     }
-    if (health === 'unhealthy' || Date.now() - started > limitMs) {
+    unhealthySince = health === 'unhealthy' ? (unhealthySince ?? Date.now()) : undefined;
+    const gaveUp = unhealthySince !== undefined && Date.now() - unhealthySince > recoveryMs(info);
+    if (gaveUp || Date.now() - started > limitMs) {
       const probe = info.State.Health?.Log?.at(-1)?.Output?.trim() ?? '';
       throw new TargetError(`${name} did not become healthy (${health ?? info.State.Status}; last check: ${probe || 'none'}):\n${await tail(docker, name)}`, `see its log: berth logs ${serviceOf(info)}`);
     }
@@ -26,6 +34,13 @@ export async function waitHealthy(docker: Docker, name: string, limitMs: number,
     }
     await sleep(500);
   }
+}
+
+/** How long an unhealthy container may take to pass again: its retries, each an interval plus a timeout. */
+export function recoveryMs(info: Pick<Docker.ContainerInspectInfo, 'Config'>): number {
+  const hc = (info.Config as { Healthcheck?: { Interval?: number; Timeout?: number; Retries?: number } }).Healthcheck ?? {};
+  const ms = (ns: number | undefined, fallback: number) => (ns ? ns / 1e6 : fallback);
+  return (hc.Retries || 3) * (ms(hc.Interval, 30_000) + ms(hc.Timeout, 30_000));
 }
 
 function serviceOf(info: Docker.ContainerInspectInfo): string {
