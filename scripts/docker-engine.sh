@@ -6,7 +6,7 @@
 # Idempotent: `start` twice leaves one daemon; `stop` without a PID file does nothing.
 set -euo pipefail
 . "$(dirname "$0")/ci/lib.sh"
-STATE=${BERTH_DOCKERD_STATE:-/run/berth}
+STATE=$DOCKERD_STATE
 PIDFILE=$STATE/dockerd.pid
 LOG=${BERTH_DOCKERD_LOG:-/var/log/berth-dockerd.log}
 SOCK=/var/run/docker.sock
@@ -14,7 +14,12 @@ SOCK=/var/run/docker.sock
 # Asks the engine itself over its socket (curl speaks HTTP over a unix socket; the docker client
 # on PATH may be newer than the engine, and we only need "does it answer").
 answers() { curl -fsS --max-time 3 --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1; }
-ours() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+# The PID file names a live dockerd (not a process that got the number after a reboot or a crash).
+ours() {
+  local pid
+  pid=$(cat "$PIDFILE" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]] || return 1
+  [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == /usr/sbin/dockerd* ]]
+}
 
 start() {
   command -v curl >/dev/null || apt_install curl ca-certificates
@@ -26,8 +31,9 @@ start() {
   install -d "$STATE"
   # No systemd here: run the daemon in its own session, detached from our terminal and stdin.
   setsid /usr/sbin/dockerd >>"$LOG" 2>&1 </dev/null &
-  echo $! >"$PIDFILE"
-  for _ in $(seq 1 120); do answers && break; ours || break; sleep 0.5; done
+  local pid=$!
+  echo "$pid" >"$PIDFILE"
+  for _ in $(seq 1 120); do answers && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   answers || { tail -n 30 "$LOG" >&2; die "dockerd did not start (log: $LOG)"; }
   echo "Docker Engine started (pid $(cat "$PIDFILE"), log $LOG)"
 }

@@ -11,3 +11,6 @@ apt_install() {
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
+# Where scripts/docker-engine.sh keeps the PID of a dockerd it started, and where
+# setup-10-docker.sh notes that it was the one to start it (so teardown stops only that one).
+DOCKERD_STATE=${BERTH_DOCKERD_STATE:-/run/berth}

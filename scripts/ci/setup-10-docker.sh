@@ -6,6 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/ci/lib.sh
 apt_install shellcheck
-bash scripts/docker-engine.sh start
+# Note whether this set-up is the one that starts the engine: teardown-docker.sh stops only that
+# one, never an engine that was already running (someone else's, or one that other work uses).
+if bash scripts/docker-engine.sh status >/dev/null 2>&1; then
+  bash scripts/docker-engine.sh start
+else
+  bash scripts/docker-engine.sh start
+  cp "$DOCKERD_STATE/dockerd.pid" "$DOCKERD_STATE/dockerd.started-by-setup"
+fi
 bash scripts/base-images.sh
 ${BERTH:-node bin/berth.js} build --offline-bases
