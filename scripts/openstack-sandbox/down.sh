@@ -6,14 +6,15 @@ stop() {
   local name=$1 pidf=$RUN/$1.pid pid i t0=$SECONDS
   [ -s "$pidf" ] || return 0
   pid=$(cat "$pidf")
-  if ! kill -0 -- "-$pid" 2>/dev/null && ! kill -0 "$pid" 2>/dev/null; then rm -f "$pidf"; return 0; fi
+  # Not ours any more (gone, or the PID reused since): only forget it.
+  if ! alive "$name"; then rm -f "$pidf" "$RUN/$name.start"; return 0; fi
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
   for ((i = 0; i < 40; i++)); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.5; done
   if kill -0 -- "-$pid" 2>/dev/null; then
     echo "down: $name (pgid $pid) did not stop in 20 s, sending KILL"
     kill -KILL -- "-$pid" 2>/dev/null; sleep 0.5
   fi
-  rm -f "$pidf"
+  rm -f "$pidf" "$RUN/$name.start"
   echo "down: stopped $name ($((SECONDS - t0))s)"
 }
 [ -d "$RUN" ] || { echo "down: nothing to stop ($RUN does not exist)"; [ "${1:-}" = --purge ] || exit 0; }

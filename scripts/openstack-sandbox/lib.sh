@@ -28,7 +28,16 @@ log()  { echo "[sandbox $(el)s] $*"; }
 die()  { echo "openstack-sandbox: ERROR: $*" >&2; exit 1; }
 
 pidfile() { echo "$RUN/$1.pid"; }
-alive() { [ -s "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+# A PID file is trusted only while its process has the start time recorded with it: after a
+# reboot or a kill from outside, the PID may belong to someone else by now.
+starttime() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; set -- $s; echo "${20}"; }
+alive() {
+  local pid
+  [ -s "$RUN/$1.pid" ] || return 1
+  pid=$(cat "$RUN/$1.pid")
+  kill -0 "$pid" 2>/dev/null || return 1
+  [ ! -s "$RUN/$1.start" ] || [ "$(starttime "$pid")" = "$(cat "$RUN/$1.start")" ]
+}
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 # Tail of a service's logs (console and app log), for error messages.
 logtail() {
@@ -49,6 +58,7 @@ start() {
   if alive "$name"; then log "$name already running (pid $(cat "$RUN/$name.pid"))"; return 0; fi
   setsid "$@" >> "$LOG/$name.log" 2>&1 < /dev/null &
   echo $! > "$RUN/$name.pid"
+  starttime $! > "$RUN/$name.start" || true
   log "started $name (pid $!)"
 }
 # wait_port NAME HOST PORT SECONDS / wait_http NAME URL SECONDS (any HTTP status counts as up).
