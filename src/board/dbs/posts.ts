@@ -1,7 +1,7 @@
 // The posts repository: every query the board makes, the same on SQLite and MySQL/MariaDB.
 // Reads are retried once after a dead connection (the pool opens a fresh one); writes are not,
 // because a lost reply to an INSERT may still have stored the row.
-import { sql, type ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { BoardSchema } from './schema.js';
 import type { Database } from './connect.js';
 import { encodeCursor, type Cursor } from './cursor.js';
@@ -31,15 +31,31 @@ export class PostsRepository {
 
   /** Newest first: by timestamp, then id; `before` continues after the last row of a page. */
   async page(limit: number, before?: Cursor): Promise<Page> {
-    const rows = await this.read('list posts', () => {
-      let q = this.db.selectFrom('contents').select(['id', 'timestamp', 'text']);
-      if (before) q = q.where(afterCursor(before));
-      return q.orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await this.read('list posts', async () => {
+      const dated = await this.newestFirst(limit + 1, before);
+      // Rows with no timestamp (only in the original's data) come last; a separate query keeps
+      // the first one a pure index range, so a deep page costs what the first page costs.
+      if (!before || before.timestamp === null || dated.length > limit) return dated;
+      return dated.concat(await this.undated(limit + 1 - dated.length));
     });
     const posts = rows.slice(0, limit).map(toPost);
     const last = posts[posts.length - 1];
     const next = rows.length > limit && last ? encodeCursor({ timestamp: last.timestamp, id: last.id }) : null;
     return { posts, next };
+  }
+
+  private newestFirst(limit: number, before?: Cursor) {
+    return newestFirstQuery(this.db, limit, before).execute();
+  }
+
+  private undated(limit: number) {
+    return this.db
+      .selectFrom('contents')
+      .select(['id', 'timestamp', 'text'])
+      .where('timestamp', 'is', null)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
   }
 
   async get(id: number): Promise<Post | undefined> {
@@ -92,17 +108,21 @@ function unavailable(what: string, err: unknown): unknown {
   return new DatabaseUnavailableError(`database unavailable during ${what}`, { cause: err });
 }
 
-/** Rows that come after the cursor in (timestamp DESC, id DESC) order. */
+/** The listing query; exported so a test can check the database plans it as an index search. */
+export function newestFirstQuery(db: Kysely<BoardSchema>, limit: number, before?: Cursor) {
+  let q = db.selectFrom('contents').select(['id', 'timestamp', 'text']);
+  if (before) q = q.where(afterCursor(before));
+  return q.orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit);
+}
+
+/** Rows after the cursor in (timestamp DESC, id DESC) order, undated rows excepted. */
 function afterCursor(c: Cursor) {
-  // NULL timestamps (only in the original's rows) sort last in DESC order on both engines.
+  // `timestamp <= t AND (timestamp < t OR id < i)` rather than an OR of two ranges: SQLite
+  // turns only this form into a search of the (timestamp, id) index instead of a scan.
   return (eb: ExpressionBuilder<BoardSchema, 'contents'>) =>
     c.timestamp === null
       ? eb.and([eb('timestamp', 'is', null), eb('id', '<', c.id)])
-      : eb.or([
-          eb('timestamp', '<', c.timestamp),
-          eb.and([eb('timestamp', '=', c.timestamp), eb('id', '<', c.id)]),
-          eb('timestamp', 'is', null),
-        ]);
+      : eb.and([eb('timestamp', '<=', c.timestamp), eb.or([eb('timestamp', '<', c.timestamp), eb('id', '<', c.id)])]);
 }
 
 function toPost(r: { id: number; timestamp: string | null; text: string | null }): Post {
