@@ -16,7 +16,7 @@ export function onShutdown(log: Logger, close: () => Promise<void>, graceMs = 10
     close().then(
       () => {
         log.info('stopped');
-        process.exit(0);
+        log.flush(() => process.exit(0));
       },
       (err: unknown) => {
         log.error({ err }, 'error while shutting down');

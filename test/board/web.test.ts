@@ -181,3 +181,80 @@ describe('web tier when the app tier fails', () => {
     }
   });
 });
+
+describe('web tier sharing reads', () => {
+  /** A stand-in app tier whose page reads are held until the test releases them. */
+  async function heldApp() {
+    const posts: { id: number; timestamp: string; text: string }[] = [];
+    const held: (() => void)[] = [];
+    let reads = 0;
+    const server = (await import('node:http')).createServer((req, res) => {
+      const answer = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method === 'POST') {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          const post = { id: posts.length + 1, timestamp: '2026-01-01 00:00:00', text: JSON.parse(body).text };
+          posts.unshift(post);
+          answer(201, post);
+        });
+        return;
+      }
+      reads++;
+      const snapshot = [...posts];
+      held.push(() => answer(200, { posts: snapshot, next: null }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      reads: () => reads,
+      release: () => held.splice(0).forEach((f) => f()),
+      waitForReads: async (n: number) => {
+        for (let i = 0; reads < n; i++) {
+          if (i > 500) throw new Error(`the app saw ${reads} page reads, expected ${n}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+      close: () => new Promise((r) => server.close(r)),
+    };
+  }
+
+  it('page reads in flight at the same time share one call to the app', { timeout: 20_000 }, async () => {
+    const stand = await heldApp();
+    const web = await startTestWeb(stand.url, { REST_TIMEOUT_MS: '10000' });
+    try {
+      const pages = Array.from({ length: 10 }, () => rawRequest(web.url));
+      await stand.waitForReads(1);
+      await new Promise((r) => setTimeout(r, 300)); // let the other nine reach the web tier
+      stand.release();
+      for (const res of await Promise.all(pages)) assert.equal(res.status, 200);
+      assert.equal(stand.reads(), 1);
+    } finally {
+      stand.release();
+      await web.close();
+      await stand.close();
+    }
+  });
+
+  it('a read that started before a post is not shared with reads after it', { timeout: 20_000 }, async () => {
+    const stand = await heldApp();
+    const web = await startTestWeb(stand.url, { REST_TIMEOUT_MS: '10000' });
+    try {
+      const early = rawRequest(web.url);
+      await stand.waitForReads(1);
+      assert.equal((await rawRequest(web.url, form('my own post'))).status, 303);
+      const after = rawRequest(web.url);
+      await stand.waitForReads(2);
+      stand.release();
+      assert.deepEqual(rows((await after).body).map((r) => r[1]), ['my own post']);
+      assert.deepEqual(rows((await early).body), []);
+    } finally {
+      stand.release();
+      await web.close();
+      await stand.close();
+    }
+  });
+});

@@ -35,7 +35,24 @@ function openSqlite(file: string): Kysely<BoardSchema> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<BoardSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<BoardSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+/** Kysely prepares every query anew; the board runs a handful of fixed statements, so keep them. */
+function withStatementCache(sqlite: SQLite.Database, max = 64) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(query: string) {
+      let stmt = cache.get(query);
+      if (!stmt) {
+        if (cache.size >= max) cache.clear();
+        stmt = sqlite.prepare(query);
+        cache.set(query, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 function openMysql(t: Extract<DatabaseTarget, { engine: 'mysql' }>, opts: ConnectOptions) {

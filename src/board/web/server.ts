@@ -7,6 +7,7 @@ import { checkPostText } from '../shared/post-text.js';
 import type { WebConfig } from './config.js';
 import { isMessageKey, MESSAGES, pickLang, type Lang, type Messages } from './i18n.js';
 import { renderBoard, renderUnavailable } from './page.js';
+import { SharedReads } from './shared-reads.js';
 import { AppRejectedError, AppUnavailableError, RestClient, type PageView } from './rest-client.js';
 
 const FORM_LIMIT = 16 * 1024;
@@ -25,6 +26,7 @@ type Query = { before?: string; limit?: string };
 export function buildWebServer(config: WebConfig, log: Logger) {
   const app = createHttpServer(log, FORM_LIMIT);
   const rest = new RestClient(config.restUrl, config.restTimeoutMs);
+  const reads = new SharedReads(rest);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
@@ -34,8 +36,11 @@ export function buildWebServer(config: WebConfig, log: Logger) {
     const { lang, t } = language(req);
     const size = pageSize(req.query.limit, config.pageSize);
     try {
-      const page = await rest.listPosts(size, req.query.before || undefined, req.id);
-      return sendBoard(reply, 200, { lang, t, ...links(page, size, config.pageSize, req.query.before) });
+      const page = await reads.listPosts(size, req.query.before || undefined, req.id);
+      const html = reads.renderOnce(page, lang, () =>
+        renderBoard({ lang, t, ...links(page, size, config.pageSize, req.query.before) }),
+      );
+      return sendHtml(reply, 200, lang, html);
     } catch (err) {
       if (err instanceof AppRejectedError && err.code === 'invalid_cursor') {
         const page = await rest.listPosts(size, undefined, req.id).catch(() => ({ posts: [], next: null }));
@@ -52,6 +57,7 @@ export function buildWebServer(config: WebConfig, log: Logger) {
     try {
       if (!check.ok) return await refuse(reply, rest, req.id, lang, t, check.problem, typed, config.pageSize);
       await rest.createPost(check.text, req.id);
+      reads.invalidate();
       return reply.code(303).header('location', '/').send();
     } catch (err) {
       if (err instanceof AppRejectedError) return refuse(reply, rest, req.id, lang, t, err.code, typed, config.pageSize);
@@ -112,11 +118,15 @@ function unavailable(req: FastifyRequest, reply: FastifyReply, err: unknown, lan
 }
 
 function sendBoard(reply: FastifyReply, status: number, model: Parameters<typeof renderBoard>[0]) {
+  return sendHtml(reply, status, model.lang, renderBoard(model));
+}
+
+function sendHtml(reply: FastifyReply, status: number, lang: Lang, html: string) {
   return reply
     .code(status)
-    .headers({ ...SECURITY_HEADERS, 'content-language': model.lang })
+    .headers({ ...SECURITY_HEADERS, 'content-language': lang })
     .type('text/html; charset=utf-8')
-    .send(renderBoard(model));
+    .send(html);
 }
 
 export type WebServer = FastifyInstance;
