@@ -10,7 +10,7 @@ export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 export const PROJECT_LABEL = 'io.berth.project';
 
 export function berth(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/docker/berth-docker.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(process.execPath, ['bin/berth.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
