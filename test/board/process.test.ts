@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { rawRequest } from '../helpers/http.js';
+import { freePort } from '../helpers/ports.js';
 
 function startTier(entry: string, env: Record<string, string>): { proc: ChildProcess; output: () => string } {
   const proc = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -33,13 +34,6 @@ async function untilListening(url: string, proc: ChildProcess): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('tiers as processes', () => {
   it('web: SIGTERM lets an in-flight request finish, then exits 0', { timeout: 60_000 }, async () => {

@@ -1,8 +1,8 @@
 // Shared by the docker suite: run the CLI, free ports, the engine, cleanup by label, the browser.
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+export { freePort } from '../helpers/ports.js';
 import { demuxToText } from '../../src/deployer/targets/docker/health.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,16 +14,6 @@ export function berth(args: string[]): { code: number; stdout: string; stderr: s
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Everything carrying the project's label (what `down` must leave empty). */
 export async function labelled(project: string) {

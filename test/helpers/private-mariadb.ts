@@ -2,10 +2,10 @@
 // stop and restart a real database server without disturbing the machine's shared one.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { freePort } from './ports.js';
 
 export class PrivateMariaDb {
   private proc?: ChildProcess;
@@ -78,14 +78,4 @@ export class PrivateMariaDb {
       return false;
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
