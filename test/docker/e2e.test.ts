@@ -46,6 +46,31 @@ for (const layout of ['single', 'tiered'] as const) {
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stderr, /nothing changed/);
 
+      if (layout === 'single') {
+        // A changed environment recreates just that container; the others keep running as they were.
+        const ids = async () => Object.fromEntries(
+          await Promise.all(['dbs', 'app', 'web'].map(async (s) => [s, (await docker.getContainer(`${project}-${s}`).inspect()).Id])),
+        );
+        const before = await ids();
+        const stack = join(tmpdir(), `berth-e2e-stack-${process.pid}.yaml`);
+        const original = (await import('node:fs')).readFileSync('stacks/board.yaml', 'utf8');
+        writeFileSync(stack, original.replace('    tier: web\n', '    tier: web\n    environment: { PAGE_SIZE: "5" }\n'));
+        try {
+          const changed = berth(['up', ...args, '--stack', stack, '--layout', layout, '--port', String(port)]);
+          assert.equal(changed.code, 0, changed.stderr);
+          assert.match(changed.stderr, /recreating .*web/);
+        } finally {
+          rmSync(stack, { force: true });
+        }
+        const after = await ids();
+        assert.equal(after.dbs, before.dbs, 'dbs untouched');
+        assert.equal(after.app, before.app, 'app untouched');
+        assert.notEqual(after.web, before.web, 'web recreated');
+        assert.equal((await postsOnPage(url))[0], text);
+        const back = berth(['up', ...args, '--layout', layout, '--port', String(port)]);
+        assert.equal(back.code, 0, back.stderr);
+      }
+
       const status = JSON.parse(berth(['status', ...args, '--json']).stdout) as { url: string; services: { health: string }[] };
       assert.equal(status.url, url);
       assert.deepEqual(status.services.map((s) => s.health), ['healthy', 'healthy', 'healthy']);
