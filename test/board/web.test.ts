@@ -83,6 +83,18 @@ describe('web tier', () => {
     assert.equal(rows((await page()).body).length, countBefore);
   });
 
+  it('answers errors outside the routes as pages: 413 for a form over 16 KiB, 404 for no such page', async () => {
+    const countBefore = rows((await page()).body).length;
+    const big = await rawRequest(web.url, form('x'.repeat(17 * 1024)));
+    assert.equal(big.status, 413);
+    assert.match(String(big.headers['content-type']), /^text\/html/);
+    assert.match(big.body, /larger than 16 KiB/);
+    assert.equal(rows((await page()).body).length, countBefore, 'nothing stored');
+    const missing = await page('/no-such-page', { 'accept-language': 'ja' });
+    assert.equal(missing.status, 404);
+    assert.match(missing.body, /そのページはこの掲示板にありません/);
+  });
+
   it('speaks Japanese or English by Accept-Language', async () => {
     const ja = await page('/', { 'accept-language': 'ja-JP,ja;q=0.9,en;q=0.8' });
     assert.match(ja.body, /<html lang="ja">/);

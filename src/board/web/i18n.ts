@@ -16,6 +16,11 @@ const en = {
   invalid_cursor: 'That page link is not valid. Showing the newest posts instead.',
   unavailable: 'The board cannot reach its app tier right now. Nothing you typed was lost; please try again in a moment.',
   unavailable_title: 'Temporarily unavailable',
+  not_found: 'There is no such page on this board.',
+  body_too_large: 'Nothing was posted: what was sent is larger than 16 KiB.',
+  bad_request: 'Nothing was posted: the request could not be read.',
+  internal: 'Something went wrong on the board. Please try again.',
+  error_title: 'Error',
 };
 
 const ja: typeof en = {
@@ -32,6 +37,11 @@ const ja: typeof en = {
   invalid_cursor: 'ページのリンクが正しくありません。最新の投稿を表示しています。',
   unavailable: '現在、掲示板のアプリ層に接続できません。入力した内容は失われていません。しばらくしてから再度お試しください。',
   unavailable_title: '一時的に利用できません',
+  not_found: 'そのページはこの掲示板にありません。',
+  body_too_large: '投稿されませんでした。送信された内容が 16 KiB を超えています。',
+  bad_request: '投稿されませんでした。リクエストを読み取れませんでした。',
+  internal: '掲示板でエラーが発生しました。もう一度お試しください。',
+  error_title: 'エラー',
 };
 
 export type Messages = typeof en;

@@ -47,15 +47,21 @@ ${nav(m)}`,
 }
 
 export function renderUnavailable(lang: Lang, t: Messages, typed?: string): string {
+  return renderNotice(lang, t, t.unavailable_title, t.unavailable, typed);
+}
+
+/** A page that says one thing went wrong, with the form (and what was typed) kept. */
+export function renderNotice(lang: Lang, t: Messages, title: string, message: string, typed?: string): string {
   return layout(
     lang,
-    t.unavailable_title,
+    title,
     `<h1>${escapeHtml(t.title)}</h1>
-<p class="error" role="alert">${escapeHtml(t.unavailable)}</p>
+<p class="error" role="alert">${escapeHtml(message)}</p>
 <form method="post" action="/">
 <label for="text">${escapeHtml(t.label)}</label>
 <input type="text" id="text" name="text" value="${escapeHtml(typed ?? '')}" autocomplete="off" required>
-</form>`,
+</form>
+<nav><a href="/">${escapeHtml(t.newest)}</a></nav>`,
   );
 }
 

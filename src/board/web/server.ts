@@ -1,12 +1,12 @@
 // The web tier: renders the board on the server and posts through the app tier
 // (post/redirect/get). It never touches the database itself.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../shared/logger.js';
 import { createHttpServer } from '../shared/http-server.js';
 import { checkPostText } from '../shared/post-text.js';
 import type { WebConfig } from './config.js';
-import { isMessageKey, MESSAGES, pickLang, type Lang, type Messages } from './i18n.js';
-import { renderBoard, renderUnavailable } from './page.js';
+import { isMessageKey, MESSAGES, pickLang, type Lang, type MessageKey, type Messages } from './i18n.js';
+import { renderBoard, renderNotice, renderUnavailable } from './page.js';
 import { SharedReads } from './shared-reads.js';
 import { AppRejectedError, AppUnavailableError, RestClient, type PageView } from './rest-client.js';
 
@@ -31,6 +31,7 @@ export function buildWebServer(config: WebConfig, log: Logger) {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
   app.addHook('onClose', () => rest.close());
+  installErrorPages(app);
 
   app.get<{ Querystring: Query }>('/', async (req, reply) => {
     const { lang, t } = language(req);
@@ -76,6 +77,23 @@ export function buildWebServer(config: WebConfig, log: Logger) {
     }
   });
   return app;
+}
+
+/** Errors outside the routes (too large, unreadable, no such page) as pages, not JSON. */
+function installErrorPages(app: FastifyInstance): void {
+  const notice = (req: FastifyRequest, reply: FastifyReply, status: number, key: MessageKey) => {
+    const { lang, t } = language(req);
+    return sendHtml(reply, status, lang, renderNotice(lang, t, t.error_title, t[key]));
+  };
+  app.setNotFoundHandler((req, reply) => notice(req, reply, 404, 'not_found'));
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      req.log.error({ err }, 'web tier error');
+      return notice(req, reply, 500, 'internal');
+    }
+    return notice(req, reply, status, status === 413 ? 'body_too_large' : 'bad_request');
+  });
 }
 
 function language(req: FastifyRequest): { lang: Lang; t: Messages } {
