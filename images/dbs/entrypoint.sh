@@ -1,7 +1,7 @@
 #!/bin/bash
 # Entry point of the dbs image. On first start (empty data volume) it creates the system tables,
-# the database sample_bbs and the user `user`@'%' with DB_PASSWORD (or a generated one, printed
-# once and kept in the volume, root-only: there is never a fixed default). Then it execs mariadbd
+# the database sample_bbs and the user `user`@'%' with DB_PASSWORD (or a generated one, kept in
+# the volume, root-only, and never printed: there is never a fixed default, and logs hold no secrets). Then it execs mariadbd
 # as PID 1, which drops to the mysql user and shuts down cleanly on SIGTERM.
 set -euo pipefail
 DATADIR=/var/lib/mysql
@@ -30,10 +30,10 @@ initialise() {
   local password=${DB_PASSWORD:-}
   if [ -z "$password" ]; then
     password=$(generate_password)
-    log "DB_PASSWORD not given: generated one for '$DB_USER': $password"
-    log "(also kept in $DATADIR/.berth-generated-password, readable by root only)"
+    log "DB_PASSWORD not given: generated one for '$DB_USER', kept in $DATADIR/.berth-generated-password"
+    log "(root only; read it with: docker exec <this container> cat $DATADIR/.berth-generated-password)"
     log "a container linked to this one (--link <this>:db) cannot learn a generated password: give it"
-    log "-e DB_PASSWORD=<the above>, or start this container with -e DB_PASSWORD=... (a link passes that on)"
+    log "-e DB_PASSWORD=<that password>, or start this container with -e DB_PASSWORD=... (a link passes that on)"
   fi
   check_password "$password"
   log "first start: initialising $DATADIR"

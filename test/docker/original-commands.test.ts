@@ -84,7 +84,10 @@ describe("the original's three docker run commands", () => {
     assert.match(app.stdout + app.stderr, /no database password: .*Start the dbs container with -e DB_PASSWORD=/);
     await waitHealthy(`${p}dbs`);
     const dbs = dockerCli(['logs', `${p}dbs`]);
-    assert.match(dbs.stdout + dbs.stderr, /DB_PASSWORD not given: generated one for 'user': [A-Za-z0-9]{24}\b/);
+    assert.match(dbs.stdout + dbs.stderr, /DB_PASSWORD not given: generated one for 'user', kept in \/var\/lib\/mysql\/\.berth-generated-password/);
     assert.match(dbs.stdout + dbs.stderr, /cannot learn a generated password/);
+    const generated = dockerCli(['exec', `${p}dbs`, 'cat', '/var/lib/mysql/.berth-generated-password']).stdout.trim();
+    assert.match(generated, /^[A-Za-z0-9]{24}$/);
+    assert.ok(!(dbs.stdout + dbs.stderr).includes(generated), 'the generated password is not in the log');
   });
 });

@@ -65,7 +65,7 @@ function fromDockerLink(env: Env): DatabaseTarget {
     // default), which no linked container can learn: say so at start instead of failing to log in.
     throw new ConfigError(
       'no database password: the link to the database (DB_PORT_3306_TCP_ADDR) passes none (DB_ENV_DB_PASSWORD) and DB_PASSWORD is not set. '
-        + 'Start the dbs container with -e DB_PASSWORD=... (the link passes it on), or give this container -e DB_PASSWORD=<the one the dbs container printed in its log>',
+        + 'Start the dbs container with -e DB_PASSWORD=... (the link passes it on), or give this container -e DB_PASSWORD=<the password in /var/lib/mysql/.berth-generated-password of the dbs container>',
     );
   }
   return {
