@@ -2,7 +2,6 @@
 // process. Each child is tracked so that it is stopped whatever happens (error, Ctrl-C).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,16 +15,8 @@ export function killAllNow(): void {
   live.clear();
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// One free-port helper for the tests and the benchmark.
+export { freePort } from '../test/helpers/ports.js';
 
 export interface Server {
   name: string;

@@ -67,14 +67,14 @@ export class PostsRepository {
 
   async create(text: string, now = new Date()): Promise<Post> {
     const timestamp = formatTimestamp(now);
-    const result = await this.write('store post', () =>
+    const result = await this.once('store post', () =>
       this.db.insertInto('contents').values({ timestamp, text }).executeTakeFirstOrThrow(),
     );
     return { id: Number(result.insertId), timestamp, text };
   }
 
   async delete(id: number): Promise<boolean> {
-    const result = await this.write('delete post', () =>
+    const result = await this.once('delete post', () =>
       this.db.deleteFrom('contents').where('id', '=', id).executeTakeFirst(),
     );
     return Number(result.numDeletedRows) > 0;
@@ -90,11 +90,12 @@ export class PostsRepository {
     } catch (err) {
       // A connection that died while idle in the pool fails once; a fresh one usually works.
       if (!isConnectionError(err) || err instanceof DatabaseUnavailableError) throw unavailable(what, err);
-      return this.write(what, run);
+      return this.once(what, run);
     }
   }
 
-  private async write<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /** One try within the deadline; writes use only this (see the note at the top). */
+  private async once<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
       return await withDeadline(run(), this.deadlineMs, what);
     } catch (err) {
