@@ -59,6 +59,8 @@ export interface LayoutOptions {
   publish?: { port?: number; hostIp?: string };
   /** First two octets of the tiered layout's subnets (P.1.0/24 dmz, P.2.0/24 app, P.3.0/24 dbs). */
   tieredPrefix?: string;
+  /** The tiered layout's CIDR per network (a cloud's dmz-net, app-net, dbs-net); before tieredPrefix. */
+  tieredSubnets?: Partial<Record<'dmz' | 'app' | 'dbs', string>>;
 }
 
 /** The variables `docker run --link <service>:<alias>` sets for one exposed port. */

@@ -7,12 +7,14 @@
 import { entryService, startOrder, StackError } from '../stack/graph.js';
 import type { StackSpec } from '../stack/schema.js';
 import { healthOf, portsOf, resolvedEnv } from './common.js';
+import { hostAt } from './ipv4.js';
 import { peerEnv, type LayoutOptions, type NetworkPlan, type Plan, type ServicePlan } from './plan.js';
 
 type Tier = 'web' | 'app' | 'dbs';
+export type TieredNetwork = 'dmz' | 'app' | 'dbs';
 
 /** Which networks each tier's hosts join; the first is the tier's own network. */
-export const TIER_NETWORKS: Record<Tier, string[]> = { web: ['dmz', 'app'], app: ['app', 'dmz', 'dbs'], dbs: ['dbs', 'dmz'] };
+export const TIER_NETWORKS: Record<Tier, TieredNetwork[]> = { web: ['dmz', 'app'], app: ['app', 'dmz', 'dbs'], dbs: ['dbs', 'dmz'] };
 export const TIERED_NETWORKS = [
   { key: 'dmz', octet: 1, internal: false },
   { key: 'app', octet: 2, internal: true },
@@ -22,28 +24,35 @@ export const TIERED_NETWORKS = [
 const TIER_HOST: Record<Tier, number> = { web: 10, app: 20, dbs: 30 };
 
 export function planTiered(stack: StackSpec, opts: LayoutOptions): Plan {
-  const prefix = opts.tieredPrefix ?? '172.30';
+  const subnets = tieredSubnets(opts);
   const networks: NetworkPlan[] = TIERED_NETWORKS.map((n) => ({
     key: n.key,
     internal: n.internal,
-    subnet: `${prefix}.${n.octet}.0/24`,
-    gateway: `${prefix}.${n.octet}.1`,
+    subnet: subnets[n.key],
+    gateway: hostAt(subnets[n.key], 1),
   }));
-  const addrs = assignAddresses(stack, prefix);
+  const addrs = assignAddresses(stack, subnets);
   const services = startOrder(stack).map((svc) => planService(stack, svc, addrs, opts));
   const entry = entryService(stack);
   return { layout: 'tiered', wiring: 'addresses', networks, services, ...(entry ? { entry } : {}) };
 }
 
+/** Each network's CIDR: given ones (the cloud's dmz-net 192.168.0.0/24, ...), else P.1.0/24 dmz, P.2.0/24 app, P.3.0/24 dbs. */
+export function tieredSubnets(opts: LayoutOptions): Record<TieredNetwork, string> {
+  const prefix = opts.tieredPrefix ?? '172.30';
+  const out = {} as Record<TieredNetwork, string>;
+  for (const n of TIERED_NETWORKS) out[n.key] = opts.tieredSubnets?.[n.key] ?? `${prefix}.${n.octet}.0/24`;
+  return out;
+}
+
 /** service -> network -> address. */
-function assignAddresses(stack: StackSpec, prefix: string): Map<string, Map<string, string>> {
+function assignAddresses(stack: StackSpec, subnets: Record<TieredNetwork, string>): Map<string, Map<string, string>> {
   const used: Record<Tier, number> = { web: 0, app: 0, dbs: 0 };
   const out = new Map<string, Map<string, string>>();
   for (const [svc, spec] of Object.entries(stack.services).sort(([a], [b]) => a.localeCompare(b))) {
     if (!spec.tier) throw new StackError(`the tiered layout needs a tier (web, app or dbs) for service ${svc} (tier: in berth's format, x-berth-tier: in compose)`);
     const host = TIER_HOST[spec.tier] + used[spec.tier]++;
-    const octetOf = (key: string) => TIERED_NETWORKS.find((n) => n.key === key)!.octet;
-    out.set(svc, new Map(TIER_NETWORKS[spec.tier].map((net) => [net, `${prefix}.${octetOf(net)}.${host}`])));
+    out.set(svc, new Map(TIER_NETWORKS[spec.tier].map((net) => [net, hostAt(subnets[net], host)])));
   }
   return out;
 }
