@@ -2,6 +2,7 @@
 // openstack) and every layout (single, tiered) reads this one description.
 import { z } from 'zod';
 import { duration } from './duration.js';
+import { OpenStackSection } from './openstack-section.js';
 
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'use lower-case letters, digits and -, starting with a letter');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name');
@@ -88,6 +89,8 @@ export const Stack = z
     services: z.record(name, Service).refine((s) => Object.keys(s).length > 0, 'a stack needs at least one service'),
     secrets: z.record(name, Secret).default({}),
     networks: z.record(name, Network).optional(),
+    /** Where and how `--target openstack` deploys (flags win over it). */
+    openstack: OpenStackSection.optional(),
   })
   .strict();
 

@@ -1,0 +1,156 @@
+// What the openstack target deploys with, resolved from (first wins) the flags, a config file
+// (`--os-config`, the same keys as a stack's `openstack:` section), the stack's section, the
+// environment ($OS_CLOUD) and the defaults. Bad values are refused before anything is read from
+// or done to the cloud.
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { parse as parseYaml } from 'yaml';
+import { canonicalCidr, overlaps, parseCidr } from '../../layouts/ipv4.js';
+import { OpenStackSection, type OpenStackSectionSpec } from '../../stack/openstack-section.js';
+import type { StackSpec } from '../../stack/schema.js';
+import type { ImageNaming } from '../docker/images.js';
+import { TargetError } from '../docker/errors.js';
+
+export type Tier = 'web' | 'app' | 'dbs';
+export type NetKey = 'dmz' | 'app' | 'dbs';
+
+/** The original lab's networks. */
+export const DEFAULT_NETWORKS: Record<NetKey, string> = { dmz: '192.168.0.0/24', app: '172.16.10.0/24', dbs: '172.16.20.0/24' };
+export const DEFAULTS = { flavor: 'm1.small', image: 'debian-12', sshUser: 'debian', repo: 'berth', tag: 'latest' } as const;
+
+export interface OpenStackInputs {
+  cloud?: string;
+  prefix: string;
+  /** The stack's part of every name (its name, or --project). */
+  stack: string;
+  /** Flavor by tier; `default` for the others and the single VM. */
+  flavors: { default: string } & Partial<Record<Tier, string>>;
+  image: string;
+  keyName?: string;
+  availabilityZone?: string;
+  externalNetwork?: string;
+  sshCidr?: string;
+  sshUser: string;
+  networks: Record<NetKey, string>;
+  naming: ImageNaming;
+  registryCa?: { registry: string; pem: string; path: string };
+}
+
+/** Flags as commander hands them over (flavor entries are NAME or TIER=NAME). */
+export interface InputFlags extends Omit<OpenStackSectionSpec, 'flavor' | 'networks'> {
+  flavor?: string[];
+  network?: string[];
+  osConfig?: string;
+  project?: string;
+}
+
+export function resolveInputs(stack: StackSpec, flags: InputFlags, env: Record<string, string | undefined> = process.env): OpenStackInputs {
+  const file = flags.osConfig ? readConfigFile(flags.osConfig) : {};
+  const fromFlags = flagSection(flags);
+  const layers = [fromFlags, file, stack.openstack ?? {}];
+  const pick = <K extends keyof OpenStackSectionSpec>(k: K): OpenStackSectionSpec[K] => layers.map((l) => l[k]).find((v) => v !== undefined);
+  const networks = { ...DEFAULT_NETWORKS, ...stack.openstack?.networks, ...file.networks, ...fromFlags.networks };
+  checkNetworks(networks);
+  const registry = pick('registry');
+  const caPath = pick('registryCa');
+  if (caPath && !registry) throw new TargetError('--registry-ca needs --registry (the CA is written for that registry)');
+  const inputs: OpenStackInputs = {
+    ...opt('cloud', pick('cloud') ?? env.OS_CLOUD),
+    prefix: pick('prefix') ?? defaultPrefix(),
+    stack: flags.project ?? stack.name,
+    flavors: flavorsOf(layers.map((l) => l.flavor)),
+    image: pick('image') ?? DEFAULTS.image,
+    ...opt('keyName', pick('keyName')),
+    ...opt('availabilityZone', pick('availabilityZone')),
+    ...opt('externalNetwork', pick('externalNetwork')),
+    ...opt('sshCidr', pick('sshCidr') && canonicalCidr(pick('sshCidr')!)),
+    sshUser: pick('sshUser') ?? DEFAULTS.sshUser,
+    networks,
+    naming: { repo: pick('repo') ?? DEFAULTS.repo, tag: pick('tag') ?? DEFAULTS.tag, ...opt('registry', registry) },
+    ...(caPath && registry ? { registryCa: { registry, pem: readCa(caPath), path: caPath } } : {}),
+  };
+  if (!/^[a-z][a-z0-9-]*$/.test(inputs.stack)) throw new TargetError(`stack name ${inputs.stack} cannot be part of a cloud name`, 'use --project with lower-case letters, digits and -');
+  return inputs;
+}
+
+const opt = <K extends string, V>(k: K, v: V | undefined | '') => (v === undefined || v === '' ? {} : ({ [k]: v } as Record<K, V>));
+
+/** The login name, made fit for names (root -> root, "Jane.Doe" -> jane-doe). */
+export function defaultPrefix(): string {
+  const raw = (() => {
+    try {
+      return userInfo().username;
+    } catch {
+      return process.env.USER ?? 'berth';
+    }
+  })();
+  const clean = raw.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 20).replace(/-+$/, '');
+  return clean || 'berth';
+}
+
+function flagSection(f: InputFlags): OpenStackSectionSpec & { networks?: Partial<Record<NetKey, string>> } {
+  const { flavor, network, osConfig: _c, project: _p, ...rest } = f;
+  const section: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  if (flavor?.length) section.flavor = Object.fromEntries(flavor.map((x) => (x.includes('=') ? x.split('=', 2) : ['default', x])));
+  if (network?.length) {
+    section.networks = Object.fromEntries(network.map((x) => {
+      const [k, v] = x.split('=', 2);
+      if (!v) throw new TargetError(`--network ${x}: expected dmz=CIDR, app=CIDR or dbs=CIDR`);
+      return [k, v];
+    }));
+  }
+  return validate(section, 'flags');
+}
+
+function readConfigFile(path: string): OpenStackSectionSpec {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new TargetError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  const section = doc && typeof doc === 'object' && 'openstack' in doc ? (doc as { openstack: unknown }).openstack : doc;
+  return validate(section ?? {}, path);
+}
+
+function validate(doc: unknown, where: string): OpenStackSectionSpec {
+  const r = OpenStackSection.safeParse(doc);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => `  ${i.path.join('.') || '(top)'}: ${i.message}`);
+  throw new TargetError(`invalid OpenStack settings in ${where}:\n${issues.join('\n')}`, 'see docs/openstack.md for each setting');
+}
+
+function flavorsOf(layers: OpenStackSectionSpec['flavor'][]): OpenStackInputs['flavors'] {
+  const out: Record<string, string> = { default: DEFAULTS.flavor };
+  for (const l of [...layers].reverse()) {
+    if (typeof l === 'string') Object.assign(out, { default: l });
+    else if (l) Object.assign(out, l);
+  }
+  return out as OpenStackInputs['flavors'];
+}
+
+function checkNetworks(n: Record<NetKey, string>): void {
+  for (const [k, v] of Object.entries(n)) {
+    try {
+      parseCidr(v);
+    } catch (err) {
+      throw new TargetError(`network ${k}: ${(err as Error).message}`);
+    }
+    n[k as NetKey] = canonicalCidr(v);
+  }
+  const keys = Object.keys(n) as NetKey[];
+  for (const a of keys) for (const b of keys) if (a < b && overlaps(n[a], n[b])) throw new TargetError(`networks ${a} (${n[a]}) and ${b} (${n[b]}) overlap`, 'give each its own range with --network KEY=CIDR');
+}
+
+function readCa(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new TargetError(`cannot read the registry CA ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  if (!/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(pem)) throw new TargetError(`${path} is not a PEM certificate`);
+  return pem;
+}
+
+export const flavorOf = (i: OpenStackInputs, tier: Tier | undefined) => (tier && i.flavors[tier]) || i.flavors.default;

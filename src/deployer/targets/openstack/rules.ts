@@ -1,0 +1,44 @@
+// Least-privilege security groups, derived from the stack: the entry's port from anywhere, each
+// service's port only from the groups of the services that talk to it (`talksTo`), SSH only from
+// the console CIDR, nothing else. Egress stays Neutron's default (any), which the servers need to
+// pull images and answer.
+import type { StackSpec } from '../../stack/schema.js';
+
+export interface RuleSpec {
+  protocol: 'tcp';
+  port: number;
+  /** A CIDR, or the key of the group whose members may connect. */
+  from: { cidr: string } | { group: string };
+}
+
+export const ANYWHERE = '0.0.0.0/0';
+
+/**
+ * Rules for each server's group. `serverOf` maps a service to the server (group key) it runs on;
+ * peers on the same server need no rule.
+ */
+export function deriveRules(stack: StackSpec, entry: string | undefined, serverOf: (svc: string) => string, sshCidr?: string): Map<string, RuleSpec[]> {
+  const out = new Map<string, RuleSpec[]>();
+  const add = (group: string, r: RuleSpec) => {
+    const list = out.get(group) ?? [];
+    if (!list.some((x) => ruleKey(x) === ruleKey(r))) list.push(r);
+    out.set(group, list);
+  };
+  for (const svc of Object.keys(stack.services)) out.set(serverOf(svc), out.get(serverOf(svc)) ?? []);
+  if (entry) {
+    const port = stack.services[entry]!.ports[0]?.container;
+    if (port) add(serverOf(entry), { protocol: 'tcp', port, from: { cidr: ANYWHERE } });
+  }
+  for (const [client, spec] of Object.entries(stack.services)) {
+    for (const t of spec.talksTo) {
+      const port = t.port ?? stack.services[t.service]!.ports[0]?.container;
+      if (!port || serverOf(client) === serverOf(t.service)) continue;
+      add(serverOf(t.service), { protocol: 'tcp', port, from: { group: serverOf(client) } });
+    }
+  }
+  if (sshCidr) for (const g of out.keys()) add(g, { protocol: 'tcp', port: 22, from: { cidr: sshCidr } });
+  for (const list of out.values()) list.sort((a, b) => ruleKey(a).localeCompare(ruleKey(b)));
+  return out;
+}
+
+export const ruleKey = (r: RuleSpec) => `${r.protocol}/${r.port}/${'cidr' in r.from ? r.from.cidr : `group:${r.from.group}`}`;
