@@ -12,7 +12,7 @@ export const OpenStackSection = z
     /** First part of every name, like the original's per-student prefix (default: the user's name). */
     prefix: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and -, starting with a letter (at most 20)').optional(),
     /** One flavor for every server, or one per tier (`default` for the rest and the single VM). */
-    flavor: z.union([z.string().min(1), z.object({ default: z.string().min(1) }).catchall(z.string().min(1))]).optional(),
+    flavor: z.union([z.string().min(1), z.object({ default: z.string().min(1).optional() }).catchall(z.string().min(1))]).optional(),
     /** An image with cloud-init (and Docker, else the user-data installs docker.io). */
     image: z.string().min(1).optional(),
     keyName: z.string().min(1).optional(),

@@ -124,7 +124,7 @@ function flavorsOf(layers: OpenStackSectionSpec['flavor'][]): OpenStackInputs['f
   const out: Record<string, string> = { default: DEFAULTS.flavor };
   for (const l of [...layers].reverse()) {
     if (typeof l === 'string') Object.assign(out, { default: l });
-    else if (l) Object.assign(out, l);
+    else if (l) Object.assign(out, Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)));
   }
   return out as OpenStackInputs['flavors'];
 }
@@ -138,8 +138,8 @@ function checkNetworks(n: Record<NetKey, string>): void {
     }
     n[k as NetKey] = canonicalCidr(v);
   }
-  const keys = Object.keys(n) as NetKey[];
-  for (const a of keys) for (const b of keys) if (a < b && overlaps(n[a], n[b])) throw new TargetError(`networks ${a} (${n[a]}) and ${b} (${n[b]}) overlap`, 'give each its own range with --network KEY=CIDR');
+  const keys: NetKey[] = ['dmz', 'app', 'dbs'];
+  for (const [x, a] of keys.entries()) for (const b of keys.slice(x + 1)) if (overlaps(n[a], n[b])) throw new TargetError(`networks ${a} (${n[a]}) and ${b} (${n[b]}) overlap`, 'give each its own range with --network KEY=CIDR');
 }
 
 function readCa(path: string): string {

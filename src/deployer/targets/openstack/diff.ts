@@ -1,0 +1,180 @@
+// The diff between the desired state and what exists: one step per resource, create / change /
+// replace / delete / keep. `berth plan` prints it, `up` carries it out (apply.ts) and a diff of
+// only keeps is an `up` that makes no mutating call at all. Owned (tagged) resources that the
+// desired state no longer has are deleted; anything not owned is never changed or deleted, at
+// most reused by name (a network or router someone made beforehand).
+import type { DesiredState, DesiredGroup, DesiredPort, DesiredServer } from './desired.js';
+import { META } from './names.js';
+import type { Observed, ObservedGroup, ObservedPort, ObservedRule, ObservedServer } from './observed.js';
+import { ruleKey, type RuleSpec } from './rules.js';
+
+export type Verb = 'create' | 'change' | 'replace' | 'delete' | 'keep';
+export type Kind = 'network' | 'subnet' | 'router' | 'router-gateway' | 'router-interface' | 'security-group' | 'rule' | 'port' | 'server' | 'floating-ip';
+
+export interface Step {
+  verb: Verb;
+  kind: Kind;
+  name: string;
+  /** Why a change or replace (shown by `plan`). */
+  why?: string;
+  /** The existing resource's id (change, replace, delete, keep). */
+  id?: string;
+  /** For rules: the group (desired key) and rule; for router interfaces: the network key. */
+  group?: string;
+  rule?: RuleSpec;
+  network?: string;
+}
+
+export class DiffConflict extends Error {}
+
+export function diff(d: DesiredState, o: Observed, externalNetworkId: string | undefined): Step[] {
+  return [
+    ...networkSteps(d, o),
+    ...routerSteps(d, o, externalNetworkId),
+    ...d.groups.flatMap((g) => groupSteps(g, d, o)),
+    ...portSteps(d, o),
+    ...serverSteps(d, o),
+    ...floatingIpSteps(d, o),
+    ...leftoverSteps(d, o),
+  ];
+}
+
+function networkSteps(d: DesiredState, o: Observed): Step[] {
+  return d.networks.flatMap((n) => {
+    const net = o.networks.find((x) => x.name === n.name);
+    if (!net) return [{ verb: 'create', kind: 'network', name: n.name }, { verb: 'create', kind: 'subnet', name: n.subnetName, why: n.cidr }];
+    const sub = net.subnets.find((s) => s.cidr === n.cidr);
+    const named = net.subnets.find((s) => s.name === n.subnetName);
+    if (!sub && named) throw new DiffConflict(`subnet ${named.name} is ${named.cidr}, not ${n.cidr}: berth does not renumber a network in use (remove the stack with berth down first, or keep ${named.cidr} with --network ${n.key}=${named.cidr})`);
+    return [
+      { verb: 'keep', kind: 'network', name: n.name, id: net.id, ...(net.owned ? {} : { why: 'reused (not made by berth)' }) },
+      sub ? { verb: 'keep', kind: 'subnet', name: sub.name, id: sub.id, why: sub.cidr } : { verb: 'create', kind: 'subnet', name: n.subnetName, why: n.cidr },
+    ] as Step[];
+  });
+}
+
+function routerSteps(d: DesiredState, o: Observed, ext: string | undefined): Step[] {
+  const r = o.routers.find((x) => x.name === d.router.name);
+  const steps: Step[] = [r ? { verb: 'keep', kind: 'router', name: r.name, id: r.id } : { verb: 'create', kind: 'router', name: d.router.name }];
+  if (ext && r && r.externalNetworkId !== ext) steps.push({ verb: 'change', kind: 'router-gateway', name: r.name, id: r.id, why: 'gateway to the external network' });
+  for (const key of d.router.subnets) {
+    const net = d.networks.find((n) => n.key === key)!;
+    const sub = o.networks.find((x) => x.name === net.name)?.subnets.find((s) => s.cidr === net.cidr);
+    const attached = r && sub && r.subnetIds.includes(sub.id);
+    steps.push({ verb: attached ? 'keep' : 'create', kind: 'router-interface', name: `${d.router.name}:${net.subnetName}`, network: key });
+  }
+  return steps;
+}
+
+/** Our rules only ever are ingress IPv4 TCP rules; egress and the rest are Neutron's defaults. */
+export function observedRuleKey(r: ObservedRule, groupKeyOf: (id: string) => string | undefined): string | undefined {
+  if (r.direction !== 'ingress') return undefined;
+  const from = r.remoteGroupId ? `group:${groupKeyOf(r.remoteGroupId) ?? r.remoteGroupId}` : (r.remoteCidr ?? (r.ethertype === 'IPv6' ? '::/0' : '0.0.0.0/0'));
+  const port = r.portMin === r.portMax && r.portMin ? String(r.portMin) : `${r.portMin ?? '*'}-${r.portMax ?? '*'}`;
+  return `${r.protocol ?? 'any'}/${port}/${from}`;
+}
+
+export const groupOf = (d: DesiredState, o: Observed, key: string): ObservedGroup | undefined => {
+  const name = d.groups.find((g) => g.key === key)?.name;
+  const all = o.groups.filter((g) => g.name === name);
+  return all.find((g) => g.owned) ?? all[0];
+};
+
+function groupSteps(g: DesiredGroup, d: DesiredState, o: Observed): Step[] {
+  const sg = groupOf(d, o, g.key);
+  const keyOf = (id: string) => d.groups.find((x) => groupOf(d, o, x.key)?.id === id)?.key;
+  const have = new Map((sg?.rules ?? []).flatMap((r) => {
+    const k = observedRuleKey(r, keyOf);
+    return k ? [[k, r] as const] : [];
+  }));
+  const want = new Map(g.rules.map((r) => [ruleKey(r), r]));
+  const steps: Step[] = [sg ? { verb: 'keep', kind: 'security-group', name: g.name, id: sg.id } : { verb: 'create', kind: 'security-group', name: g.name }];
+  for (const [k, r] of want) steps.push(have.has(k) ? { verb: 'keep', kind: 'rule', name: `${g.name}:${k}`, id: have.get(k)!.id, group: g.key, rule: r } : { verb: 'create', kind: 'rule', name: `${g.name}:${k}`, group: g.key, rule: r });
+  for (const [k, r] of have) if (!want.has(k)) steps.push({ verb: 'delete', kind: 'rule', name: `${g.name}:${k}`, id: r.id, group: g.key, why: 'not derived from the stack' });
+  return steps;
+}
+
+/** Why an existing port cannot stay as the plan's port (undefined: it fits). */
+function portMismatch(p: DesiredPort, x: ObservedPort, d: DesiredState, o: Observed): string | undefined {
+  const net = o.networks.find((n) => n.name === d.networks.find((y) => y.key === p.network)!.name);
+  if (!net || x.networkId !== net.id) return `not on ${p.network}-net`;
+  if (x.ips.length !== 1 || x.ips[0] !== p.ip) return `address ${x.ips.join(',') || 'none'}, planned ${p.ip}`;
+  if (x.mac.toLowerCase() !== p.mac) return `MAC ${x.mac}, planned ${p.mac}`;
+  return undefined;
+}
+
+export function portDecision(p: DesiredPort, d: DesiredState, o: Observed): { keep?: ObservedPort; why?: string; extra: ObservedPort[] } {
+  const same = o.ports.filter((x) => x.name === p.name && x.owned);
+  const fits = same.find((x) => !portMismatch(p, x, d, o));
+  return { ...(fits ? { keep: fits } : {}), ...(same[0] && !fits ? { why: portMismatch(p, same[0], d, o) } : {}), extra: same.filter((x) => x !== fits) };
+}
+
+function portSteps(d: DesiredState, o: Observed): Step[] {
+  return d.ports.flatMap((p) => {
+    const { keep, why, extra } = portDecision(p, d, o);
+    const steps: Step[] = extra.map((x) => ({ verb: 'delete', kind: 'port', name: p.name, id: x.id, why: why ?? 'a duplicate' }));
+    if (!keep) steps.push({ verb: 'create', kind: 'port', name: p.name, why: `${p.ip} on ${p.network}-net` });
+    else {
+      const sg = groupOf(d, o, p.group);
+      const groupsFit = sg && keep.groupIds.length === 1 && keep.groupIds[0] === sg.id;
+      steps.push(groupsFit ? { verb: 'keep', kind: 'port', name: p.name, id: keep.id, why: p.ip } : { verb: 'change', kind: 'port', name: p.name, id: keep.id, why: 'security group' });
+    }
+    return steps;
+  });
+}
+
+export function serverDecision(s: DesiredServer, d: DesiredState, o: Observed): { keep?: ObservedServer; why?: string; extra: ObservedServer[] } {
+  const same = o.servers.filter((x) => x.name === s.name && !/DELETED/.test(x.status));
+  const ports = s.ports.map((name) => portDecision(d.ports.find((p) => p.name === name)!, d, o).keep);
+  const why = (x: ObservedServer): string | undefined => {
+    if (x.status === 'ERROR') return `in ERROR${x.fault ? ` (${x.fault})` : ''}`;
+    if (x.metadata[META.hash] !== s.hash) return 'what it runs changed (image, environment, flavor, ...)';
+    if (ports.some((p) => !p || p.deviceId !== x.id)) return 'its ports are replaced';
+    return undefined;
+  };
+  const fits = same.find((x) => !why(x));
+  return { ...(fits ? { keep: fits } : {}), ...(same[0] && !fits ? { why: why(same[0]) } : {}), extra: same.filter((x) => x !== fits) };
+}
+
+function serverSteps(d: DesiredState, o: Observed): Step[] {
+  return d.servers.flatMap((s) => {
+    const { keep, why, extra } = serverDecision(s, d, o);
+    const steps: Step[] = extra.map((x) => ({ verb: 'delete', kind: 'server', name: s.name, id: x.id, why: why ?? 'a duplicate' }));
+    steps.push(keep ? { verb: 'keep', kind: 'server', name: s.name, id: keep.id } : { verb: extra.length ? 'replace' : 'create', kind: 'server', name: s.name, ...(why ? { why } : {}) });
+    return steps;
+  });
+}
+
+function floatingIpSteps(d: DesiredState, o: Observed): Step[] {
+  const port = portDecision(d.ports.find((p) => p.name === d.floatingIp.port)!, d, o).keep;
+  const owned = o.floatingIps.filter((f) => f.owned);
+  const on = port ? owned.find((f) => f.portId === port.id) : undefined;
+  const spare = on ?? owned.find((f) => !f.portId) ?? owned[0];
+  const steps: Step[] = [];
+  if (on) steps.push({ verb: 'keep', kind: 'floating-ip', name: d.floatingIp.name, id: on.id, why: on.address });
+  else if (spare) steps.push({ verb: 'change', kind: 'floating-ip', name: d.floatingIp.name, id: spare.id, why: `${spare.address} to the entry's port` });
+  else steps.push({ verb: 'create', kind: 'floating-ip', name: d.floatingIp.name });
+  for (const f of owned) if (f !== spare) steps.push({ verb: 'delete', kind: 'floating-ip', name: f.address, id: f.id, why: 'a second floating IP' });
+  return steps;
+}
+
+/** Owned resources the desired state does not have (another layout, a renamed stack part). */
+function leftoverSteps(d: DesiredState, o: Observed): Step[] {
+  const servers = new Set(d.servers.map((s) => s.name));
+  const ports = new Set(d.ports.map((p) => p.name));
+  const groups = new Set(d.groups.map((g) => g.name));
+  const nets = new Set(d.networks.map((n) => n.name));
+  const subnets = new Set(d.networks.map((n) => n.subnetName));
+  const steps: Step[] = [];
+  for (const s of o.servers) if (!servers.has(s.name)) steps.push({ verb: 'delete', kind: 'server', name: s.name, id: s.id, why: 'not in the plan' });
+  for (const p of o.ports) if (p.owned && !ports.has(p.name)) steps.push({ verb: 'delete', kind: 'port', name: p.name, id: p.id, why: 'not in the plan' });
+  for (const g of o.groups) if (g.owned && !groups.has(g.name)) steps.push({ verb: 'delete', kind: 'security-group', name: g.name, id: g.id, why: 'not in the plan' });
+  for (const n of o.networks) {
+    for (const s of n.subnets) if (s.owned && !subnets.has(s.name)) steps.push({ verb: 'delete', kind: 'subnet', name: s.name, id: s.id, network: n.id, why: 'not in the plan' });
+    if (n.owned && !nets.has(n.name)) steps.push({ verb: 'delete', kind: 'network', name: n.name, id: n.id, why: 'not in the plan' });
+  }
+  for (const r of o.routers) if (r.owned && r.name !== d.router.name) steps.push({ verb: 'delete', kind: 'router', name: r.name, id: r.id, why: 'not in the plan' });
+  return steps;
+}
+
+export const mutating = (steps: Step[]) => steps.filter((s) => s.verb !== 'keep');

@@ -1,0 +1,31 @@
+// What exists in the cloud for one stack, in the few fields the diff compares. Filled by
+// read.ts from the client's answers; plain data, so the diff is a pure function of it.
+export interface ObservedSubnet { id: string; name: string; networkId: string; cidr: string; owned: boolean }
+export interface ObservedNetwork { id: string; name: string; owned: boolean; subnets: ObservedSubnet[] }
+export interface ObservedRouter { id: string; name: string; owned: boolean; externalNetworkId?: string; subnetIds: string[] }
+export interface ObservedRule {
+  id: string;
+  direction: 'ingress' | 'egress';
+  ethertype: string;
+  protocol?: string | null;
+  portMin?: number | null;
+  portMax?: number | null;
+  remoteCidr?: string | null;
+  remoteGroupId?: string | null;
+}
+export interface ObservedGroup { id: string; name: string; owned: boolean; rules: ObservedRule[] }
+export interface ObservedPort { id: string; name: string; owned: boolean; networkId: string; ips: string[]; mac: string; groupIds: string[]; deviceId: string; deviceOwner: string }
+export interface ServerAddress { network: string; addr: string; floating: boolean }
+export interface ObservedServer { id: string; name: string; status: string; metadata: Record<string, string>; tags: string[]; fault?: string; addresses: ServerAddress[] }
+export interface ObservedFloatingIp { id: string; address: string; portId?: string; owned: boolean }
+
+export interface Observed {
+  networks: ObservedNetwork[];
+  routers: ObservedRouter[];
+  groups: ObservedGroup[];
+  ports: ObservedPort[];
+  servers: ObservedServer[];
+  floatingIps: ObservedFloatingIp[];
+}
+
+export const emptyObserved = (): Observed => ({ networks: [], routers: [], groups: [], ports: [], servers: [], floatingIps: [] });
