@@ -19,9 +19,11 @@ const VERSION_SUFFIX: Record<ServiceType, RegExp | undefined> = {
 const SUFFIX: Partial<Record<ServiceType, string>> = { network: '/v2.0', image: '/v2' };
 const RENEW_BEFORE_MS = 120_000;
 
+/** Query parameters; undefined values are left out, arrays repeat the key. */
+export type Query = Record<string, string | number | boolean | string[] | undefined>;
+
 export interface RequestOptions extends Omit<CallOptions, 'service' | 'method' | 'url'> {
-  /** Query parameters; undefined values are left out, arrays repeat the key. */
-  query?: Record<string, string | number | boolean | string[] | undefined>;
+  query?: Query;
 }
 
 export class Session {
@@ -93,7 +95,7 @@ export class Session {
   }
 }
 
-export function withQuery(url: string, query: RequestOptions['query']): string {
+export function withQuery(url: string, query: Query | undefined): string {
   if (!query) return url;
   const u = new URL(url);
   for (const [k, v] of Object.entries(query)) {
