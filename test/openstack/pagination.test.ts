@@ -24,22 +24,22 @@ after(async () => {
 const gets = (path: RegExp) => calls.filter((c) => c.method === 'GET' && path.test(c.path));
 
 test('30 ports, page size 10: every port, over several pages', async () => {
-  const net = await os.network.createNetwork({ name: uniq('page-net') });
-  cleanup.add('network', () => os.network.deleteNetwork(net.id));
-  const subnet = await os.network.createSubnet({ network_id: net.id, cidr: '172.16.10.0/24', name: uniq('page-subnet') });
-  cleanup.add('subnet', () => os.network.deleteSubnet(subnet.id));
+  const net = await os.network.networks.create({ name: uniq('page-net') });
+  cleanup.add('network', () => os.network.networks.delete(net.id));
+  const subnet = await os.network.subnets.create({ network_id: net.id, cidr: '172.16.10.0/24', name: uniq('page-subnet') });
+  cleanup.add('subnet', () => os.network.subnets.delete(subnet.id));
   const made: string[] = [];
   for (let batch = 0; batch < 6; batch++) {
     const ports = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => os.network.createPort({ network_id: net.id, name: uniq(`p${batch * 5 + i}`) })),
+      Array.from({ length: 5 }, (_, i) => os.network.ports.create({ network_id: net.id, name: uniq(`p${batch * 5 + i}`) })),
     );
     for (const p of ports) {
       made.push(p.id);
-      cleanup.add(`port ${p.name}`, () => os.network.deletePort(p.id));
+      cleanup.add(`port ${p.name}`, () => os.network.ports.delete(p.id));
     }
   }
   calls.length = 0;
-  const listed = await os.network.listPorts({ network_id: net.id }, 10);
+  const listed = await os.network.ports.list({ network_id: net.id }, { pageSize: 10 });
   assert.deepEqual(new Set(listed.map((p) => p.id)), new Set(made));
   assert.equal(listed.length, 30);
   const pages = gets(/^\/v2\.0\/ports\?/);
@@ -49,12 +49,12 @@ test('30 ports, page size 10: every port, over several pages', async () => {
 
 test('flavors and images one per page', async () => {
   calls.length = 0;
-  const all = await os.compute.listFlavors();
-  const paged = await os.compute.listFlavors(1);
+  const all = await os.compute.flavors.list();
+  const paged = await os.compute.flavors.list({}, { pageSize: 1 });
   assert.deepEqual(paged.map((f) => f.id).sort(), all.map((f) => f.id).sort());
   assert.ok(gets(/^\/v2\.1\/flavors\/detail/).length >= all.length + 1);
   calls.length = 0;
-  const images = await os.image.listImages({}, 1);
+  const images = await os.image.images.list({}, { pageSize: 1 });
   assert.ok(images.some((i) => i.name === 'debian-12'));
   assert.ok(gets(/^\/v2\/images/).length >= images.length);
 });
