@@ -3,7 +3,7 @@
 // revoked or expired token), and sends every call through the retrying HTTP client.
 import { authenticate, type Token } from './auth.js';
 import { chooseEndpoint } from './catalog.js';
-import type { CloudConfig } from './config.js';
+import { readCaBundle, type CloudConfig } from './config.js';
 import { OpenStackError } from './errors.js';
 import { HttpClient, type CallOptions, type HttpOptions, type HttpResponse, type Method } from './http.js';
 
@@ -36,7 +36,8 @@ export class Session {
     readonly cloud: CloudConfig,
     httpOptions: HttpOptions = {},
   ) {
-    this.http = new HttpClient({ ca: cloud.cacert, insecure: cloud.insecure, ...httpOptions });
+    const ca = cloud.cacert ? readCaBundle(cloud.name, cloud.cacert) : undefined;
+    this.http = new HttpClient({ ca, insecure: cloud.insecure, ...httpOptions });
   }
 
   /** The current token, fetching or renewing it when needed. */
