@@ -3,11 +3,10 @@
 // fixed IP, a server booted to ACTIVE with user data and tags, its console, a floating IP on its
 // port. Everything is deleted at the end, also when a step fails.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { encodeUserData, exactNameRegex, OpenStackError, type OpenStack } from '../../src/deployer/openstack/index.js';
 import type { Network, Port, SecurityGroup, Server, Subnet } from '../../src/deployer/openstack/index.js';
-import { Cleanup, connectAs, uniq } from './helpers.js';
+import { Cleanup, connectAs, sshPublicKey, uniq } from './helpers.js';
 
 const cleanup = new Cleanup();
 let os: OpenStack;
@@ -29,12 +28,6 @@ after(async () => {
     await admin?.close();
   }
 });
-
-function sshPublicKey(): string {
-  const raw = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
-  const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
-  return `ssh-ed25519 ${Buffer.concat([field(Buffer.from('ssh-ed25519')), field(raw)]).toString('base64')} berth-test`;
-}
 
 test('flavors, image, availability zones, limits and quotas', async () => {
   const flavors = await os.compute.flavors.list();
