@@ -109,8 +109,8 @@ test('endpoint choice: region and interface from the catalog, a clear error when
 test('application credential: created by demo, logs in with its own scope, never echoed', async () => {
   const demo = await connectAs('demo');
   cleanup.add('close demo (app cred)', () => demo.close());
-  const cred = await demo.identity.createApplicationCredential(uniq('appcred'));
-  cleanup.add('application credential', () => demo.identity.deleteApplicationCredential(cred.id));
+  const cred = await demo.identity.applicationCredentials.create({ name: uniq('appcred') });
+  cleanup.add('application credential', () => demo.identity.applicationCredentials.delete(cred.id));
   assert.ok(cred.secret);
   const base = loadCloudConfig({ cloud: 'berth-demo', env: sandboxEnv() });
   const os = await connect({
@@ -124,7 +124,7 @@ test('application credential: created by demo, logs in with its own scope, never
     const t = await os.session.getToken();
     assert.equal(t.project?.name, 'demo');
     assert.equal(t.user.name, 'demo');
-    assert.ok((await os.compute.listFlavors()).length > 0);
+    assert.ok((await os.compute.flavors.list()).length > 0);
   } finally {
     await os.close();
   }
@@ -142,7 +142,7 @@ test('a revoked token: one 401, one re-authentication, and the call succeeds', a
   });
   const before = await demo.session.getToken();
   await admin.identity.revokeToken(before.value);
-  const flavors = await demo.compute.listFlavors();
+  const flavors = await demo.compute.flavors.list();
   assert.ok(flavors.length > 0);
   const afterToken = await demo.session.getToken();
   assert.notEqual(afterToken.value, before.value);

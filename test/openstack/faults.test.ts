@@ -43,7 +43,7 @@ const noToken = (e: unknown) => !String((e as Error).message).includes(token) &&
 test('429 with Retry-After: waits that long, then succeeds', async () => {
   nova.inject(/^\/v2\.1\/flavors/, { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { overLimit: { code: 429, message: 'slow down' } } });
   const t0 = Date.now();
-  const flavors = await os.compute.listFlavors();
+  const flavors = await os.compute.flavors.list();
   assert.ok(flavors.length > 0);
   assert.ok(Date.now() - t0 >= 1000, `waited ${Date.now() - t0} ms`);
   assert.equal(nova.count('GET', /^\/v2\.1\/flavors/), 2);
@@ -51,7 +51,7 @@ test('429 with Retry-After: waits that long, then succeeds', async () => {
 
 test('429 with a Retry-After longer than allowed fails at once, with the message', async () => {
   nova.inject(/^\/v2\.1\/limits/, { kind: 'status', status: 429, headers: { 'retry-after': '600' }, body: { overLimit: { code: 429, message: 'come back later' } } });
-  await assert.rejects(os.compute.getLimits(), (e: unknown) => e instanceof OpenStackError && e.status === 429 && e.osMessage === 'come back later');
+  await assert.rejects(os.compute.limits.get(), (e: unknown) => e instanceof OpenStackError && e.status === 429 && e.osMessage === 'come back later');
   assert.equal(nova.count('GET', /^\/v2\.1\/limits/), 1);
 });
 
@@ -64,7 +64,7 @@ test('503 twice: retried with backoff until the real answer', async () => {
 
 test('a reset connection on a GET is retried', async () => {
   neutron.inject(/^\/v2\.0\/security-groups/, { kind: 'reset' });
-  await os.network.listSecurityGroups();
+  await os.network.securityGroups.list();
   assert.equal(neutron.count('GET', /^\/v2\.0\/security-groups/), 2);
 });
 
@@ -82,7 +82,7 @@ test('a hung endpoint: each attempt times out, then a clear error', async () => 
   });
   hung.inject(/^\/v2\.1\/os-availability-zone/, { kind: 'hang' }, 2);
   const t0 = Date.now();
-  await assert.rejects(hungOs.compute.listAvailabilityZones(), (e: unknown) => {
+  await assert.rejects(hungOs.compute.availabilityZones.list(), (e: unknown) => {
     assert.ok(e instanceof OpenStackError);
     assert.equal(e.status, undefined);
     assert.match(e.message, /compute GET \/v2\.1\/os-availability-zone: no response: no answer within 800 ms/);
@@ -94,7 +94,7 @@ test('a hung endpoint: each attempt times out, then a clear error', async () => 
 
 test('400, 403 and 413 are not retried; the error has OpenStack\'s message and request id', async () => {
   nova.inject(/^\/v2\.1\/servers$/, { kind: 'status', status: 413, body: { overLimit: { code: 413, message: "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances" } } }, 1, 'POST');
-  await assert.rejects(os.compute.createServer({ name: uniq('never'), flavorId: 'x', imageId: 'y', networks: 'none' }), (e: unknown) => {
+  await assert.rejects(os.compute.servers.create({ name: uniq('never'), flavorRef: 'x', imageRef: 'y', networks: 'none' }), (e: unknown) => {
     assert.ok(e instanceof OpenStackError);
     assert.equal(e.status, 413);
     assert.match(e.osMessage, /Quota exceeded/);
@@ -104,50 +104,50 @@ test('400, 403 and 413 are not retried; the error has OpenStack\'s message and r
   });
   assert.equal(nova.count('POST', /^\/v2\.1\/servers$/), 1);
   neutron.inject(/^\/v2\.0\/ports/, { kind: 'status', status: 403, body: { NeutronError: { type: 'PolicyNotAuthorized', message: 'not allowed' } } });
-  await assert.rejects(os.network.listPorts(), (e: unknown) => e instanceof OpenStackError && e.status === 403 && e.osType === 'PolicyNotAuthorized');
+  await assert.rejects(os.network.ports.list(), (e: unknown) => e instanceof OpenStackError && e.status === 403 && e.osType === 'PolicyNotAuthorized');
   assert.equal(neutron.count('GET', /^\/v2\.0\/ports/), 1);
   neutron.inject(/^\/v2\.0\/routers/, { kind: 'status', status: 400, body: { NeutronError: { type: 'HTTPBadRequest', message: 'bad' } } }, 1, 'POST');
-  await assert.rejects(os.network.createRouter({ name: uniq('r') }), (e: unknown) => e instanceof OpenStackError && e.status === 400);
+  await assert.rejects(os.network.routers.create({ name: uniq('r') }), (e: unknown) => e instanceof OpenStackError && e.status === 400);
   assert.equal(neutron.count('POST', /^\/v2\.0\/routers/), 1);
 });
 
 test('a POST is not retried after a 500 (it may have happened), but is after a 503', async () => {
   neutron.inject(/^\/v2\.0\/security-groups$/, { kind: 'status', status: 500, body: { NeutronError: { type: 'Internal', message: 'boom' } } }, 1, 'POST');
-  await assert.rejects(os.network.createSecurityGroup(uniq('sg500')), (e: unknown) => e instanceof OpenStackError && e.status === 500);
+  await assert.rejects(os.network.securityGroups.create({ name: uniq('sg500') }), (e: unknown) => e instanceof OpenStackError && e.status === 500);
   assert.equal(neutron.count('POST', /^\/v2\.0\/security-groups$/), 1);
   neutron.inject(/^\/v2\.0\/security-groups$/, { kind: 'status', status: 503, body: 'busy' }, 1, 'POST');
-  const sg = await os.network.createSecurityGroup(uniq('sg503'));
-  cleanup.add('sg503', () => os.network.deleteSecurityGroup(sg.id));
+  const sg = await os.network.securityGroups.create({ name: uniq('sg503') });
+  cleanup.add('sg503', () => os.network.securityGroups.delete(sg.id));
   assert.equal(neutron.count('POST', /^\/v2\.0\/security-groups$/), 3); // 500, then 503 + the real one
 });
 
 test('a 409 task-state conflict is retried; other 409s are not', async () => {
   const id = '00000000-0000-0000-0000-0000000000aa';
   nova.inject(new RegExp(`^/v2\\.1/servers/${id}$`), { kind: 'status', status: 409, body: { conflictingRequest: { code: 409, message: `Cannot 'delete' instance ${id} while it is in task_state spawning` } } }, 1, 'DELETE');
-  await os.compute.deleteServer(id, { ignoreMissing: true }); // the real answer after the retry: 404
+  await os.compute.servers.delete(id, { ignoreMissing: true }); // the real answer after the retry: 404
   assert.equal(nova.count('DELETE', /^\/v2\.1\/servers\//), 2);
   nova.inject(/^\/v2\.1\/os-keypairs$/, { kind: 'status', status: 409, body: { conflictingRequest: { code: 409, message: 'Key pair already exists' } } }, 1, 'POST');
-  await assert.rejects(os.compute.createKeypair(uniq('k'), 'ssh-ed25519 AAAA'), (e: unknown) => e instanceof OpenStackError && e.status === 409);
+  await assert.rejects(os.compute.keypairs.create({ name: uniq('k'), public_key: 'ssh-ed25519 AAAA' }), (e: unknown) => e instanceof OpenStackError && e.status === 409);
   assert.equal(nova.count('POST', /^\/v2\.1\/os-keypairs$/), 1);
 });
 
 test('a floating IP on a fresh port: the transient 404 is retried', async () => {
   const direct = await connectAs('demo');
   cleanup.add('close direct', () => direct.close());
-  const net = await direct.network.createNetwork({ name: uniq('fip-net') });
-  cleanup.add('fip network', () => direct.network.deleteNetwork(net.id));
-  const subnet = await direct.network.createSubnet({ network_id: net.id, cidr: '192.168.0.0/24' });
-  cleanup.add('fip subnet', () => direct.network.deleteSubnet(subnet.id));
+  const net = await direct.network.networks.create({ name: uniq('fip-net') });
+  cleanup.add('fip network', () => direct.network.networks.delete(net.id));
+  const subnet = await direct.network.subnets.create({ network_id: net.id, cidr: '192.168.0.0/24' });
+  cleanup.add('fip subnet', () => direct.network.subnets.delete(subnet.id));
   const ext = (await direct.network.listExternalNetworks())[0]!;
-  const router = await direct.network.createRouter({ name: uniq('fip-router'), external_gateway_info: { network_id: ext.id } });
-  cleanup.add('fip router', () => direct.network.deleteRouter(router.id));
-  await direct.network.addRouterInterface(router.id, { subnet_id: subnet.id });
-  cleanup.add('fip router interface', () => direct.network.removeRouterInterface(router.id, { subnet_id: subnet.id }));
-  const port = await direct.network.createPort({ network_id: net.id, name: uniq('fip-port') });
-  cleanup.add('fip port', () => direct.network.deletePort(port.id));
+  const router = await direct.network.routers.create({ name: uniq('fip-router'), external_gateway_info: { network_id: ext.id } });
+  cleanup.add('fip router', () => direct.network.routers.delete(router.id));
+  await direct.network.routers.addInterface(router.id, { subnet_id: subnet.id });
+  cleanup.add('fip router interface', () => direct.network.routers.removeInterface(router.id, { subnet_id: subnet.id }));
+  const port = await direct.network.ports.create({ network_id: net.id, name: uniq('fip-port') });
+  cleanup.add('fip port', () => direct.network.ports.delete(port.id));
   neutron.inject(/^\/v2\.0\/floatingips$/, { kind: 'status', status: 404, body: { NeutronError: { type: 'PortNotFound', message: `Port ${port.id} could not be found.` } } }, 1, 'POST');
-  const fip = await os.network.createFloatingIp(ext.id, port.id);
-  cleanup.add('fip', () => direct.network.deleteFloatingIp(fip.id));
+  const fip = await os.network.floatingIps.create({ floating_network_id: ext.id, port_id: port.id });
+  cleanup.add('fip', () => direct.network.floatingIps.delete(fip.id));
   assert.equal(fip.port_id, port.id);
   assert.equal(neutron.count('POST', /^\/v2\.0\/floatingips$/), 2);
 });

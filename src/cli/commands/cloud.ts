@@ -3,7 +3,7 @@
 // the quota headroom. Never prints a password or token.
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { connect, OpenStackConfigError, OpenStackError, type OpenStack } from '../../deployer/openstack/index.js';
+import { connect, nearNames, OpenStackConfigError, OpenStackError, type OpenStack } from '../../deployer/openstack/index.js';
 
 interface CheckOptions {
   cloud?: string;
@@ -60,12 +60,12 @@ async function buildReport(os: OpenStack, o: CheckOptions) {
   const token = await os.session.getToken();
   const projectId = token.project?.id;
   const [flavors, images, keypairs, externals, limits, netQuota] = await Promise.all([
-    os.compute.listFlavors(),
-    os.image.listImages({ status: 'active' }),
-    os.compute.listKeypairs(),
+    os.compute.flavors.list(),
+    os.image.images.list({ status: 'active' }),
+    os.compute.keypairs.list(),
     os.network.listExternalNetworks(),
-    os.compute.getLimits(),
-    projectId ? os.network.getQuotas(projectId) : Promise.resolve(undefined),
+    os.compute.limits.get(),
+    projectId ? os.network.quotas.details(projectId) : Promise.resolve(undefined),
   ]);
   const needs: Need[] = [
     ...o.flavor.map((f) => need('flavor', f, flavors)),
@@ -110,27 +110,6 @@ type Report = Awaited<ReturnType<typeof buildReport>>;
 function need(kind: string, name: string, items: { id: string; name: string }[]): Need {
   const hit = items.find((i) => i.name === name || i.id === name);
   return { kind, name, found: !!hit, id: hit?.id, near: hit ? [] : nearNames(name, items.map((i) => i.name)) };
-}
-
-/** Names sharing a word or within a small edit distance, closest first. */
-export function nearNames(wanted: string, names: string[], max = 5): string[] {
-  const w = wanted.toLowerCase();
-  return names
-    .map((n) => ({ n, d: distance(w, n.toLowerCase()) - (n.toLowerCase().includes(w) || w.includes(n.toLowerCase()) ? 100 : 0) }))
-    .filter((x) => x.d <= Math.max(3, Math.floor(w.length / 2)))
-    .sort((a, b) => a.d - b.d)
-    .slice(0, max)
-    .map((x) => x.n);
-}
-
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 const headroom = (limit: number, used: number) => ({ limit, used, free: limit < 0 ? 'unlimited' : Math.max(0, limit - used) });

@@ -44,6 +44,7 @@ export interface CloudConfig {
   interface: Interface;
   /** `<service-type>_endpoint_override` keys, by service type. */
   endpointOverrides: Record<string, string>;
+  /** Path of a PEM CA bundle (clouds.yaml `cacert`, $OS_CACERT), resolved against the cwd. */
   cacert?: string;
   insecure: boolean;
 }
@@ -100,7 +101,9 @@ type RawCloud = z.infer<typeof cloudSchema>;
 /** Loads and validates the selected cloud. Throws OpenStackConfigError with a hint. */
 export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
   const env = opts.env ?? process.env;
-  const files = configFiles(env, opts.cwd ?? process.cwd(), opts.home ?? homedir());
+  const cwd = opts.cwd ?? process.cwd();
+  const home = opts.home ?? homedir();
+  const files = configFiles(env, cwd, home);
   const clouds = readClouds(files);
   const envCloud = cloudFromEnv(env);
   const name = opts.cloud ?? nonEmpty(env.OS_CLOUD) ?? (envCloud ? ENVVARS : undefined);
@@ -113,7 +116,7 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
         : 'write a clouds.yaml (./, ~/.config/openstack/ or /etc/openstack/) or set the OS_* variables (source an openrc)',
     );
   }
-  if (name === ENVVARS && envCloud) return toCloudConfig(name, 'environment', envCloud, env);
+  if (name === ENVVARS && envCloud) return toCloudConfig(name, 'environment', envCloud, env, cwd, home);
   const raw = clouds.clouds[name];
   if (raw === undefined) {
     const known = Object.keys(clouds.clouds);
@@ -122,7 +125,7 @@ export function loadCloudConfig(opts: LoadOptions = {}): CloudConfig {
       known.length ? `known clouds: ${known.join(', ')}` : 'searched $OS_CLIENT_CONFIG_FILE, ./, ~/.config/openstack/, /etc/openstack/',
     );
   }
-  return toCloudConfig(name, clouds.source ?? '', normalizeKeys(raw), env);
+  return toCloudConfig(name, clouds.source ?? '', normalizeKeys(raw), env, cwd, home);
 }
 
 interface ConfigFiles {
@@ -189,7 +192,7 @@ function cloudFromEnv(env: Record<string, string | undefined>): Record<string, u
   return cloud;
 }
 
-function toCloudConfig(name: string, source: string, raw: unknown, env: Record<string, string | undefined>): CloudConfig {
+function toCloudConfig(name: string, source: string, raw: unknown, env: Record<string, string | undefined>, cwd: string, home: string): CloudConfig {
   const parsed = cloudSchema.safeParse(raw);
   if (!parsed.success) {
     const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(cloud)'}: ${i.message}`).join('; ');
@@ -207,9 +210,26 @@ function toCloudConfig(name: string, source: string, raw: unknown, env: Record<s
     regionName: c.region_name ?? firstRegion(c.regions) ?? nonEmpty(env.OS_REGION_NAME),
     interface: interfaceOf(name, c.interface ?? c.endpoint_type),
     endpointOverrides: endpointOverrides(c),
-    cacert: c.cacert,
+    cacert: c.cacert ? resolve(cwd, c.cacert.replace(/^~(?=\/)/, home)) : undefined,
     insecure: c.verify === false || c.verify === 'false' || c.insecure === true || c.insecure === 'true',
   };
+}
+
+/**
+ * The PEM text of a `cacert` file, as openstacksdk reads it (a path, not the certificates
+ * themselves). Only these CAs are trusted for the cloud's endpoints, as with requests' verify.
+ */
+export function readCaBundle(name: string, path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new OpenStackConfigError(`cloud "${name}": cacert ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'cacert is the path of a PEM file with the CA certificates');
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new OpenStackConfigError(`cloud "${name}": cacert ${path} holds no PEM certificate`, 'cacert is the path of a PEM file with the CA certificates');
+  }
+  return pem;
 }
 
 function authTypeOf(name: string, t: string | undefined): CloudConfig['authType'] {

@@ -37,7 +37,7 @@ export interface HttpOptions {
   retry?: Partial<RetryPolicy>;
   log?: (entry: RequestLog) => void;
   redactor?: Redactor;
-  /** PEM CA bundle (clouds.yaml `cacert`) and `verify: false`. */
+  /** PEM CA bundle text (read from clouds.yaml's `cacert` file) and `verify: false`. */
   ca?: string;
   insecure?: boolean;
 }
@@ -67,6 +67,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDe
 const IDEMPOTENT = new Set<Method>(['GET', 'HEAD', 'PUT', 'DELETE']);
 const TASK_STATE = /task_state|vm_state|while it is in|in the middle of|locked|is being/i;
 const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+/** The server's certificate is not trusted: nothing was sent, and a retry gets the same answer. */
+const TLS_UNTRUSTED = /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)_ISSUER|UNABLE_TO_VERIFY_LEAF|ALTNAME/;
 
 export const isTaskStateConflict = (err: OpenStackError): boolean => TASK_STATE.test(err.osMessage);
 
@@ -164,7 +166,7 @@ export class HttpClient {
 
   private retriable(o: CallOptions, err: OpenStackError): boolean {
     const s = err.status;
-    if (s === undefined) return IDEMPOTENT.has(o.method) || NOT_SENT.has(err.osType ?? '');
+    if (s === undefined) return !TLS_UNTRUSTED.test(err.osType ?? '') && (IDEMPOTENT.has(o.method) || NOT_SENT.has(err.osType ?? ''));
     if (s === 429 || s === 503) return true;
     if (s >= 500) return IDEMPOTENT.has(o.method);
     if (s === 409) return (o.retryConflict ?? isTaskStateConflict)(err);
@@ -223,6 +225,7 @@ function describeNetworkError(err: unknown, timeoutMs: number): string {
   const code = errorCode(err);
   if (code === 'TimeoutError' || code === 'AbortError' || code.includes('TIMEOUT')) return `no answer within ${timeoutMs} ms (${code})`;
   const msg = (err as Error)?.message ?? String(err);
+  if (TLS_UNTRUSTED.test(code)) return `TLS: the server's certificate is not trusted (${code}: ${msg}); set cacert in clouds.yaml to the CA bundle that signed it`;
   return `${code}: ${msg}`;
 }
 

@@ -1,11 +1,14 @@
 // berth's OpenStack client: `connect()` reads the cloud the way openstacksdk does, logs in, and
-// hands back one small client per service over a shared session.
-import { ComputeClient } from './compute.js';
+// hands back one client per service over a shared session. Each service groups its resources,
+// and every resource has the same shape (see resource.ts):
+//   os.network.ports.list({ network_id, tags: ['berth'] }, { pageSize: 50 })
+//   os.compute.servers.create({ name, flavorRef, imageRef, networks: [{ port }], user_data })
+import { ComputeClient } from './compute/index.js';
 import { loadCloudConfig, type CloudConfig, type LoadOptions } from './config.js';
 import type { HttpOptions } from './http.js';
-import { IdentityClient } from './identity.js';
-import { ImageClient } from './image.js';
-import { NetworkClient } from './network.js';
+import { IdentityClient } from './identity/index.js';
+import { ImageClient } from './image/index.js';
+import { NetworkClient } from './network/index.js';
 import { Session } from './session.js';
 
 export interface OpenStack {
@@ -48,7 +51,11 @@ export { loadCloudConfig } from './config.js';
 export type { CloudConfig } from './config.js';
 export { OpenStackError, OpenStackConfigError, isNotFound } from './errors.js';
 export { Session } from './session.js';
-export { ComputeClient, exactNameRegex, encodeUserData } from './compute.js';
-export { NetworkClient } from './network.js';
-export { ImageClient } from './image.js';
-export { IdentityClient } from './identity.js';
+export type { Query } from './session.js';
+export type { RequestLog } from './http.js';
+export { Resource, TaggedResource, Tags, type DeleteOptions, type Filters, type ListOptions } from './resource.js';
+export { nearNames, notFound, type Found } from './find.js';
+export * from './compute/index.js';
+export * from './network/index.js';
+export * from './image/index.js';
+export * from './identity/index.js';

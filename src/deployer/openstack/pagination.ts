@@ -1,8 +1,9 @@
 // Following every page of a list. Nova and Neutron answer with `<key>_links` holding a "next"
 // link, Glance with a top-level `next`; all use limit/marker. Only the next link's query string
 // is used, applied to our own endpoint: the link's host is the service's idea of itself, which
-// behind a proxy or an endpoint override is not where we talk to it.
-import type { RequestOptions, ServiceType, Session } from './session.js';
+// behind a proxy or an endpoint override is not where we talk to it. The next link's parameters
+// replace ours key by key, repeated keys kept (`id=a&id=b` filters by both ids on every page).
+import type { Query, ServiceType, Session } from './session.js';
 
 interface Link {
   rel: string;
@@ -10,25 +11,38 @@ interface Link {
 }
 
 export interface PageOptions {
-  query?: RequestOptions['query'];
+  query?: Query;
   /** Page size sent as `limit`; the service's own default when undefined. */
   pageSize?: number;
   headers?: Record<string, string>;
+  /** Turns one list entry into the item (Nova's key pairs come as `{ keypair: {...} }`). */
+  unwrap?: (entry: unknown) => unknown;
 }
 
 export async function* paginate<T>(session: Session, service: ServiceType, path: string, key: string, o: PageOptions = {}): AsyncGenerator<T> {
-  let query: RequestOptions['query'] = { ...o.query, limit: o.pageSize };
+  let query: Query = { ...o.query, limit: o.pageSize };
   const seen = new Set<string>();
   for (;;) {
     const res = await session.request<Record<string, unknown>>(service, 'GET', path, { query, headers: o.headers });
-    const items = (res.body?.[key] ?? []) as T[];
-    yield* items;
+    const entries = (res.body?.[key] ?? []) as unknown[];
+    for (const e of entries) yield (o.unwrap ? o.unwrap(e) : e) as T;
     const next = nextLink(res.body, key);
     // An empty page or a marker we have seen ends it: some services link to an empty last page.
-    if (!next || items.length === 0 || seen.has(next)) return;
+    if (!next || entries.length === 0 || seen.has(next)) return;
     seen.add(next);
-    query = Object.fromEntries(new URL(next, 'http://x').searchParams);
+    query = { ...query, ...queryOf(next) };
   }
+}
+
+/** A link's query string as a Query; a key given more than once becomes an array. */
+export function queryOf(href: string): Record<string, string | string[]> {
+  const params = new URL(href, 'http://x').searchParams;
+  const out: Record<string, string | string[]> = {};
+  for (const k of new Set(params.keys())) {
+    const all = params.getAll(k);
+    out[k] = all.length === 1 ? all[0]! : all;
+  }
+  return out;
 }
 
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

@@ -3,7 +3,7 @@
 // revoked or expired token), and sends every call through the retrying HTTP client.
 import { authenticate, type Token } from './auth.js';
 import { chooseEndpoint } from './catalog.js';
-import type { CloudConfig } from './config.js';
+import { readCaBundle, type CloudConfig } from './config.js';
 import { OpenStackError } from './errors.js';
 import { HttpClient, type CallOptions, type HttpOptions, type HttpResponse, type Method } from './http.js';
 
@@ -19,9 +19,11 @@ const VERSION_SUFFIX: Record<ServiceType, RegExp | undefined> = {
 const SUFFIX: Partial<Record<ServiceType, string>> = { network: '/v2.0', image: '/v2' };
 const RENEW_BEFORE_MS = 120_000;
 
+/** Query parameters; undefined values are left out, arrays repeat the key. */
+export type Query = Record<string, string | number | boolean | string[] | undefined>;
+
 export interface RequestOptions extends Omit<CallOptions, 'service' | 'method' | 'url'> {
-  /** Query parameters; undefined values are left out, arrays repeat the key. */
-  query?: Record<string, string | number | boolean | string[] | undefined>;
+  query?: Query;
 }
 
 export class Session {
@@ -34,7 +36,8 @@ export class Session {
     readonly cloud: CloudConfig,
     httpOptions: HttpOptions = {},
   ) {
-    this.http = new HttpClient({ ca: cloud.cacert, insecure: cloud.insecure, ...httpOptions });
+    const ca = cloud.cacert ? readCaBundle(cloud.name, cloud.cacert) : undefined;
+    this.http = new HttpClient({ ca, insecure: cloud.insecure, ...httpOptions });
   }
 
   /** The current token, fetching or renewing it when needed. */
@@ -93,7 +96,7 @@ export class Session {
   }
 }
 
-export function withQuery(url: string, query: RequestOptions['query']): string {
+export function withQuery(url: string, query: Query | undefined): string {
   if (!query) return url;
   const u = new URL(url);
   for (const [k, v] of Object.entries(query)) {

@@ -1,0 +1,81 @@
+// Nova (v2.1): servers (with tags and metadata), flavors, key pairs, availability zones, limits
+// and quotas, each a Resource of the same shape. Every call sends the microversion negotiated
+// from the endpoint's version document (OpenStack-API-Version).
+import { enc, Resource } from '../resource.js';
+import type { Session } from '../session.js';
+import { negotiate, type MicroversionRange } from './microversion.js';
+import { Servers } from './servers.js';
+import type * as T from './types.js';
+
+export class ComputeClient {
+  readonly servers: Servers;
+  readonly flavors: Resource<T.Flavor, T.FlavorCreate, T.FlavorUpdate>;
+  /** Key pairs are named, not numbered: the name is the id in paths. No update. */
+  readonly keypairs: Resource<T.Keypair, T.KeypairCreate, never>;
+  readonly availabilityZones: AvailabilityZones;
+  readonly limits: Limits;
+  readonly quotas: ComputeQuotas;
+
+  private constructor(
+    session: Session,
+    readonly microversion: MicroversionRange,
+  ) {
+    this.servers = new Servers(session);
+    // Flavors: no name filter in the API; is_public=None lists public and private ones.
+    this.flavors = new Resource(session, { service: 'compute', path: '/flavors', listPath: '/flavors/detail', key: 'flavor', plural: 'flavors', baseQuery: { is_public: 'None' } });
+    this.keypairs = new Resource(session, {
+      service: 'compute',
+      path: '/os-keypairs',
+      key: 'keypair',
+      plural: 'keypairs',
+      idField: 'name',
+      unwrap: (e) => (e as { keypair: T.Keypair }).keypair,
+    });
+    this.availabilityZones = new AvailabilityZones(session);
+    this.limits = new Limits(session);
+    this.quotas = new ComputeQuotas(session);
+  }
+
+  /** Reads the endpoint's version document and settles on a microversion. */
+  static async connect(session: Session): Promise<ComputeClient> {
+    const range = await negotiate(session);
+    session.setServiceHeaders('compute', {
+      'openstack-api-version': `compute ${range.chosen}`,
+      'x-openstack-nova-api-version': range.chosen, // what pre-2.27 proxies still look at
+    });
+    return new ComputeClient(session, range);
+  }
+}
+
+export class AvailabilityZones {
+  constructor(private readonly session: Session) {}
+
+  /** The zones this project may boot in (no pagination in the API). */
+  async list(): Promise<T.AvailabilityZone[]> {
+    return (await this.session.request<{ availabilityZoneInfo: T.AvailabilityZone[] }>('compute', 'GET', '/os-availability-zone')).body.availabilityZoneInfo;
+  }
+}
+
+export class Limits {
+  constructor(private readonly session: Session) {}
+
+  /** This project's absolute limits and what it uses of them. */
+  async get(): Promise<T.AbsoluteLimits> {
+    return (await this.session.request<{ limits: { absolute: T.AbsoluteLimits } }>('compute', 'GET', '/limits')).body.limits.absolute;
+  }
+}
+
+export class ComputeQuotas {
+  constructor(private readonly session: Session) {}
+
+  /** Per resource (instances, cores, ram, ...): limit, in_use and reserved. */
+  async details(projectId: string): Promise<Record<string, T.QuotaDetail>> {
+    const res = await this.session.request<{ quota_set: Record<string, T.QuotaDetail | string> }>('compute', 'GET', `/os-quota-sets/${enc(projectId)}/detail`);
+    const { id: _id, ...rest } = res.body.quota_set;
+    return rest as Record<string, T.QuotaDetail>;
+  }
+}
+
+export type * from './types.js';
+export { CLIENT_MAX_MICROVERSION, CLIENT_MIN_MICROVERSION, cmp, type MicroversionRange } from './microversion.js';
+export { encodeUserData, exactNameRegex, MAX_USER_DATA_BASE64, Servers, ServerMetadata, type WaitOptions } from './servers.js';
