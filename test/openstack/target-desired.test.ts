@@ -148,19 +148,19 @@ function observedAfterUp(d: DesiredState, ext = 'ext-id'): Observed {
   const netId = (k: string) => `net-${k}`;
   const sgId = (k: string) => `sg-${k}`;
   return {
-    networks: d.networks.map((n) => ({ id: netId(n.key), name: n.name, owned: true, subnets: [{ id: `sub-${n.key}`, name: n.subnetName, networkId: netId(n.key), cidr: n.cidr, owned: true }] })),
-    routers: [{ id: 'r1', name: d.router.name, owned: true, externalNetworkId: ext, subnetIds: ['sub-dmz'] }],
+    networks: d.networks.map((n) => ({ id: netId(n.key), name: n.name, owned: true, tagged: true, subnets: [{ id: `sub-${n.key}`, name: n.subnetName, networkId: netId(n.key), cidr: n.cidr, owned: true, tagged: true }] })),
+    routers: [{ id: 'r1', name: d.router.name, owned: true, tagged: true, externalNetworkId: ext, subnetIds: ['sub-dmz'] }],
     groups: d.groups.map((g) => ({
-      id: sgId(g.key), name: g.name, owned: true,
+      id: sgId(g.key), name: g.name, owned: true, tagged: true,
       rules: [
         { id: `${g.key}-eg4`, direction: 'egress' as const, ethertype: 'IPv4' },
         { id: `${g.key}-eg6`, direction: 'egress' as const, ethertype: 'IPv6' },
         ...g.rules.map((r, n) => ({ id: `${g.key}-${n}`, direction: 'ingress' as const, ethertype: 'IPv4', protocol: 'tcp', portMin: r.port, portMax: r.port, ...('cidr' in r.from ? { remoteCidr: r.from.cidr } : { remoteGroupId: sgId(r.from.group) }) })),
       ],
     })),
-    ports: d.ports.map((p) => ({ id: `port-${p.name}`, name: p.name, owned: true, networkId: netId(p.network), ips: [p.ip], mac: p.mac, groupIds: [sgId(p.group)], deviceId: `srv-${p.server}`, deviceOwner: 'compute:nova' })),
+    ports: d.ports.map((p) => ({ id: `port-${p.name}`, name: p.name, owned: true, tagged: true, networkId: netId(p.network), ips: [p.ip], mac: p.mac, groupIds: [sgId(p.group)], deviceId: `srv-${p.server}`, deviceOwner: 'compute:nova' })),
     servers: d.servers.map((s) => ({ id: `srv-${s.key}`, name: s.name, status: 'ACTIVE', metadata: s.metadata, tags: s.tags, addresses: [] })),
-    floatingIps: [{ id: 'fip1', address: '203.0.113.50', portId: `port-${d.floatingIp.port}`, owned: true }],
+    floatingIps: [{ id: 'fip1', address: '203.0.113.50', portId: `port-${d.floatingIp.port}`, owned: true, tagged: true }],
   };
 }
 

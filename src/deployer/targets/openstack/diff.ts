@@ -9,7 +9,7 @@ import type { Observed, ObservedGroup, ObservedPort, ObservedRule, ObservedServe
 import { ruleKey, type RuleSpec } from './rules.js';
 
 export type Verb = 'create' | 'change' | 'replace' | 'delete' | 'keep';
-export type Kind = 'network' | 'subnet' | 'router' | 'router-gateway' | 'router-interface' | 'security-group' | 'rule' | 'port' | 'server' | 'floating-ip';
+export type Kind = 'network' | 'subnet' | 'router' | 'router-gateway' | 'router-interface' | 'security-group' | 'rule' | 'port' | 'server' | 'floating-ip' | 'tags';
 
 export interface Step {
   verb: Verb;
@@ -19,6 +19,8 @@ export interface Step {
   why?: string;
   /** The existing resource's id (change, replace, delete, keep). */
   id?: string;
+  /** For tags: which Neutron collection the resource is in. */
+  collection?: 'networks' | 'subnets' | 'routers' | 'securityGroups' | 'ports' | 'floatingIps';
   /** For rules: the group (desired key) and rule; for router interfaces: the network key. */
   group?: string;
   rule?: RuleSpec;
@@ -36,6 +38,21 @@ export function diff(d: DesiredState, o: Observed, externalNetworkId: string | u
     ...serverSteps(d, o),
     ...floatingIpSteps(d, o),
     ...leftoverSteps(d, o),
+    ...tagSteps(o),
+  ];
+}
+
+/** Ours (by description) but without tags: a run stopped between the create and the tagging. */
+function tagSteps(o: Observed): Step[] {
+  const untagged = (collection: NonNullable<Step['collection']>, xs: { id: string; name?: string; address?: string; owned: boolean; tagged?: boolean }[]): Step[] =>
+    xs.filter((x) => x.owned && !x.tagged).map((x) => ({ verb: 'change', kind: 'tags', name: x.name ?? x.address ?? x.id, id: x.id, collection, why: 'set the stack\'s tags' }));
+  return [
+    ...untagged('networks', o.networks),
+    ...untagged('subnets', o.networks.flatMap((n) => n.subnets)),
+    ...untagged('routers', o.routers),
+    ...untagged('securityGroups', o.groups),
+    ...untagged('ports', o.ports),
+    ...untagged('floatingIps', o.floatingIps),
   ];
 }
 
@@ -129,7 +146,8 @@ export function serverDecision(s: DesiredServer, d: DesiredState, o: Observed): 
   const why = (x: ObservedServer): string | undefined => {
     if (x.status === 'ERROR') return `in ERROR${x.fault ? ` (${x.fault})` : ''}`;
     if (x.metadata[META.hash] !== s.hash) return 'what it runs changed (image, environment, flavor, ...)';
-    if (ports.some((p) => !p || p.deviceId !== x.id)) return 'its ports are replaced';
+    // A server still building may not have bound its ports yet (an `up` stopped right after the boot).
+    if (ports.some((p) => !p || (p.deviceId !== x.id && !(p.deviceId === '' && x.status === 'BUILD')))) return 'its ports are replaced';
     return undefined;
   };
   const fits = same.find((x) => !why(x));

@@ -1,8 +1,10 @@
-// What exists in the cloud for one stack, in the few fields the diff compares. Filled by
+// What exists in the cloud for one stack, in the few fields the diff compares. `owned`: made by
+// berth for this stack (its tag, or the description set when it was created); `tagged`: its tags
+// are set (Neutron takes them only after the create, so a crash in between leaves one untagged). Filled by
 // read.ts from the client's answers; plain data, so the diff is a pure function of it.
-export interface ObservedSubnet { id: string; name: string; networkId: string; cidr: string; owned: boolean }
-export interface ObservedNetwork { id: string; name: string; owned: boolean; subnets: ObservedSubnet[] }
-export interface ObservedRouter { id: string; name: string; owned: boolean; externalNetworkId?: string; subnetIds: string[] }
+export interface ObservedSubnet { id: string; tagged?: boolean; name: string; networkId: string; cidr: string; owned: boolean }
+export interface ObservedNetwork { id: string; tagged?: boolean; name: string; owned: boolean; subnets: ObservedSubnet[] }
+export interface ObservedRouter { id: string; tagged?: boolean; name: string; owned: boolean; externalNetworkId?: string; subnetIds: string[] }
 export interface ObservedRule {
   id: string;
   direction: 'ingress' | 'egress';
@@ -13,11 +15,11 @@ export interface ObservedRule {
   remoteCidr?: string | null;
   remoteGroupId?: string | null;
 }
-export interface ObservedGroup { id: string; name: string; owned: boolean; rules: ObservedRule[] }
-export interface ObservedPort { id: string; name: string; owned: boolean; networkId: string; ips: string[]; mac: string; groupIds: string[]; deviceId: string; deviceOwner: string }
+export interface ObservedGroup { id: string; tagged?: boolean; name: string; owned: boolean; rules: ObservedRule[] }
+export interface ObservedPort { id: string; tagged?: boolean; name: string; owned: boolean; networkId: string; ips: string[]; mac: string; groupIds: string[]; deviceId: string; deviceOwner: string }
 export interface ServerAddress { network: string; addr: string; floating: boolean }
 export interface ObservedServer { id: string; name: string; status: string; metadata: Record<string, string>; tags: string[]; fault?: string; addresses: ServerAddress[] }
-export interface ObservedFloatingIp { id: string; address: string; portId?: string; owned: boolean }
+export interface ObservedFloatingIp { id: string; tagged?: boolean; address: string; portId?: string; owned: boolean }
 
 export interface Observed {
   networks: ObservedNetwork[];

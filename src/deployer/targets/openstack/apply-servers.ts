@@ -1,0 +1,74 @@
+// The server half of `up`: every server to create boots at once (its ports exist already, so its
+// user-data knows every address), then all are waited for together. A server that goes to ERROR
+// is shown with its fault and replaced once. Then the entry's port gets the floating IP.
+import { OpenStackError } from '../../openstack/index.js';
+import { TargetError } from '../docker/errors.js';
+import { ownedBody, stepsOf, type ApplyContext } from './context.js';
+import type { DesiredServer } from './desired.js';
+import { META } from './names.js';
+
+export interface Booted {
+  server: DesiredServer;
+  id: string;
+}
+
+export async function applyServers(c: ApplyContext): Promise<Booted[]> {
+  const wanted = stepsOf(c, 'server', 'create', 'replace').map((s) => c.d.servers.find((x) => x.name === s.name)!);
+  if (wanted.length === 0) return [];
+  c.progress.step(`booting ${wanted.map((s) => s.name).join(', ')}${wanted.length > 1 ? ' at once' : ''}`);
+  const booted = await Promise.all(wanted.map(async (s) => ({ server: s, id: await boot(c, s) })));
+  return Promise.all(booted.map((b) => waitActive(c, b)));
+}
+
+async function boot(c: ApplyContext, s: DesiredServer): Promise<string> {
+  const created = await c.os.compute.servers.create({
+    name: s.name,
+    flavorRef: c.r.flavors.get(s.flavor)!.id,
+    imageRef: c.r.imageId,
+    networks: s.ports.map((p) => ({ port: c.ids.port.get(p)! })),
+    ...(s.keyName ? { key_name: s.keyName } : {}),
+    ...(s.availabilityZone ? { availability_zone: s.availabilityZone } : {}),
+    user_data: s.userData,
+    metadata: s.metadata,
+    tags: s.tags,
+  });
+  return created.id;
+}
+
+const isErrorState = (err: unknown) => err instanceof OpenStackError && /went to ERROR/.test(err.osMessage);
+
+async function waitActive(c: ApplyContext, b: Booted, replaced = false): Promise<Booted> {
+  const servers = c.os.compute.servers;
+  try {
+    await servers.waitFor(b.id, 'ACTIVE', { timeoutMs: 600_000 });
+    c.progress.detail(`${b.server.name} is ACTIVE`);
+    return b;
+  } catch (err) {
+    const fault = err instanceof OpenStackError ? (err.fault?.message ?? err.osMessage) : String(err);
+    const tier = b.server.metadata[META.tier];
+    if (!isErrorState(err) || replaced) {
+      throw new TargetError(`server ${b.server.name} did not become ACTIVE: ${fault}`, `see what the cloud says: openstack server show ${b.server.name}; its console: berth logs ${tier} --target openstack`);
+    }
+    c.progress.step(`${b.server.name} went to ERROR (${fault}); replacing it once`);
+    await servers.delete(b.id, { ignoreMissing: true });
+    await servers.waitForDeleted(b.id, { timeoutMs: 300_000 });
+    return waitActive(c, { server: b.server, id: await boot(c, b.server) }, true);
+  }
+}
+
+/** The entry's floating IP: kept, moved onto the entry's port, or allocated there. Its address. */
+export async function applyFloatingIp(c: ApplyContext): Promise<string | undefined> {
+  const fips = c.os.network.floatingIps;
+  const port = c.ids.port.get(c.d.floatingIp.port)!;
+  const keep = stepsOf(c, 'floating-ip', 'keep')[0];
+  if (keep) return c.o.floatingIps.find((f) => f.id === keep.id)?.address;
+  const move = stepsOf(c, 'floating-ip', 'change')[0];
+  if (move) {
+    c.progress.step(`moving floating IP ${move.why}`);
+    return (await fips.associate(move.id!, port)).floating_ip_address;
+  }
+  c.progress.step(`allocating a floating IP on ${c.r.externalNetworkName} for ${c.d.floatingIp.port}`);
+  const fip = await fips.create({ floating_network_id: c.r.externalNetworkId, port_id: port, ...ownedBody(c) });
+  await fips.tags.replace(fip.id, c.d.tags);
+  return fip.floating_ip_address;
+}

@@ -1,0 +1,27 @@
+// What the apply phases share: the client, the desired state, what was read, the resolved names,
+// and the ids of what exists so far (read, or made by an earlier phase).
+import type { OpenStack } from '../../openstack/index.js';
+import type { Progress } from '../docker/progress.js';
+import type { DesiredState } from './desired.js';
+import type { Step } from './diff.js';
+import { ownerDescription } from './names.js';
+import type { Observed } from './observed.js';
+import type { Resolved } from './preflight.js';
+
+export interface ApplyContext {
+  os: OpenStack;
+  d: DesiredState;
+  o: Observed;
+  steps: Step[];
+  r: Resolved;
+  progress: Progress;
+  /** network key -> id, subnet (network key) -> id, group key -> id, port name -> id. */
+  ids: { network: Map<string, string>; subnet: Map<string, string>; group: Map<string, string>; port: Map<string, string>; router?: string };
+}
+
+export const stepsOf = (c: ApplyContext, kind: Step['kind'], ...verbs: Step['verb'][]) => c.steps.filter((s) => s.kind === kind && verbs.includes(s.verb));
+
+/** Fields every Neutron resource berth creates carries: the description that marks it ours. */
+export const ownedBody = (c: ApplyContext) => ({ description: ownerDescription(c.d.id) });
+
+export const tagsFor = (c: ApplyContext, tier?: string) => (tier ? [...c.d.tags, `berth-tier=${tier}`] : c.d.tags);

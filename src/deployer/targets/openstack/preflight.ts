@@ -1,0 +1,92 @@
+// Before anything is created: every name the deployment uses must exist (else the error lists
+// the names near it) and the project's quotas must hold what the plan adds (else the error says
+// which quota is short and by how much). Reads only.
+import type { OpenStack } from '../../openstack/index.js';
+import type { Flavor } from '../../openstack/compute/types.js';
+import { TargetError } from '../docker/errors.js';
+import type { DesiredState } from './desired.js';
+import type { Step } from './diff.js';
+import type { OpenStackInputs } from './inputs.js';
+
+export interface Resolved {
+  externalNetworkId: string;
+  externalNetworkName: string;
+  imageId: string;
+  flavors: Map<string, Flavor>;
+}
+
+const missing = (kind: string, name: string, near: string[], fix: string) =>
+  new TargetError(`${kind} "${name}" not found${near.length ? `; near: ${near.join(', ')}` : ''}`, near.length ? `did you mean ${near[0]}? (${fix})` : fix);
+
+export async function resolveNames(os: OpenStack, d: DesiredState, i: OpenStackInputs): Promise<Resolved> {
+  const flavorNames = [...new Set(d.servers.map((s) => s.flavor))];
+  const [flavors, image, externals, keypair, zones] = await Promise.all([
+    Promise.all(flavorNames.map(async (f) => [f, await os.compute.flavors.findNear(f)] as const)),
+    os.image.images.findNear(i.image, { status: 'active' }),
+    os.network.listExternalNetworks(),
+    i.keyName ? os.compute.keypairs.findNear(i.keyName) : undefined,
+    i.availabilityZone ? os.compute.availabilityZones.list() : undefined,
+  ]);
+  const out = new Map<string, Flavor>();
+  for (const [name, found] of flavors) {
+    if (!found.item) throw missing('flavor', name, found.near, 'set it with --flavor NAME or --flavor TIER=NAME; openstack flavor list shows them');
+    out.set(name, found.item);
+  }
+  if (!image.item) throw missing('image', i.image, image.near, 'give an active image with cloud-init (and Docker) with --image');
+  if (keypair && !keypair.item) throw missing('key pair', i.keyName!, keypair.near, 'import one (openstack keypair create --public-key ~/.ssh/id_ed25519.pub NAME) or leave --key-name out');
+  if (zones && !zones.some((z) => z.zoneName === i.availabilityZone && z.zoneState.available)) {
+    throw new TargetError(`availability zone "${i.availabilityZone}" is not available`, `use one of: ${zones.filter((z) => z.zoneState.available).map((z) => z.zoneName).join(', ') || '(none)'}`);
+  }
+  return { ...externalNetwork(externals, i.externalNetwork), imageId: image.item.id, flavors: out };
+}
+
+function externalNetwork(externals: { id: string; name: string }[], wanted?: string): { externalNetworkId: string; externalNetworkName: string } {
+  if (externals.length === 0) throw new TargetError('the cloud has no external network, so nothing can get a floating IP', 'ask the cloud\'s admins for one (a network with router:external)');
+  const hit = wanted ? externals.find((n) => n.name === wanted || n.id === wanted) : externals.length === 1 ? externals[0] : undefined;
+  if (!hit) {
+    const names = externals.map((n) => n.name).join(', ');
+    throw new TargetError(wanted ? `external network "${wanted}" not found` : `the cloud has ${externals.length} external networks`, `choose one with --external-network NAME (${names})`);
+  }
+  return { externalNetworkId: hit.id, externalNetworkName: hit.name };
+}
+
+/** What the steps add, per quota name (Nova's and Neutron's own names). */
+export function quotaNeeds(d: DesiredState, steps: Step[], r: Resolved): Record<string, number> {
+  const adds = (kind: Step['kind']) => steps.filter((s) => s.kind === kind && (s.verb === 'create' || s.verb === 'replace'));
+  const removes = (kind: Step['kind']) => steps.filter((s) => s.kind === kind && s.verb === 'delete').length;
+  const newServers = adds('server').map((s) => d.servers.find((x) => x.name === s.name)!);
+  const sum = (f: (fl: Flavor) => number) => newServers.reduce((n, s) => n + f(r.flavors.get(s.flavor)!), 0);
+  // A replaced server is deleted before its successor boots: it frees what the new one takes.
+  const freed = steps.filter((s) => s.kind === 'server' && s.verb === 'delete').length;
+  const need: Record<string, number> = {
+    instances: newServers.length - freed,
+    cores: sum((f) => f.vcpus),
+    ram: sum((f) => f.ram),
+    network: adds('network').length,
+    subnet: adds('subnet').length,
+    router: adds('router').length,
+    port: adds('port').length - removes('port'),
+    floatingip: adds('floating-ip').length,
+    security_group: adds('security-group').length,
+    security_group_rule: adds('rule').length + adds('security-group').length * 2, // + Neutron's two default egress rules
+  };
+  return Object.fromEntries(Object.entries(need).filter(([, n]) => n > 0));
+}
+
+export async function checkQuotas(os: OpenStack, need: Record<string, number>): Promise<void> {
+  if (Object.keys(need).length === 0) return;
+  const projectId = (await os.session.getToken()).project?.id;
+  const [limits, net] = await Promise.all([os.compute.limits.get(), projectId ? os.network.quotas.details(projectId) : Promise.resolve(undefined)]);
+  const free: Record<string, { limit: number; free: number }> = {
+    instances: { limit: limits.maxTotalInstances, free: limits.maxTotalInstances - limits.totalInstancesUsed },
+    cores: { limit: limits.maxTotalCores, free: limits.maxTotalCores - limits.totalCoresUsed },
+    ram: { limit: limits.maxTotalRAMSize, free: limits.maxTotalRAMSize - limits.totalRAMUsed },
+  };
+  for (const [k, q] of Object.entries(net ?? {})) free[k] = { limit: q.limit, free: q.limit - q.used - (q.reserved ?? 0) };
+  const short = Object.entries(need).flatMap(([k, n]) => {
+    const q = free[k];
+    if (!q || q.limit < 0 || q.free >= n) return [];
+    return [`${k}: needs ${n}${k === 'ram' ? ' MB' : ''}, ${Math.max(0, q.free)} free of ${q.limit} (short by ${n - Math.max(0, q.free)})`];
+  });
+  if (short.length) throw new TargetError(`quota too small, nothing was created:\n  ${short.join('\n  ')}`, 'free some (berth down, or berth down --all for every stack of your prefix), choose smaller flavors, or ask for more quota');
+}

@@ -1,0 +1,73 @@
+// Reads what exists of one stack (the cloud is the only state): Neutron resources that carry the
+// stack's tag or the description berth gives them at creation, networks and the router also by
+// their planned names (reused when someone made them beforehand), and the servers with the
+// stack's tag. Reads only; a re-run of `up` with nothing to do makes no other calls.
+import type { OpenStack } from '../../openstack/index.js';
+import type { Network, Port, Subnet } from '../../openstack/network/types.js';
+import type { Server } from '../../openstack/compute/types.js';
+import type { TaggedResource } from '../../openstack/resource.js';
+import type { Observed, ObservedServer } from './observed.js';
+import { ownerDescription, TAG } from './names.js';
+
+interface Mark { tags?: string[]; description?: string; id: string }
+
+/** Everything of one kind that is the stack's: by tag, and by description (an untagged leftover). */
+async function owned<T extends Mark>(res: Pick<TaggedResource<T>, 'list'>, id: string, extra: Record<string, string> = {}): Promise<T[]> {
+  const [byTag, byDesc] = await Promise.all([res.list({ ...extra, tags: [TAG.stack(id)] }), res.list({ ...extra, description: ownerDescription(id) })]);
+  const seen = new Map<string, T>();
+  for (const x of [...byTag, ...byDesc]) seen.set(x.id, x);
+  return [...seen.values()];
+}
+
+const mark = (x: Mark, id: string) => ({ owned: (x.tags ?? []).includes(TAG.stack(id)) || x.description === ownerDescription(id), tagged: (x.tags ?? []).includes(TAG.stack(id)) });
+
+export async function readStack(os: OpenStack, id: string, wanted: { networks: string[]; router: string }): Promise<Observed> {
+  const n = os.network;
+  const [nets, namedNets, routers, namedRouters, groups, ports, fips, servers] = await Promise.all([
+    owned(n.networks, id),
+    Promise.all(wanted.networks.map((name) => n.networks.list({ name }))).then((x) => x.flat()),
+    owned(n.routers, id),
+    n.routers.list({ name: wanted.router }),
+    owned(n.securityGroups, id),
+    owned(n.ports, id),
+    owned(n.floatingIps, id),
+    os.compute.servers.list({ tags: [TAG.stack(id)] }),
+  ]);
+  const networks = dedupe([...nets, ...namedNets]);
+  const subnets = networks.length ? await n.subnets.list({ network_id: networks.map((x) => x.id) }) : [];
+  const allRouters = dedupe([...routers, ...namedRouters]);
+  const interfaces = allRouters.length ? await n.ports.list({ device_id: allRouters.map((r) => r.id), device_owner: 'network:router_interface' }) : [];
+  return {
+    networks: networks.map((x) => ({ id: x.id, name: x.name, ...mark(x, id), subnets: subnetsOf(x, subnets, id) })),
+    routers: allRouters.map((r) => ({
+      id: r.id, name: r.name, ...mark(r, id),
+      ...(r.external_gateway_info?.network_id ? { externalNetworkId: r.external_gateway_info.network_id } : {}),
+      subnetIds: interfaces.filter((p) => p.device_id === r.id).flatMap((p) => p.fixed_ips.map((f) => f.subnet_id)),
+    })),
+    groups: groups.map((g) => ({
+      id: g.id, name: g.name, ...mark(g, id),
+      rules: (g.security_group_rules ?? []).map((r) => ({ id: r.id, direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, portMin: r.port_range_min, portMax: r.port_range_max, remoteCidr: r.remote_ip_prefix, remoteGroupId: r.remote_group_id })),
+    })),
+    ports: ports.map((p: Port) => ({ id: p.id, name: p.name, ...mark(p, id), networkId: p.network_id, ips: p.fixed_ips.map((f) => f.ip_address), mac: p.mac_address, groupIds: p.security_groups ?? [], deviceId: p.device_id, deviceOwner: p.device_owner })),
+    servers: servers.map(observedServer),
+    floatingIps: fips.map((f) => ({ id: f.id, address: f.floating_ip_address, ...(f.port_id ? { portId: f.port_id } : {}), ...mark(f, id) })),
+  };
+}
+
+function subnetsOf(net: Network, subnets: Subnet[], id: string) {
+  return subnets.filter((s) => s.network_id === net.id).map((s) => ({ id: s.id, name: s.name, networkId: s.network_id, cidr: s.cidr, ...mark(s, id) }));
+}
+
+export function observedServer(s: Server): ObservedServer {
+  return {
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    metadata: s.metadata ?? {},
+    tags: s.tags ?? [],
+    ...(s.fault?.message ? { fault: s.fault.message } : {}),
+    addresses: Object.entries(s.addresses ?? {}).flatMap(([network, list]) => list.map((a) => ({ network, addr: a.addr, floating: a['OS-EXT-IPS:type'] === 'floating' }))),
+  };
+}
+
+const dedupe = <T extends { id: string }>(xs: T[]) => [...new Map(xs.map((x) => [x.id, x])).values()];

@@ -1,0 +1,66 @@
+// `berth status` and `berth logs` on OpenStack: the stack's servers found by tag, their status
+// and addresses, the floating IP, each tier's containers as its user-data reported them on the
+// console, and whether the board answers /readyz through the floating IP.
+import type { OpenStack } from '../../openstack/index.js';
+import { TargetError } from '../docker/errors.js';
+import { META, TAG } from './names.js';
+import { observedServer } from './read.js';
+import { answers } from './wait.js';
+
+export interface ServerStatus {
+  name: string;
+  tier: string;
+  status: string;
+  fault?: string;
+  addresses: Record<string, string[]>;
+  floatingIp?: string;
+  /** Containers the user-data reported healthy or running, from the console. */
+  containers: { name: string; state: string }[];
+  lastLine?: string;
+}
+
+export interface StackStatus {
+  stack: string;
+  layout?: string;
+  url?: string;
+  ready?: boolean;
+  servers: ServerStatus[];
+}
+
+export async function status(os: OpenStack, id: string, entryPort = 80): Promise<StackStatus> {
+  const servers = (await os.compute.servers.list({ tags: [TAG.stack(id)] })).map(observedServer).sort((a, b) => a.name.localeCompare(b.name));
+  const out: ServerStatus[] = await Promise.all(servers.map(async (s) => {
+    const console = s.status === 'ACTIVE' ? await os.compute.servers.consoleOutput(s.id, { length: 400 }).catch(() => '') : '';
+    const lines = console.split('\n').filter((l) => / berth: /.test(l));
+    const containers = new Map<string, string>();
+    for (const l of lines) {
+      const m = / berth: (\S+) is (healthy|running)$/.exec(l) ?? / berth: starting (\S+)$/.exec(l);
+      if (m) containers.set(m[1]!, m[2] ?? 'starting');
+    }
+    const addresses: Record<string, string[]> = {};
+    for (const a of s.addresses.filter((x) => !x.floating)) (addresses[a.network] ??= []).push(a.addr);
+    const fip = s.addresses.find((a) => a.floating)?.addr;
+    return {
+      name: s.name, tier: s.metadata[META.tier] ?? '?', status: s.status, ...(s.fault ? { fault: s.fault } : {}), addresses, ...(fip ? { floatingIp: fip } : {}),
+      containers: [...containers].map(([name, state]) => ({ name, state })), ...(lines.length ? { lastLine: lines.at(-1)!.replace(/^.* berth: /, '') } : {}),
+    };
+  }));
+  const fip = out.find((s) => s.floatingIp)?.floatingIp;
+  const url = fip ? `http://${fip}${entryPort === 80 ? '' : `:${entryPort}`}/` : undefined;
+  return { stack: id, ...(servers[0] ? { layout: servers[0].metadata[META.layout] } : {}), ...(url ? { url, ready: await answers(`${url}readyz`) } : {}), servers: out };
+}
+
+/** The console log of one tier's server; with follow, new lines as they come, until interrupted. */
+export async function consoleLog(os: OpenStack, id: string, tier: string, follow: boolean, write: (s: string) => void, signal?: AbortSignal): Promise<void> {
+  const [server] = await os.compute.servers.list({ tags: [TAG.stack(id), TAG.tier(tier)] });
+  const any = server ?? (await os.compute.servers.list({ tags: [TAG.stack(id), TAG.tier('all')] }))[0];
+  if (!any) throw new TargetError(`no server for tier ${tier} in ${id}`, 'see what runs: berth status --target openstack');
+  let shown = '';
+  for (;;) {
+    const out = await os.compute.servers.consoleOutput(any.id);
+    write(out.startsWith(shown) ? out.slice(shown.length) : out);
+    shown = out;
+    if (!follow || signal?.aborted) return;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}

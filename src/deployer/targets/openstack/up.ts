@@ -1,0 +1,92 @@
+// `berth plan` and `berth up --target openstack`: read the stack's resources (the cloud is the
+// only state), compute the desired state from the layout's plan, diff them; `up` then checks
+// names and quotas before creating anything and applies the diff in dependency order: what goes
+// away first, then networks, router, groups, all ports (fixed IPs), all servers at once, the
+// floating IP; then waits for the board to answer. A diff of only keeps makes no mutating call.
+import type { OpenStack } from '../../openstack/index.js';
+import type { LayoutName } from '../../layouts/plan.js';
+import type { StackSpec } from '../../stack/schema.js';
+import type { Progress } from '../docker/progress.js';
+import { applyGroups, applyNetworks, applyPorts, applyRetags, applyRouter, knownIds } from './apply-network.js';
+import { applyFloatingIp, applyServers } from './apply-servers.js';
+import type { ApplyContext } from './context.js';
+import { desiredState, type DesiredState } from './desired.js';
+import { diff, mutating, type Step } from './diff.js';
+import type { OpenStackInputs } from './inputs.js';
+import type { Observed } from './observed.js';
+import { checkQuotas, quotaNeeds, resolveNames, type Resolved } from './preflight.js';
+import { readStack } from './read.js';
+import { deleteNetworking, deleteServers } from './remove.js';
+import { sharedSecretValues } from './secrets.js';
+import { waitReady } from './wait.js';
+
+export interface StackPlan {
+  d: DesiredState;
+  o: Observed;
+  r: Resolved;
+  steps: Step[];
+}
+
+export async function planStack(os: OpenStack, stack: StackSpec, i: OpenStackInputs, layout: LayoutName): Promise<StackPlan> {
+  const names = desiredState(stack, layout, i);
+  const o = await readStack(os, names.id, { networks: names.networks.map((n) => n.name), router: names.router.name });
+  const d = desiredState(stack, layout, i, sharedSecretValues(stack, o));
+  const r = await resolveNames(os, d, i);
+  return { d, o, r, steps: diff(d, o, r.externalNetworkId) };
+}
+
+export type WaitFor = 'ready' | 'active';
+
+export interface UpResult {
+  url?: string;
+  floatingIp?: string;
+  changes: Step[];
+}
+
+export async function up(os: OpenStack, p: StackPlan, wait: WaitFor, progress: Progress, readyTimeoutMs = 900_000): Promise<UpResult> {
+  const changes = mutating(p.steps);
+  const c: ApplyContext = { os, ...p, progress, ids: { network: new Map(), subnet: new Map(), group: new Map(), port: new Map() } };
+  knownIds(c);
+  let booted: Awaited<ReturnType<typeof applyServers>> = [];
+  let fip = p.o.floatingIps.find((f) => p.steps.some((s) => s.kind === 'floating-ip' && s.verb === 'keep' && s.id === f.id))?.address;
+  if (changes.length) {
+    await checkQuotas(os, quotaNeeds(p.d, p.steps, p.r));
+    await removeFirst(c);
+    await applyNetworks(c);
+    await applyRouter(c);
+    await applyGroups(c);
+    await applyPorts(c);
+    await applyRetags(c);
+    booted = await applyServers(c);
+    fip = await applyFloatingIp(c);
+  }
+  await waitBuilding(c);
+  const url = fip ? entryUrl(p.d, fip) : undefined;
+  if (wait === 'ready' && url) {
+    progress.step(`waiting for the board at ${url}`);
+    await waitReady(os, url, booted, { timeoutMs: readyTimeoutMs, silentMs: 600_000 }, progress);
+  }
+  return { ...(url ? { url } : {}), ...(fip ? { floatingIp: fip } : {}), changes };
+}
+
+export function entryUrl(d: DesiredState, fip: string): string {
+  const entry = d.plan.services.find((s) => s.service === d.plan.entry);
+  const port = entry?.ports[0]?.container ?? 80;
+  return `http://${fip}${port === 80 ? '' : `:${port}`}/`;
+}
+
+/** Deletes first: replaced and unplanned servers, then unplanned networking (which needs them gone). */
+async function removeFirst(c: ApplyContext): Promise<void> {
+  const del = (kind: Step['kind']) => c.steps.filter((s) => s.kind === kind && s.verb === 'delete').map((s) => ({ id: s.id!, name: s.name }));
+  await deleteServers(c.os, del('server'), c.progress);
+  await deleteNetworking(c.os, { floatingIps: del('floating-ip'), ports: del('port'), groups: del('security-group'), routers: del('router'), subnets: del('subnet'), networks: del('network') }, c.progress);
+}
+
+/** Kept servers an interrupted `up` left building: waited for like new ones (reads only). */
+async function waitBuilding(c: ApplyContext): Promise<void> {
+  const building = c.steps.filter((s) => s.kind === 'server' && s.verb === 'keep').map((s) => c.o.servers.find((x) => x.id === s.id)!).filter((s) => s.status === 'BUILD');
+  await Promise.all(building.map(async (s) => {
+    c.progress.step(`waiting for ${s.name} (still building)`);
+    await c.os.compute.servers.waitFor(s.id, 'ACTIVE', { timeoutMs: 600_000 });
+  }));
+}

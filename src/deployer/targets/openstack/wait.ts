@@ -1,0 +1,61 @@
+// After the servers are ACTIVE: follow each new server's console log (what `watch nova
+// console-log` showed in the original) and poll the entry's URL until the board answers /readyz.
+// A VM whose user-data fails, or never runs (an image without cloud-init), is reported with the
+// console's last lines instead of a silent timeout.
+import { request } from 'undici';
+import type { OpenStack } from '../../openstack/index.js';
+import { TargetError } from '../docker/errors.js';
+import type { Progress } from '../docker/progress.js';
+import type { Booted } from './apply-servers.js';
+import { META } from './names.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const USERDATA_LINE = / berth: /;
+const DONE = / berth: stack \S+ is up/;
+const FAILED = / berth: ERROR: /;
+
+export interface ReadyOptions {
+  timeoutMs: number;
+  /** Without a single user-data line on the console for this long, the image is suspected. */
+  silentMs?: number;
+}
+
+/** Polls url + /readyz until 200; follows the booted servers' consoles meanwhile. */
+export async function waitReady(os: OpenStack, url: string, booted: Booted[], o: ReadyOptions, progress: Progress): Promise<void> {
+  const started = Date.now();
+  const seen = new Map<string, number>();
+  const done = new Set<string>();
+  let lastReport = started;
+  for (;;) {
+    for (const b of booted.filter((x) => !done.has(x.id))) {
+      const out = await os.compute.servers.consoleOutput(b.id).catch(() => '');
+      const lines = out.split('\n');
+      const tier = b.server.metadata[META.tier];
+      for (const l of lines.slice(seen.get(b.id) ?? 0)) if (USERDATA_LINE.test(l)) progress.detail(`[${tier}] ${l.replace(/^.* berth: /, '')}`);
+      seen.set(b.id, lines.length);
+      if (lines.some((l) => FAILED.test(l))) throw new TargetError(`the user-data of ${b.server.name} failed:\n${lines.slice(-25).join('\n')}`, `see the whole console: berth logs ${tier} --target openstack`);
+      if (lines.some((l) => DONE.test(l))) done.add(b.id);
+      const silent = !lines.some((l) => USERDATA_LINE.test(l));
+      if (silent && o.silentMs !== undefined && Date.now() - started > o.silentMs) {
+        throw new TargetError(`${b.server.name} is ACTIVE but its user-data never ran (no berth line on its console after ${Math.round(o.silentMs / 1000)} s); its console ends:\n${lines.slice(-15).join('\n')}`, 'use an image with cloud-init (and Docker), e.g. a Debian cloud image: --image NAME');
+      }
+    }
+    if (await answers(`${url}readyz`)) return;
+    if (Date.now() - started > o.timeoutMs) throw new TargetError(`${url}readyz did not answer within ${Math.round(o.timeoutMs / 1000)} s`, 'see the consoles: berth logs web --target openstack (and app, dbs); berth status --target openstack');
+    if (Date.now() - lastReport > 15_000) {
+      lastReport = Date.now();
+      progress.detail(`waiting for ${url}readyz (${Math.round((Date.now() - started) / 1000)} s)`);
+    }
+    await sleep(3000);
+  }
+}
+
+export async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await request(url, { headersTimeout: 5000, bodyTimeout: 5000, signal: AbortSignal.timeout(6000) });
+    await res.body.dump();
+    return res.statusCode === 200;
+  } catch {
+    return false;
+  }
+}
