@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBoardCommands } from './commands/board.js';
 import { registerDockerCommands } from './commands/docker.js';
 import { registerCloudCommands } from './commands/cloud.js';
+import { registerOpenStackCommands } from './commands/openstack.js';
 import { CliError } from './errors.js';
 
 const program = new Command('berth')
@@ -12,6 +13,7 @@ const program = new Command('berth')
 registerBoardCommands(program);
 registerDockerCommands(program);
 registerCloudCommands(program);
+registerOpenStackCommands(program);
 
 try {
   await program.parseAsync(process.argv);

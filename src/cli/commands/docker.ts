@@ -1,6 +1,6 @@
 // berth build | up | down | status | logs | userdata: the stack on a container target. `--target`
-// picks where it runs; docker (one Docker Engine) is the one implemented here, and the option is
-// kept so another target (openstack) can be added beside it.
+// picks where it runs: docker (one Docker Engine) is implemented here; openstack hands over to
+// ./openstack.ts, which also adds `plan` and `inventory`.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
@@ -10,6 +10,7 @@ import { entryService } from '../../deployer/stack/graph.js';
 import * as dk from '../../deployer/targets/docker/index.js';
 import { userdataSingle } from '../../deployer/userdata/single.js';
 import { CliError } from '../errors.js';
+import { openstackOptions, osCli, osDown, osLogs, osStatus, osUp } from './openstack.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const OFFLINE_BASES = { NODE_BASE: 'berth-base/node:20', DEBIAN_BASE: 'berth-base/debian:bookworm' };
@@ -27,7 +28,7 @@ const common = (cmd: Command) =>
   cmd
     .option('--stack <file>', 'stack spec (berth YAML or docker-compose file)', undefined)
     .option('--project <name>', 'name of this deployment (default: the stack name)')
-    .addOption(new Option('--target <target>', 'where the stack runs').choices(['docker']).default('docker'))
+    .addOption(new Option('--target <target>', 'where the stack runs').choices(['docker', 'openstack']).default('docker'))
     .option('--repo <repo>', 'image repository prefix, as in myuser/web:ver1.0', dk.DEFAULT_NAMING.repo)
     .option('--tag <tag>', 'image tag', dk.DEFAULT_NAMING.tag)
     .option('--registry <host[:port]>', 'registry the images live in (build pushes there)');
@@ -73,13 +74,15 @@ export function registerDockerCommands(program: Command): void {
       for (const b of built) process.stdout.write(`${b.ref}  ${(b.bytes / 1e6).toFixed(0)} MB  built in ${b.seconds.toFixed(0)} s\n`);
     }));
 
-  common(program.command('up').description('start the stack (again: only what changed is recreated)'))
+  openstackOptions(common(program.command('up').description('start the stack (again: only what changed is recreated)')))
     .addOption(new Option('--layout <layout>', 'single: one host like the original; tiered: the cloud\'s three networks').choices(LAYOUTS).default('single'))
     .option('--links', 'wire with legacy links exactly like the original (single layout)')
     .option('--port <port>', 'host port for the entry service', (v) => Number(v))
     .option('--bind <address>', 'host address to publish on', '127.0.0.1')
     .option('--subnet-prefix <a.b>', 'first two octets of the tiered layout\'s subnets', '172.30')
-    .action((o: Common & { layout: LayoutName; links?: boolean; port?: number; bind: string; subnetPrefix: string }) => cli(async () => {
+    .addOption(new Option('--wait <what>', 'openstack: wait until the board answers /readyz, or only until the servers are ACTIVE').choices(['ready', 'active']).default('ready'))
+    .option('--ready-timeout <seconds>', 'openstack: how long to wait for /readyz', (v) => Number(v), 900)
+    .action((o: Common & { layout: LayoutName; links?: boolean; port?: number; bind: string; subnetPrefix: string }, cmd: Command) => o.target === 'openstack' ? osCli(() => osUp(o as never, cmd)) : cli(async () => {
       const { stack, project } = loadStack(o);
       const docker = await dk.connectEngine();
       const secrets = await dk.projectSecrets(docker, project, stack);
@@ -95,17 +98,18 @@ export function registerDockerCommands(program: Command): void {
       process.stdout.write(`${result.url ?? '(no published port)'}\n`);
     }));
 
-  common(program.command('down').description('remove what up created (containers, networks; --volumes: data too)'))
+  openstackOptions(common(program.command('down').description('remove what up created (containers, networks; --volumes: data too)')))
     .option('--volumes', 'also remove data volumes and the generated secrets')
-    .action((o: Common & { volumes?: boolean }) => cli(async () => {
+    .option('--all', 'openstack: every stack of the prefix (the original\'s per-student cleanup)')
+    .action((o: Common & { volumes?: boolean }, cmd: Command) => o.target === 'openstack' ? osCli(() => osDown(o as never, cmd)) : cli(async () => {
       const { project } = loadStack(o);
       const n = await dk.down(await dk.connectEngine(), project, Boolean(o.volumes), dk.stderrProgress);
       process.stderr.write(n ? `removed ${n} objects of ${project}\n` : `nothing of ${project} to remove\n`);
     }));
 
-  common(program.command('status').description('containers, health and URL of the stack'))
+  openstackOptions(common(program.command('status').description('containers, health and URL of the stack')))
     .option('--json', 'machine-readable output')
-    .action((o: Common & { json?: boolean }) => cli(async () => {
+    .action((o: Common & { json?: boolean }, cmd: Command) => o.target === 'openstack' ? osCli(() => osStatus(o as never, cmd)) : cli(async () => {
       const { stack, project } = loadStack(o);
       const s = await dk.status(await dk.connectEngine(), project, entryService(stack));
       if (o.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
@@ -114,10 +118,10 @@ export function registerDockerCommands(program: Command): void {
       for (const c of s.services) process.stdout.write(`  ${c.service.padEnd(8)} ${c.state.padEnd(9)} ${c.health.padEnd(10)} ${c.container}  ${c.ports.join(' ')}\n`);
     }));
 
-  common(program.command('logs').description('log of one service').argument('<service>'))
+  openstackOptions(common(program.command('logs').description('log of one service').argument('<service>')))
     .option('-f, --follow', 'keep following')
     .option('--tail <n>', 'only the last n lines', (v) => Number(v))
-    .action((service: string, o: Common & { follow?: boolean; tail?: number }) => cli(async () => {
+    .action((service: string, o: Common & { follow?: boolean; tail?: number }, cmd: Command) => o.target === 'openstack' ? osCli(() => osLogs(service, o as never, cmd)) : cli(async () => {
       const { project } = loadStack(o);
       const docker = await dk.connectEngine();
       const id = await dk.findService(docker, project, service);
