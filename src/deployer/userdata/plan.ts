@@ -52,6 +52,7 @@ export function userdataFromPlan(plan: Plan, o: PlanUserdataOptions): string {
     'start_engine',
     secretLines(secrets, o),
     ...networkLines(plan, services, o),
+    ...lowPortLines(plan, services),
     ...services.map((s) => serviceLines(plan, s, o)),
     `log "stack $PROJECT is up${shownPort ? ` on port ${shownPort}` : ''}"`,
     '',
@@ -86,6 +87,17 @@ function networkLines(plan: Plan, services: ServicePlan[], o: PlanUserdataOption
       const name = sq(`${o.project}-${n.key}`);
       return `docker network inspect ${name} >/dev/null 2>&1 || docker network create ${n.internal ? '--internal ' : ''}--label ${sq(`${LABEL.project}=${o.project}`)} ${name} >/dev/null`;
     });
+}
+
+/**
+ * Host networking (tiered VMs) gets no per-container sysctl: a service image that runs as a
+ * normal user and listens below 1024 (web on 80) needs the VM to allow it, as Docker does for a
+ * container in its own network namespace. The VM runs that one service.
+ */
+function lowPortLines(plan: Plan, services: ServicePlan[]): string[] {
+  if (plan.wiring !== 'addresses') return [];
+  const low = services.flatMap((s) => s.ports.map((p) => p.container)).filter((p) => p < 1024);
+  return low.length ? [`sysctl -qw net.ipv4.ip_unprivileged_port_start=${Math.min(...low)}`] : [];
 }
 
 function runArgs(plan: Plan, svc: ServicePlan, o: PlanUserdataOptions): { args: string[]; secretEnv: string[] } {
