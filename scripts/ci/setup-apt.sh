@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the board's tests need: a real browser for the end-to-end test.
+# Debian packages the tests need: a real browser for the end-to-end tests, ansible-core for
+# reading berth's dynamic inventory (ansible-inventory).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-apt_install chromium fonts-noto-cjk
+apt_install chromium fonts-noto-cjk ansible-core

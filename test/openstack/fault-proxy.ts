@@ -1,13 +1,19 @@
 // A small HTTP proxy in front of one real sandbox service, for what the sandbox cannot produce on
-// demand: 429 with Retry-After, 503, a reset connection, a hung endpoint. Every request not
-// matched by a queued fault is passed through to the real service unchanged.
+// demand: 429 with Retry-After, 503, a reset connection, a hung endpoint, a real answer edited
+// (a server shown in ERROR). Every request not matched by a queued fault is passed through to the
+// real service unchanged. It also counts what it forwards (mutating calls: POST/PUT/PATCH/DELETE)
+// and tells a listener about each answer (a test kills a client right after a given call).
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: unknown }
   | { kind: 'reset' }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Forwarded, and the real JSON answer edited before the client sees it. */
+  | { kind: 'rewrite'; edit: (body: unknown) => unknown };
+
+export const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 interface Rule {
   method?: string;
@@ -22,6 +28,8 @@ export class FaultProxy {
   private readonly rules: Rule[] = [];
   private readonly hung = new Set<ServerResponse>();
   private server?: Server;
+  /** Called when an answer (forwarded or injected) has been sent: method, url, status. */
+  onAnswer?: (method: string, url: string, status: number) => void;
 
   constructor(private readonly target: { host: string; port: number }) {}
 
@@ -41,6 +49,11 @@ export class FaultProxy {
     this.seen.length = 0;
   }
 
+  /** Requests that could change something (POST/PUT/PATCH/DELETE), as "METHOD /path". */
+  mutations(): string[] {
+    return this.seen.filter((s) => MUTATING.has(s.split(' ')[0]!));
+  }
+
   count(method: string, path: RegExp): number {
     return this.seen.filter((s) => s.startsWith(`${method} `) && path.test(s.slice(method.length + 1))).length;
   }
@@ -57,19 +70,31 @@ export class FaultProxy {
     const rule = this.rules.find((r) => r.times > 0 && r.path.test(url) && (!r.method || r.method === req.method));
     if (!rule) return this.forward(req, res);
     rule.times--;
+    if (rule.fault.kind === 'rewrite') return this.forward(req, res, rule.fault.edit);
     req.resume();
     const f = rule.fault;
     if (f.kind === 'reset') return void req.socket.destroy();
     if (f.kind === 'hang') return void this.hung.add(res);
     const body = typeof f.body === 'string' ? f.body : JSON.stringify(f.body ?? {});
     res.writeHead(f.status, { 'content-type': typeof f.body === 'string' ? 'text/plain' : 'application/json', 'x-openstack-request-id': 'req-injected-by-proxy', ...f.headers });
-    res.end(body);
+    res.end(body, () => this.onAnswer?.(req.method ?? '', url, f.status));
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse): void {
+  private forward(req: IncomingMessage, res: ServerResponse, edit?: (body: unknown) => unknown): void {
     const up = request({ host: this.target.host, port: this.target.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${this.target.host}:${this.target.port}` } }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
+      const status = upRes.statusCode ?? 502;
+      res.on('finish', () => this.onAnswer?.(req.method ?? '', req.url ?? '/', status));
+      if (!edit) {
+        res.writeHead(status, upRes.headers);
+        return void upRes.pipe(res);
+      }
+      const chunks: Buffer[] = [];
+      upRes.on('data', (c: Buffer) => chunks.push(c));
+      upRes.on('end', () => {
+        const body = Buffer.from(JSON.stringify(edit(JSON.parse(Buffer.concat(chunks).toString('utf8')))));
+        res.writeHead(status, { ...upRes.headers, 'content-length': String(body.length) });
+        res.end(body);
+      });
     });
     up.on('error', () => res.destroy());
     req.pipe(up);

@@ -1,0 +1,92 @@
+// Shared by the openstack target's tests: the berth CLI run against the sandbox through counting
+// proxies (Nova, Neutron, Glance), a unique prefix per run, and what is left of a stack.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
+import type { OpenStack } from '../../src/deployer/openstack/index.js';
+import { ownerDescription, TAG } from '../../src/deployer/targets/openstack/names.js';
+import { FaultProxy } from './fault-proxy.js';
+import { CLOUDS_YAML } from './helpers.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const IMAGE = process.env.BERTH_TEST_IMAGE ?? 'debian-12-docker';
+export const prefix = () => `bt${process.pid % 10000}${Math.random().toString(36).slice(2, 5)}`;
+
+export interface Proxied {
+  nova: FaultProxy;
+  neutron: FaultProxy;
+  glance: FaultProxy;
+  /** A clouds.yaml whose berth-demo goes through the proxies. */
+  cloudsFile: string;
+  mutations(): string[];
+  clear(): void;
+  stop(): Promise<void>;
+}
+
+export async function proxiedCloud(): Promise<Proxied> {
+  const nova = new FaultProxy({ host: '127.0.0.1', port: 8774 });
+  const neutron = new FaultProxy({ host: '127.0.0.1', port: 9696 });
+  const glance = new FaultProxy({ host: '127.0.0.1', port: 9292 });
+  const [n, q, g] = await Promise.all([nova.start(), neutron.start(), glance.start()]);
+  const clouds = parse(readFileSync(CLOUDS_YAML, 'utf8')) as { clouds: Record<string, Record<string, unknown>> };
+  const demo = { ...clouds.clouds['berth-demo'], compute_endpoint_override: `${n}/v2.1`, network_endpoint_override: q, image_endpoint_override: g };
+  const dir = mkdtempSync(join(tmpdir(), 'berth-clouds-'));
+  const cloudsFile = join(dir, 'clouds.yaml');
+  writeFileSync(cloudsFile, stringify({ clouds: { 'berth-demo': demo } }), { mode: 0o600 });
+  const all = [nova, neutron, glance];
+  return {
+    nova, neutron, glance, cloudsFile,
+    mutations: () => all.flatMap((p) => p.mutations()),
+    clear: () => all.forEach((p) => p.clear()),
+    stop: async () => {
+      await Promise.all(all.map((p) => p.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs bin/berth.js (asynchronously: the proxies answer in this process). */
+export function berthAsync(args: string[], cloudsFile: string, onStart?: (child: ChildProcess) => void): Promise<Run> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/berth.js'), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, OS_CLIENT_CONFIG_FILE: cloudsFile, OS_CLOUD: 'berth-demo' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  onStart?.(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+/** Everything that carries the stack's tag or berth's creation description, by kind. */
+export async function leftovers(os: OpenStack, id: string): Promise<Record<string, string[]>> {
+  const n = os.network;
+  const both = async <T extends { id: string; name?: string }>(list: (f: Record<string, unknown>) => Promise<T[]>) => {
+    const [a, b] = await Promise.all([list({ tags: [TAG.stack(id)] }), list({ description: ownerDescription(id) })]);
+    return [...new Set([...a, ...b].map((x) => x.name || x.id))];
+  };
+  const out: Record<string, string[]> = {
+    servers: (await os.compute.servers.list({ tags: [TAG.stack(id)] })).map((s) => s.name),
+    networks: await both((f) => n.networks.list(f as never)),
+    subnets: await both((f) => n.subnets.list(f as never)),
+    routers: await both((f) => n.routers.list(f as never)),
+    ports: await both((f) => n.ports.list(f as never)),
+    securityGroups: await both((f) => n.securityGroups.list(f as never)),
+    floatingIps: await both((f) => n.floatingIps.list(f as never)),
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v.length));
+}
