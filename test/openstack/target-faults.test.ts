@@ -1,0 +1,66 @@
+// Faults the sandbox cannot produce on demand, injected by the proxy in front of the real Nova
+// and Neutron while `berth up` / `down --target openstack` run: 429 with Retry-After, 503, a 409
+// "in use" on deletes, and a server shown in ERROR. Each run still converges: one server, the
+// ERROR one replaced once, a re-run with zero mutating calls, nothing left after down.
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import type { OpenStack } from '../../src/deployer/openstack/index.js';
+import { TAG } from '../../src/deployer/targets/openstack/names.js';
+import { connectAs } from './helpers.js';
+import { berthAsync, IMAGE, leftovers, prefix, proxiedCloud, type Proxied } from './target-helpers.js';
+
+const PREFIX = prefix();
+const ID = `${PREFIX}-board`;
+const ARGS = ['--target', 'openstack', '--layout', 'single', '--prefix', PREFIX, '--image', IMAGE, '--flavor', 'm1.tiny'];
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+let px: Proxied;
+let os: OpenStack;
+
+before(async () => {
+  px = await proxiedCloud();
+  os = await connectAs('demo');
+});
+after(async () => {
+  try {
+    await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+  } finally {
+    await os?.close();
+    await px?.stop();
+  }
+});
+
+it('429, 503 and a server in ERROR during up: retried, the server replaced once, converged', async () => {
+  px.neutron.inject(/^\/v2\.0\/ports$/, { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { message: 'slow down' } }, 1, 'POST');
+  px.nova.inject(/^\/v2\.1\/servers\/detail/, { kind: 'status', status: 503, body: 'busy' }, 1, 'GET');
+  px.nova.inject(new RegExp(`^/v2\\.1/servers/${UUID}$`), {
+    kind: 'rewrite',
+    edit: (b) => {
+      const body = b as { server: Record<string, unknown> };
+      return { server: { ...body.server, status: 'ERROR', fault: { code: 500, message: 'injected by the test proxy' } } };
+    },
+  }, 1, 'GET');
+  const r = await berthAsync(['up', ...ARGS, '--wait', 'active'], px.cloudsFile);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /went to ERROR \(injected by the test proxy\); replacing it once/);
+  assert.equal(px.neutron.count('POST', /^\/v2\.0\/ports$/), 2, 'the refused port create was sent again');
+  assert.equal(px.nova.count('POST', /^\/v2\.1\/servers$/), 2, 'booted, then its replacement');
+  assert.equal(px.nova.count('DELETE', new RegExp(`^/v2\\.1/servers/${UUID}$`)), 1);
+  const servers = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
+  assert.equal(servers.length, 1);
+  assert.equal(servers[0]!.status, 'ACTIVE');
+
+  px.clear();
+  const again = await berthAsync(['up', ...ARGS, '--wait', 'active'], px.cloudsFile);
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(px.mutations(), []);
+});
+
+it('409 "in use" while a port and a network are still held: down retries and leaves nothing', async () => {
+  px.clear();
+  px.neutron.inject(new RegExp(`^/v2\\.0/ports/${UUID}$`), { kind: 'status', status: 409, body: { NeutronError: { type: 'PortInUse', message: 'Port is in use by a device', detail: '' } } }, 1, 'DELETE');
+  px.neutron.inject(new RegExp(`^/v2\\.0/networks/${UUID}$`), { kind: 'status', status: 409, body: { NeutronError: { type: 'NetworkInUse', message: 'There are one or more ports still in use on the network', detail: '' } } }, 1, 'DELETE');
+  const r = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(px.neutron.count('DELETE', new RegExp(`^/v2\\.0/networks/${UUID}$`)), 2, 'the refused delete was sent again');
+  assert.deepEqual(await leftovers(os, ID), {});
+});
