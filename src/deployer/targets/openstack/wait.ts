@@ -31,8 +31,9 @@ export async function waitReady(os: OpenStack, url: string, booted: Booted[], o:
       const out = await os.compute.servers.consoleOutput(b.id).catch(() => '');
       const lines = out.split('\n');
       const tier = b.server.metadata[META.tier];
-      for (const l of lines.slice(seen.get(b.id) ?? 0)) if (USERDATA_LINE.test(l)) progress.detail(`[${tier}] ${l.replace(/^.* berth: /, '')}`);
-      seen.set(b.id, lines.length);
+      // The last line may still be being written: it is shown once complete, next round.
+      for (const l of lines.slice(seen.get(b.id) ?? 0, -1)) if (USERDATA_LINE.test(l)) progress.detail(`[${tier}] ${l.replace(/^.* berth: /, '')}`);
+      seen.set(b.id, Math.max(0, lines.length - 1));
       if (lines.some((l) => FAILED.test(l))) throw new TargetError(`the user-data of ${b.server.name} failed:\n${lines.slice(-25).join('\n')}`, `see the whole console: berth logs ${tier} --target openstack`);
       if (lines.some((l) => DONE.test(l))) done.add(b.id);
       const silent = !lines.some((l) => USERDATA_LINE.test(l));
