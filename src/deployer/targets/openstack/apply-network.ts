@@ -4,7 +4,7 @@
 import type { PortCreate } from '../../openstack/network/types.js';
 import type { TaggedResource } from '../../openstack/resource.js';
 import { groupOf, portDecision } from './diff.js';
-import { ownedBody, stepsOf, tagsFor, type ApplyContext } from './context.js';
+import { each, ownedBody, stepsOf, tagsFor, type ApplyContext } from './context.js';
 import { ANYWHERE } from './rules.js';
 
 async function tag<T extends object>(res: TaggedResource<T>, id: string, tags: string[]): Promise<void> {
@@ -32,7 +32,7 @@ export function knownIds(c: ApplyContext): void {
 
 export async function applyNetworks(c: ApplyContext): Promise<void> {
   const n = c.os.network;
-  await Promise.all(c.d.networks.map(async (net) => {
+  await each(c, c.d.networks, async (net) => {
     if (!c.ids.network.has(net.key)) {
       c.progress.step(`creating network ${net.name}`);
       const created = await n.networks.create({ name: net.name, ...ownedBody(c) });
@@ -45,7 +45,7 @@ export async function applyNetworks(c: ApplyContext): Promise<void> {
       await tag(n.subnets, sub.id, c.d.tags);
       c.ids.subnet.set(net.key, sub.id);
     }
-  }));
+  });
 }
 
 export async function applyRouter(c: ApplyContext): Promise<void> {
@@ -67,33 +67,31 @@ export async function applyRouter(c: ApplyContext): Promise<void> {
 
 export async function applyGroups(c: ApplyContext): Promise<void> {
   const n = c.os.network;
-  await Promise.all(c.d.groups.filter((g) => !c.ids.group.has(g.key)).map(async (g) => {
+  await each(c, c.d.groups.filter((g) => !c.ids.group.has(g.key)), async (g) => {
     c.progress.step(`creating security group ${g.name}`);
     const sg = await n.securityGroups.create({ name: g.name, ...ownedBody(c) });
     await tag(n.securityGroups, sg.id, c.d.tags);
     c.ids.group.set(g.key, sg.id);
-  }));
+  });
   // Rules after every group exists: a rule may name another group as its source.
-  await Promise.all([
-    ...stepsOf(c, 'rule', 'create').map(async (s) => {
+  await each(c, stepsOf(c, 'rule', 'create'), async (s) => {
       const r = s.rule!;
       c.progress.detail(`rule ${s.name}`);
       await n.securityGroupRules.create({
         security_group_id: c.ids.group.get(s.group!)!, direction: 'ingress', ethertype: 'IPv4', protocol: r.protocol, port_range_min: r.port, port_range_max: r.port,
         ...('cidr' in r.from ? { remote_ip_prefix: r.from.cidr === ANYWHERE ? '0.0.0.0/0' : r.from.cidr } : { remote_group_id: c.ids.group.get(r.from.group)! }),
       });
-    }),
-    ...stepsOf(c, 'rule', 'delete').map(async (s) => {
-      c.progress.step(`deleting rule ${s.name} (${s.why})`);
-      await n.securityGroupRules.delete(s.id!, { ignoreMissing: true });
-    }),
-  ]);
+  });
+  await each(c, stepsOf(c, 'rule', 'delete'), async (s) => {
+    c.progress.step(`deleting rule ${s.name} (${s.why})`);
+    await n.securityGroupRules.delete(s.id!, { ignoreMissing: true });
+  });
 }
 
 /** Every port at once, each with its planned fixed IP and MAC, in its tier's group. */
 export async function applyPorts(c: ApplyContext): Promise<void> {
   const n = c.os.network;
-  await Promise.all(c.d.ports.map(async (p) => {
+  await each(c, c.d.ports, async (p) => {
     const sg = c.ids.group.get(p.group)!;
     const existing = c.ids.port.get(p.name);
     if (existing) {
@@ -109,7 +107,7 @@ export async function applyPorts(c: ApplyContext): Promise<void> {
     const port = await n.ports.create(body as PortCreate);
     await tag(n.ports, port.id, tagsFor(c, c.d.servers.find((s) => s.key === p.server)?.metadata['berth-tier']));
     c.ids.port.set(p.name, port.id);
-  }));
+  });
 }
 
 export async function applyRetags(c: ApplyContext): Promise<void> {

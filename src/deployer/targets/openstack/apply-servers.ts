@@ -6,6 +6,7 @@ import { TargetError } from '../docker/errors.js';
 import { ownedBody, stepsOf, type ApplyContext } from './context.js';
 import type { DesiredServer } from './desired.js';
 import { META } from './names.js';
+import { followConsoles } from './wait.js';
 
 export interface Booted {
   server: DesiredServer;
@@ -15,9 +16,22 @@ export interface Booted {
 export async function applyServers(c: ApplyContext): Promise<Booted[]> {
   const wanted = stepsOf(c, 'server', 'create', 'replace').map((s) => c.d.servers.find((x) => x.name === s.name)!);
   if (wanted.length === 0) return [];
+  if (c.sequential) return bootOneByOne(c, wanted);
   c.progress.step(`booting ${wanted.map((s) => s.name).join(', ')}${wanted.length > 1 ? ' at once' : ''}`);
   const booted = await Promise.all(wanted.map(async (s) => ({ server: s, id: await boot(c, s) })));
   return Promise.all(booted.map((b) => waitActive(c, b)));
+}
+
+/** As the original's playbooks: a server, waited for until its user-data is done, then the next. */
+async function bootOneByOne(c: ApplyContext, wanted: DesiredServer[]): Promise<Booted[]> {
+  const out: Booted[] = [];
+  for (const s of wanted) {
+    c.progress.step(`booting ${s.name}`);
+    const b = await waitActive(c, { server: s, id: await boot(c, s) });
+    await followConsoles(c.os, [b], { timeoutMs: 900_000 }, c.progress);
+    out.push(b);
+  }
+  return out;
 }
 
 async function boot(c: ApplyContext, s: DesiredServer): Promise<string> {

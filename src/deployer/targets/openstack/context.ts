@@ -15,6 +15,8 @@ export interface ApplyContext {
   steps: Step[];
   r: Resolved;
   progress: Progress;
+  /** One step at a time, each server waited for (ready) before the next: the original's playbooks (for the benchmark). */
+  sequential?: boolean;
   /** network key -> id, subnet (network key) -> id, group key -> id, port name -> id. */
   ids: { network: Map<string, string>; subnet: Map<string, string>; group: Map<string, string>; port: Map<string, string>; router?: string };
 }
@@ -25,3 +27,12 @@ export const stepsOf = (c: ApplyContext, kind: Step['kind'], ...verbs: Step['ver
 export const ownedBody = (c: ApplyContext) => ({ description: ownerDescription(c.d.id) });
 
 export const tagsFor = (c: ApplyContext, tier?: string) => (tier ? [...c.d.tags, `berth-tier=${tier}`] : c.d.tags);
+
+/** Runs fn over items at once, or one after another in sequential mode. */
+export async function each<T>(c: ApplyContext, items: T[], fn: (x: T) => Promise<unknown>): Promise<void> {
+  if (!c.sequential) {
+    await Promise.all(items.map(fn));
+    return;
+  }
+  for (const x of items) await fn(x);
+}

@@ -43,9 +43,9 @@ export interface UpResult {
   changes: Step[];
 }
 
-export async function up(os: OpenStack, p: StackPlan, wait: WaitFor, progress: Progress, readyTimeoutMs = 900_000): Promise<UpResult> {
+export async function up(os: OpenStack, p: StackPlan, wait: WaitFor, progress: Progress, readyTimeoutMs = 900_000, sequential = false): Promise<UpResult> {
   const changes = mutating(p.steps);
-  const c: ApplyContext = { os, ...p, progress, ids: { network: new Map(), subnet: new Map(), group: new Map(), port: new Map() } };
+  const c: ApplyContext = { os, ...p, progress, sequential, ids: { network: new Map(), subnet: new Map(), group: new Map(), port: new Map() } };
   knownIds(c);
   let booted: Awaited<ReturnType<typeof applyServers>> = [];
   let fip = p.o.floatingIps.find((f) => p.steps.some((s) => s.kind === 'floating-ip' && s.verb === 'keep' && s.id === f.id))?.address;

@@ -23,24 +23,10 @@ export interface ReadyOptions {
 /** Polls url + /readyz until 200; follows the booted servers' consoles meanwhile. */
 export async function waitReady(os: OpenStack, url: string, booted: Booted[], o: ReadyOptions, progress: Progress): Promise<void> {
   const started = Date.now();
-  const seen = new Map<string, number>();
-  const done = new Set<string>();
+  const consoles = new Consoles(os, booted, o, progress);
   let lastReport = started;
   for (;;) {
-    for (const b of booted.filter((x) => !done.has(x.id))) {
-      const out = await os.compute.servers.consoleOutput(b.id).catch(() => '');
-      const lines = out.split('\n');
-      const tier = b.server.metadata[META.tier];
-      // The last line may still be being written: it is shown once complete, next round.
-      for (const l of lines.slice(seen.get(b.id) ?? 0, -1)) if (USERDATA_LINE.test(l)) progress.detail(`[${tier}] ${l.replace(/^.* berth: /, '')}`);
-      seen.set(b.id, Math.max(0, lines.length - 1));
-      if (lines.some((l) => FAILED.test(l))) throw new TargetError(`the user-data of ${b.server.name} failed:\n${lines.slice(-25).join('\n')}`, `see the whole console: berth logs ${tier} --target openstack`);
-      if (lines.some((l) => DONE.test(l))) done.add(b.id);
-      const silent = !lines.some((l) => USERDATA_LINE.test(l));
-      if (silent && o.silentMs !== undefined && Date.now() - started > o.silentMs) {
-        throw new TargetError(`${b.server.name} is ACTIVE but its user-data never ran (no berth line on its console after ${Math.round(o.silentMs / 1000)} s); its console ends:\n${lines.slice(-15).join('\n')}`, 'use an image with cloud-init (and Docker), e.g. a Debian cloud image: --image NAME');
-      }
-    }
+    await consoles.poll();
     if (await answers(`${url}readyz`)) return;
     if (Date.now() - started > o.timeoutMs) throw new TargetError(`${url}readyz did not answer within ${Math.round(o.timeoutMs / 1000)} s`, 'see the consoles: berth logs web --target openstack (and app, dbs); berth status --target openstack');
     if (Date.now() - lastReport > 15_000) {
@@ -48,6 +34,48 @@ export async function waitReady(os: OpenStack, url: string, booted: Booted[], o:
       progress.detail(`waiting for ${url}readyz (${Math.round((Date.now() - started) / 1000)} s)`);
     }
     await sleep(3000);
+  }
+}
+
+/** Follows the consoles until every server's user-data says the stack is up. */
+export async function followConsoles(os: OpenStack, booted: Booted[], o: ReadyOptions, progress: Progress): Promise<void> {
+  const started = Date.now();
+  const consoles = new Consoles(os, booted, o, progress);
+  while (!(await consoles.poll())) {
+    if (Date.now() - started > o.timeoutMs) throw new TargetError(`the user-data of ${booted.map((b) => b.server.name).join(', ')} did not finish within ${Math.round(o.timeoutMs / 1000)} s`, 'see the console: berth logs TIER --target openstack');
+    await sleep(3000);
+  }
+}
+
+/** The consoles of booted servers: new user-data lines shown, a failure or silence reported. */
+class Consoles {
+  private readonly started = Date.now();
+  private readonly seen = new Map<string, number>();
+  private readonly done = new Set<string>();
+
+  constructor(
+    private readonly os: OpenStack,
+    private readonly booted: Booted[],
+    private readonly o: ReadyOptions,
+    private readonly progress: Progress,
+  ) {}
+
+  /** One round; true when every server's user-data has finished. */
+  async poll(): Promise<boolean> {
+    for (const b of this.booted.filter((x) => !this.done.has(x.id))) {
+      const lines = (await this.os.compute.servers.consoleOutput(b.id).catch(() => '')).split('\n');
+      const tier = b.server.metadata[META.tier];
+      // The last line may still be being written: it is shown once complete, next round.
+      for (const l of lines.slice(this.seen.get(b.id) ?? 0, -1)) if (USERDATA_LINE.test(l)) this.progress.detail(`[${tier}] ${l.replace(/^.* berth: /, '')}`);
+      this.seen.set(b.id, Math.max(0, lines.length - 1));
+      if (lines.some((l) => FAILED.test(l))) throw new TargetError(`the user-data of ${b.server.name} failed:\n${lines.slice(-25).join('\n')}`, `see the whole console: berth logs ${tier} --target openstack`);
+      if (lines.some((l) => DONE.test(l))) this.done.add(b.id);
+      const silent = !lines.some((l) => USERDATA_LINE.test(l));
+      if (silent && this.o.silentMs !== undefined && Date.now() - this.started > this.o.silentMs) {
+        throw new TargetError(`${b.server.name} is ACTIVE but its user-data never ran (no berth line on its console after ${Math.round(this.o.silentMs / 1000)} s); its console ends:\n${lines.slice(-15).join('\n')}`, 'use an image with cloud-init (and Docker), e.g. a Debian cloud image: --image NAME');
+      }
+    }
+    return this.done.size === this.booted.length;
   }
 }
 

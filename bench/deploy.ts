@@ -1,0 +1,64 @@
+// `npm run bench:deploy`: wall time of `berth up --target openstack` on the sandbox (or any cloud),
+// to a board answering /readyz: single; tiered; tiered again with the same plan applied one step
+// at a time, each server waited for before the next (as the original's playbooks do); `up` with
+// nothing changed (and its mutating calls, which must be 0); `down`. See docs/openstack.md.
+//
+//   npm run bench:deploy -- [--cloud berth-demo] [--image debian-12-docker] [--flavor m1.tiny]
+//                           [--registry 203.0.113.1:5000] [--registry-ca FILE] [--json FILE]
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { connect, type OpenStack } from '../src/deployer/openstack/index.js';
+import type { LayoutName } from '../src/deployer/layouts/plan.js';
+import { loadStackFile } from '../src/deployer/stack/load.js';
+import { silentProgress } from '../src/deployer/targets/docker/progress.js';
+import { down, planStack, resolveInputs, stackId, up } from '../src/deployer/targets/openstack/index.js';
+
+const { values: a } = parseArgs({
+  options: {
+    cloud: { type: 'string', default: process.env.OS_CLOUD ?? 'berth-demo' },
+    image: { type: 'string', default: 'debian-12-docker' },
+    flavor: { type: 'string', default: 'm1.tiny' },
+    registry: { type: 'string', default: '203.0.113.1:5000' },
+    'registry-ca': { type: 'string', default: '/var/tmp/berth-openstack/registry-ca.crt' },
+    json: { type: 'string' },
+  },
+});
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+let mutations = 0;
+const { stack } = loadStackFile();
+const run = `bench${process.pid % 10000}`;
+const results: { what: string; seconds: number; mutatingCalls: number }[] = [];
+
+async function timed(what: string, fn: () => Promise<unknown>): Promise<void> {
+  mutations = 0;
+  const started = Date.now();
+  await fn();
+  const r = { what, seconds: (Date.now() - started) / 1000, mutatingCalls: mutations };
+  results.push(r);
+  process.stderr.write(`${what.padEnd(44)} ${r.seconds.toFixed(1).padStart(7)} s  ${String(r.mutatingCalls).padStart(4)} mutating calls\n`);
+}
+
+function inputs(prefix: string) {
+  return resolveInputs(stack, { prefix, image: a.image, flavor: [a.flavor!], registry: a.registry, registryCa: a['registry-ca'], cloud: a.cloud }, {});
+}
+
+async function deploy(os: OpenStack, prefix: string, layout: LayoutName, sequential = false) {
+  const i = inputs(prefix);
+  await up(os, await planStack(os, stack, i, layout), 'ready', silentProgress, 900_000, sequential);
+}
+
+const os = await connect({ cloud: a.cloud, timeoutMs: 60_000, retry: { attempts: 6 }, log: (e) => void (MUTATING.has(e.method) && e.attempt === 1 && mutations++) });
+try {
+  await timed('up single (to /readyz)', () => deploy(os, `${run}s`, 'single'));
+  await timed('down single', () => down(os, { stack: stackId(`${run}s`, stack.name) }, silentProgress));
+  await timed('up tiered (to /readyz)', () => deploy(os, `${run}t`, 'tiered'));
+  await timed('up tiered, nothing changed', () => deploy(os, `${run}t`, 'tiered'));
+  await timed('down tiered', () => down(os, { stack: stackId(`${run}t`, stack.name) }, silentProgress));
+  await timed('up tiered one step at a time (playbook-like)', () => deploy(os, `${run}q`, 'tiered', true));
+  await timed('down tiered (after the step-by-step up)', () => down(os, { stack: stackId(`${run}q`, stack.name) }, silentProgress));
+} finally {
+  for (const p of ['s', 't', 'q']) await down(os, { stack: stackId(`${run}${p}`, stack.name) }, silentProgress).catch(() => 0);
+  await os.close();
+}
+if (a.json) writeFileSync(a.json, JSON.stringify(results, null, 2));
