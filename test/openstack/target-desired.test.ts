@@ -12,6 +12,7 @@ import { desiredState, type DesiredState } from '../../src/deployer/targets/open
 import { diff, mutating } from '../../src/deployer/targets/openstack/diff.js';
 import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
 import { inventory } from '../../src/deployer/targets/openstack/inventory.js';
+import { quotaNeeds, quotaShortages } from '../../src/deployer/targets/openstack/preflight.js';
 import { META } from '../../src/deployer/targets/openstack/names.js';
 import type { Observed } from '../../src/deployer/targets/openstack/observed.js';
 
@@ -241,5 +242,33 @@ describe('inventory', () => {
     assert.equal(inv._meta.hostvars['alice-board-web']!.ansible_host, '203.0.113.7');
     assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_host, '192.168.0.30');
     assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_common_args, '-o ProxyJump=debian@203.0.113.7');
+  });
+});
+
+describe('quotas', () => {
+  const d = tiered();
+  const empty = { networks: [], routers: [], groups: [], ports: [], servers: [], floatingIps: [] };
+  const flavors = new Map([['m1.small', { id: 'f', name: 'm1.small', vcpus: 1, ram: 2048, disk: 20 }]]);
+  const r = { externalNetworkId: 'e', externalNetworkName: 'public', imageId: 'i', flavors };
+
+  it('counts what a first up of the tiered layout adds', () => {
+    assert.deepEqual(quotaNeeds(d, diff(d, empty, 'e'), r), {
+      instances: 3, cores: 3, ram: 6144, network: 3, subnet: 3, router: 1, port: 7, floatingip: 1, security_group: 3, security_group_rule: 3 + 6,
+    });
+  });
+
+  it('needs nothing for a re-run, one instance for a replaced server', () => {
+    assert.deepEqual(quotaNeeds(d, diff(d, observedAfterUp(d), 'e'), r), {});
+    const o = observedAfterUp(d);
+    o.servers[0]!.status = 'ERROR';
+    assert.deepEqual(quotaNeeds(d, diff(d, o, 'e'), r), { cores: 1, ram: 2048 });
+  });
+
+  it('says which quota is short and by how much', () => {
+    assert.deepEqual(quotaShortages({ instances: 3, port: 7, ram: 6144 }, { instances: { limit: 10, free: 1 }, port: { limit: 50, free: 50 }, ram: { limit: 4096, free: 1024 } }), [
+      'instances: needs 3, 1 free of 10 (short by 2)',
+      'ram: needs 6144 MB, 1024 MB free of 4096 (short by 5120)',
+    ]);
+    assert.deepEqual(quotaShortages({ port: 7 }, { port: { limit: -1, free: -5 } }), [], 'unlimited');
   });
 });

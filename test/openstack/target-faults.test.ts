@@ -29,6 +29,24 @@ after(async () => {
   }
 });
 
+it('wrong names are refused before anything is created, with the names near them', async () => {
+  px.clear();
+  const bad = async (flag: string, value: string, expect: RegExp) => {
+    const args = [...ARGS];
+    const at = args.indexOf(flag);
+    if (at >= 0) args[at + 1] = value;
+    else args.push(flag, value);
+    const r = await berthAsync(['up', ...args, '--wait', 'active'], px.cloudsFile);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, expect);
+  };
+  await bad('--flavor', 'm1.smal', /flavor "m1\.smal" not found; near: m1\.small.*\nhint: did you mean m1\.small\?/);
+  await bad('--image', 'debian-12-dockr', /image "debian-12-dockr" not found; near: debian-12-docker/);
+  await bad('--external-network', 'publik', /external network "publik" not found\nhint: choose one with --external-network NAME \(public\)/);
+  assert.deepEqual(px.mutations(), []);
+  assert.deepEqual(await leftovers(os, ID), {});
+});
+
 it('429, 503 and a server in ERROR during up: retried, the server replaced once, converged', async () => {
   px.neutron.inject(/^\/v2\.0\/ports$/, { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { message: 'slow down' } }, 1, 'POST');
   px.nova.inject(/^\/v2\.1\/servers\/detail/, { kind: 'status', status: 503, body: 'busy' }, 1, 'GET');

@@ -83,10 +83,16 @@ export async function checkQuotas(os: OpenStack, need: Record<string, number>): 
     ram: { limit: limits.maxTotalRAMSize, free: limits.maxTotalRAMSize - limits.totalRAMUsed },
   };
   for (const [k, q] of Object.entries(net ?? {})) free[k] = { limit: q.limit, free: q.limit - q.used - (q.reserved ?? 0) };
-  const short = Object.entries(need).flatMap(([k, n]) => {
+  const short = quotaShortages(need, free);
+  if (short.length) throw new TargetError(`quota too small, nothing was created:\n  ${short.join('\n  ')}`, 'free some (berth down, or berth down --all for every stack of your prefix), choose smaller flavors, or ask for more quota');
+}
+
+/** One line per quota that cannot hold what is needed: which, needed, free, short by how much. */
+export function quotaShortages(need: Record<string, number>, free: Record<string, { limit: number; free: number }>): string[] {
+  return Object.entries(need).flatMap(([k, n]) => {
     const q = free[k];
     if (!q || q.limit < 0 || q.free >= n) return [];
-    return [`${k}: needs ${n}${k === 'ram' ? ' MB' : ''}, ${Math.max(0, q.free)} free of ${q.limit} (short by ${n - Math.max(0, q.free)})`];
+    const unit = k === 'ram' ? ' MB' : '';
+    return [`${k}: needs ${n}${unit}, ${Math.max(0, q.free)}${unit} free of ${q.limit} (short by ${n - Math.max(0, q.free)})`];
   });
-  if (short.length) throw new TargetError(`quota too small, nothing was created:\n  ${short.join('\n  ')}`, 'free some (berth down, or berth down --all for every stack of your prefix), choose smaller flavors, or ask for more quota');
 }
