@@ -81,6 +81,12 @@ for (const engine of ENGINES) {
       ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 400, 'invalid_utf8'],
       ['a lone surrogate', '{"text": "\\ud800"}', 400, 'text_invalid'],
       ['a body over 16 KiB', JSON.stringify({ text: 'x'.repeat(17 * 1024) }), 413, 'body_too_large'],
+      // The issue's reproduction: fits in 16 KiB, parses, but once overflowed the stack while echoed.
+      ['an extra field nested 5,000 deep', `{"text":"dup","a":${'['.repeat(5000)}${']'.repeat(5000)}}`, 400, 'json_too_deep'],
+      ['only invisible characters', JSON.stringify({ text: '\u200b\u3164\u2800\u115f\u1160\uffa0\u2060\ufeff\ufe0f\u{e0100} \u00ad' }), 400, 'text_empty'],
+      ['a zero-width space', JSON.stringify({ text: '\u200b' }), 400, 'text_empty'],
+      ['a Hangul filler', JSON.stringify({ text: '\u3164' }), 400, 'text_empty'],
+      ['a blank Braille pattern', JSON.stringify({ text: '\u2800\u2800' }), 400, 'text_empty'],
     ];
     for (const [what, body, status, code] of refused) {
       for (const path of ['/bbs', '/api/v1/posts']) {
@@ -96,6 +102,21 @@ for (const engine of ENGINES) {
         });
       }
     }
+
+    it('POST /bbs echoes a body nested as deep as allowed, stored exactly once', async () => {
+      const text = `nested echo ${engine}`;
+      const body = `{"text":${JSON.stringify(text)},"a":${'['.repeat(60)}${']'.repeat(60)}}`;
+      const res = await rawRequest(url('/bbs'), { method: 'POST', body });
+      assert.equal(res.status, 201);
+      assert.deepEqual(res.json(), JSON.parse(body));
+      assert.equal((await db.query('SELECT id FROM contents WHERE text = ?', [text])).length, 1);
+    });
+
+    it('keeps text that has visible characters around invisible ones', async () => {
+      const res = await postJson(url('/api/v1/posts'), { text: 'a\u200bb' });
+      assert.equal(res.status, 201);
+      assert.equal(res.json().text, 'a\u200bb');
+    });
 
     it('lists newest first with a keyset cursor that walks every post exactly once', async () => {
       const ids: number[] = [];
@@ -159,7 +180,8 @@ for (const engine of ENGINES) {
       assert.equal((await del({ authorization: 'Bearer wrong-token-wrong-token' })).status, 401);
       assert.equal((await rawRequest(url(`/api/v1/posts/${id}`))).status, 200, 'still there after refused deletes');
       const before = await count();
-      assert.equal((await del({ authorization: `Bearer ${ADMIN_TOKEN}` })).status, 204);
+      // The scheme is case-insensitive (RFC 9110 §11.1): a lower-case "bearer" is the same.
+      assert.equal((await del({ authorization: `bearer ${ADMIN_TOKEN}` })).status, 204);
       assert.equal(await count(), before - 1);
       assert.equal((await rawRequest(url(`/api/v1/posts/${id}`))).status, 404);
       assert.equal((await del({ authorization: `Bearer ${ADMIN_TOKEN}` })).status, 404);

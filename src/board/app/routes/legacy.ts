@@ -14,8 +14,11 @@ export function legacyRoutes(app: FastifyInstance, posts: PostsRepository, listL
   });
 
   app.post('/bbs', async (req, reply) => {
-    await posts.create(textFromBody(req.body));
-    reply.code(201);
-    return req.body;
+    const text = textFromBody(req.body);
+    // The echo is made before the post is stored, so nothing can fail between the write and
+    // the answer: either an error and nothing stored, or stored and 201.
+    const echo = JSON.stringify(req.body);
+    await posts.create(text);
+    return reply.code(201).type('application/json; charset=utf-8').send(echo);
   });
 }

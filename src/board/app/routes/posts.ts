@@ -35,7 +35,8 @@ export function postRoutes(app: FastifyInstance, posts: PostsRepository, adminTo
 
 function requireAdmin(req: FastifyRequest, adminToken: string | undefined): void {
   if (!adminToken) throw new ApiError(403, 'deleting_disabled', 'deleting posts is disabled: the server has no ADMIN_TOKEN');
-  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  // The scheme is case-insensitive (RFC 9110 §11.1): "bearer" and "BEARER" are "Bearer".
+  const given = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (!given || !sameSecret(given, adminToken)) {
     throw new ApiError(401, 'unauthorized', 'deleting needs the header "Authorization: Bearer <ADMIN_TOKEN>"');
   }
