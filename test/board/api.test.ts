@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/databases.js';
 import { startTestApp, type AppTier } from '../helpers/board.js';
-import { postJson, rawRequest } from '../helpers/http.js';
+import { postJson, rawRequest, rawSocket } from '../helpers/http.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const TS = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
@@ -185,6 +185,54 @@ for (const engine of ENGINES) {
       assert.equal(await count(), before - 1);
       assert.equal((await rawRequest(url(`/api/v1/posts/${id}`))).status, 404);
       assert.equal((await del({ authorization: `Bearer ${ADMIN_TOKEN}` })).status, 404);
+    });
+
+    const sameShape = (res: { json(): any; headers: Record<string, unknown> }, code: string) => {
+      const { error } = res.json();
+      assert.deepEqual(Object.keys(error).sort(), ['code', 'message', 'requestId']);
+      assert.equal(error.code, code);
+      assert.equal(error.requestId, res.headers['x-request-id']);
+    };
+
+    it('a URL the router cannot decode answers 400 in the error shape', async () => {
+      const res = await rawRequest(url('/api/v1/posts/%'));
+      assert.equal(res.status, 400);
+      sameShape(res, 'bad_url');
+    });
+
+    it('an id over 100 characters answers 414 in the error shape', async () => {
+      const res = await rawRequest(url(`/api/v1/posts/${'1'.repeat(101)}`));
+      assert.equal(res.status, 414);
+      sameShape(res, 'uri_too_long');
+    });
+
+    for (const [what, request, status, code] of [
+      ['malformed HTTP', 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 400, 'malformed_request'],
+      ['headers over 16 KiB', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`, 431, 'headers_too_large'],
+    ] as const) {
+      it(`${what} answers ${status} in the error shape and closes the connection`, async () => {
+        const { status: got, data } = await rawSocket(app.url, request).closed;
+        assert.equal(got, status);
+        const [head, body] = data.split('\r\n\r\n') as [string, string];
+        assert.match(head, /content-type: application\/json/i);
+        const { error } = JSON.parse(body);
+        assert.equal(error.code, code);
+        assert.equal(error.requestId, /x-request-id: (\S+)/i.exec(head)?.[1]);
+      });
+    }
+
+    it('a known path with a wrong method answers 405 with Allow', async () => {
+      for (const [path, method, allow] of [
+        ['/bbs', 'DELETE', 'GET, HEAD, POST'],
+        ['/api/v1/posts', 'PUT', 'GET, HEAD, POST'],
+        ['/api/v1/posts/1', 'POST', 'GET, HEAD, DELETE'],
+        ['/healthz', 'POST', 'GET, HEAD'],
+      ] as const) {
+        const res = await rawRequest(url(path), { method });
+        assert.equal(res.status, 405, `${method} ${path}`);
+        assert.equal(res.headers.allow, allow);
+        sameShape(res, 'method_not_allowed');
+      }
     });
 
     it('unknown routes answer 404 in the same error shape', async () => {

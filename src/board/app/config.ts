@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { host, logLevel, port, positiveInt, readVar, type Env } from '../../shared/env.js';
 import { databaseFromEnv, type DatabaseTarget } from '../dbs/url.js';
+import { httpLimitsFromEnv, type HttpLimits } from '../shared/http-limits.js';
 
 export interface AppConfig {
   host: string;
@@ -14,6 +15,8 @@ export interface AppConfig {
   /** How many of the newest posts the original's `GET /bbs` returns. */
   legacyListLimit: number;
   logLevel: string;
+  /** Bounds on slow clients and open connections. */
+  http: HttpLimits;
 }
 
 export function loadAppConfig(env: Env = process.env): AppConfig {
@@ -25,5 +28,6 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     dbTimeoutMs: readVar(env, 'DB_TIMEOUT_MS', positiveInt(5000, 600_000)),
     legacyListLimit: readVar(env, 'LEGACY_LIST_LIMIT', positiveInt(1000, 100_000)),
     logLevel: readVar(env, 'LOG_LEVEL', logLevel),
+    http: httpLimitsFromEnv(env),
   };
 }
