@@ -3,6 +3,7 @@
 // `code` is stable for programs; `message` is for people.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DatabaseUnavailableError } from '../dbs/errors.js';
+import { IdempotencyKeyReusedError } from '../dbs/idempotency.js';
 import { allowedMethods } from '../shared/http-server.js';
 
 export class ApiError extends Error {
@@ -49,6 +50,9 @@ function classify(err: FastifyError): { status: number; code: string; message: s
   if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message };
   if (err instanceof DatabaseUnavailableError) {
     return { status: 503, code: 'database_unavailable', message: 'the database is not reachable; try again shortly' };
+  }
+  if (err instanceof IdempotencyKeyReusedError) {
+    return { status: 422, code: 'idempotency_key_reused', message: 'this Idempotency-Key was already used with a different request' };
   }
   if (err.code === 'FST_ERR_BAD_URL') {
     return { status: 400, code: 'bad_url', message: 'the URL is not validly percent-encoded' };

@@ -6,6 +6,9 @@ import type { BoardSchema } from './schema.js';
 import type { Database } from './connect.js';
 import { encodeCursor, type Cursor } from './cursor.js';
 import { DatabaseUnavailableError, isConnectionError, withDeadline } from './errors.js';
+import {
+  dropExpiredKey, findKey, isDeadlock, isDuplicateKey, pruneKeys, replay, saveKey, type KeyedRequest, type StoredAnswer,
+} from './idempotency.js';
 import { formatTimestamp } from './time.js';
 
 export interface Post {
@@ -19,10 +22,17 @@ export interface Page {
   next: string | null;
 }
 
+const DAY_MS = 24 * 3600_000;
+const PRUNE_EVERY_MS = 60_000;
+
 export class PostsRepository {
+  private lastPruneMs = 0;
+
   constructor(
     private readonly database: Database,
     private readonly deadlineMs = 5000,
+    /** How long an Idempotency-Key is remembered. */
+    private readonly keyRetentionMs = DAY_MS,
   ) {}
 
   private get db() {
@@ -71,6 +81,49 @@ export class PostsRepository {
       this.db.insertInto('contents').values({ timestamp, text }).executeTakeFirstOrThrow(),
     );
     return { id: Number(result.insertId), timestamp, text };
+  }
+
+  /**
+   * Stores a post with its Idempotency-Key in one transaction, or, when the key is known, returns
+   * the first answer (see idempotency.ts). `render` makes the answer's body from the new post.
+   */
+  async createOnce(text: string, req: KeyedRequest, render: (post: Post) => string, now = new Date()): Promise<StoredAnswer> {
+    const cutoffMs = now.getTime() - this.keyRetentionMs;
+    const known = await this.read('find idempotency key', () => findKey(this.db, req.key));
+    if (known && Number(known.created_ms) >= cutoffMs) return replay(known, req);
+    this.pruneSometimes(now.getTime(), cutoffMs);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once('store post', () => this.storeWithKey(text, req, render, now, known ? cutoffMs : undefined));
+      } catch (err) {
+        // A deadlock victim stored nothing: one more try is safe.
+        if (isDeadlock(err) && attempt === 1) continue;
+        if (!isDuplicateKey(err)) throw err;
+        // Another request with this key committed first: answer what it answered.
+        const winner = await this.read('find idempotency key', () => findKey(this.db, req.key));
+        if (!winner) throw err;
+        return replay(winner, req);
+      }
+    }
+  }
+
+  private storeWithKey(text: string, req: KeyedRequest, render: (post: Post) => string, now: Date, expiredBefore?: number) {
+    const timestamp = formatTimestamp(now);
+    return this.db.transaction().execute(async (trx) => {
+      if (expiredBefore !== undefined) await dropExpiredKey(trx, req.key, expiredBefore);
+      const result = await trx.insertInto('contents').values({ timestamp, text }).executeTakeFirstOrThrow();
+      const post = { id: Number(result.insertId), timestamp, text };
+      const response = render(post);
+      await saveKey(trx, req, post.id, response, now.getTime());
+      return { postId: post.id, response, replayed: false };
+    });
+  }
+
+  /** Forgets expired keys, at most once a minute, without holding up the request. */
+  private pruneSometimes(nowMs: number, cutoffMs: number): void {
+    if (nowMs - this.lastPruneMs < PRUNE_EVERY_MS) return;
+    this.lastPruneMs = nowMs;
+    this.once('prune idempotency keys', () => pruneKeys(this.db, cutoffMs)).catch(() => undefined);
   }
 
   async delete(id: number): Promise<boolean> {
