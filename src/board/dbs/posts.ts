@@ -1,11 +1,13 @@
 // The posts repository: every query the board makes, the same on SQLite and MySQL/MariaDB.
 // Reads are retried once after a dead connection (the pool opens a fresh one); writes are not,
-// because a lost reply to an INSERT may still have stored the row.
+// because a lost reply to an INSERT may still have stored the row (a client retries it safely
+// with an Idempotency-Key). SQLITE_BUSY is different: nothing was done, so both are tried again
+// until the deadline, without blocking the event loop.
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { BoardSchema } from './schema.js';
 import type { Database } from './connect.js';
 import { encodeCursor, type Cursor } from './cursor.js';
-import { DatabaseUnavailableError, isConnectionError, withDeadline } from './errors.js';
+import { DatabaseUnavailableError, isConnectionError, retryWhileBusy, withDeadline } from './errors.js';
 import {
   dropExpiredKey, findKey, isDeadlock, isDuplicateKey, pruneKeys, replay, saveKey, type KeyedRequest, type StoredAnswer,
 } from './idempotency.js';
@@ -137,9 +139,14 @@ export class PostsRepository {
     await this.read('ping', () => sql`SELECT 1`.execute(this.db));
   }
 
+  /** `run` within the deadline; on SQLite tried again while another process holds the lock. */
+  private attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return withDeadline(retryWhileBusy(run, Date.now() + this.deadlineMs), this.deadlineMs, what);
+  }
+
   private async read<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await withDeadline(run(), this.deadlineMs, what);
+      return await this.attempt(what, run);
     } catch (err) {
       // A connection that died while idle in the pool fails once; a fresh one usually works.
       if (!isConnectionError(err) || err instanceof DatabaseUnavailableError) throw unavailable(what, err);
@@ -150,7 +157,7 @@ export class PostsRepository {
   /** One try within the deadline; writes use only this (see the note at the top). */
   private async once<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await withDeadline(run(), this.deadlineMs, what);
+      return await this.attempt(what, run);
     } catch (err) {
       throw unavailable(what, err);
     }
