@@ -108,6 +108,23 @@ for (const engine of ENGINES) {
       assert.equal(again.headers['idempotent-replayed'], undefined, 'a new post');
       assert.equal(await rowsWith(text), 2);
     });
+
+    it('expired keys are pruned', async () => {
+      const old = Date.now() - 25 * 3600_000;
+      await db.query('INSERT INTO idempotency_keys VALUES (?, ?, 0, ?, ?)', ['old-key-to-prune', 'x', '{}', old]);
+      const fresh = await startTestApp(db.url);
+      try {
+        assert.equal((await postJson(`${fresh.url}/api/v1/posts`, { text: `prune ${newKey()}` }, { 'idempotency-key': newKey() })).status, 201);
+        const left = async () => (await db.query("SELECT idem_key FROM idempotency_keys WHERE idem_key = 'old-key-to-prune'")).length;
+        // Pruning does not hold up the request: wait for it to be done.
+        for (let i = 0; i < 100 && (await left()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(await left(), 0);
+        const kept = await db.query('SELECT COUNT(*) AS n FROM idempotency_keys WHERE created_ms > ?', [old]);
+        assert.ok(Number((kept[0] as { n: number }).n) > 0, 'keys within the window are kept');
+      } finally {
+        await fresh.close();
+      }
+    });
   });
 }
 
