@@ -8,7 +8,7 @@ import { rawRequest, rawSocket } from '../helpers/http.js';
 
 const LIMITS = { HTTP_HEADERS_TIMEOUT_MS: '800', HTTP_REQUEST_TIMEOUT_MS: '1500', HTTP_MAX_CONNECTIONS: '3' };
 // A bound is checked on a timer (node's connectionsCheckingInterval), so it may fire a little late.
-const SLACK_MS = 1500;
+const SLACK_MS = 2000;
 
 describe('HTTP limits', () => {
   let db: TestDatabase;
