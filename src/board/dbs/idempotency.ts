@@ -51,8 +51,17 @@ export async function dropExpiredKey(trx: Transaction<BoardSchema>, key: string,
   await trx.deleteFrom('idempotency_keys').where('idem_key', '=', key).where('created_ms', '<', cutoffMs).execute();
 }
 
-export async function pruneKeys(db: Db, cutoffMs: number): Promise<void> {
-  await db.deleteFrom('idempotency_keys').where('created_ms', '<', cutoffMs).execute();
+/**
+ * Deletes up to `batch` expired keys and says how many went. Batched, so a backlog never holds
+ * SQLite (synchronous, in the event loop) or an InnoDB lock for long.
+ */
+export async function pruneKeys(db: Db, cutoffMs: number, batch = 1000): Promise<number> {
+  // MySQL/MariaDB refuse LIMIT in an IN subquery, SQLite (as built) refuses DELETE ... LIMIT.
+  const oldest = db.selectFrom('idempotency_keys').select('idem_key').where('created_ms', '<', cutoffMs).limit(batch);
+  const keys = (await oldest.execute()).map((r) => r.idem_key);
+  if (keys.length === 0) return 0;
+  const result = await db.deleteFrom('idempotency_keys').where('idem_key', 'in', keys).where('created_ms', '<', cutoffMs).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /** Another transaction stored this key first (it waited on it, then found it committed). */

@@ -26,6 +26,7 @@ export interface Page {
 
 const DAY_MS = 24 * 3600_000;
 const PRUNE_EVERY_MS = 60_000;
+const PRUNE_BATCH = 1000;
 
 export class PostsRepository {
   private lastPruneMs = 0;
@@ -121,11 +122,16 @@ export class PostsRepository {
     });
   }
 
-  /** Forgets expired keys, at most once a minute, without holding up the request. */
+  /** Forgets expired keys, a batch at most once a minute (sooner while a backlog lasts), without holding up the request. */
   private pruneSometimes(nowMs: number, cutoffMs: number): void {
     if (nowMs - this.lastPruneMs < PRUNE_EVERY_MS) return;
     this.lastPruneMs = nowMs;
-    this.once('prune idempotency keys', () => pruneKeys(this.db, cutoffMs)).catch(() => undefined);
+    this.once('prune idempotency keys', () => pruneKeys(this.db, cutoffMs, PRUNE_BATCH)).then(
+      (deleted) => {
+        if (deleted === PRUNE_BATCH) this.lastPruneMs = 0;
+      },
+      () => undefined,
+    );
   }
 
   async delete(id: number): Promise<boolean> {
