@@ -1,12 +1,48 @@
 // End to end on the Docker Engine: `berth up` in both layouts, a post through a real browser, an
-// app restart that keeps it, an idempotent re-run, tiered isolation, then `berth down` leaves
-// nothing with the project's label.
+// app restart that keeps it, the database password as a file and nowhere in `docker inspect`, an
+// idempotent re-run while dbs is unhealthy, a stopped container started again, tiered isolation,
+// then `berth down` leaves nothing with the project's label.
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { berth, docker, freePort, labelled, postWithBrowser, postsOnPage, purge, restartAndWait } from './helpers.js';
+import { berth, berthInBackground, docker, execIn, freePort, labelled, postWithBrowser, postsOnPage, purge, restartAndWait, snapshot, waitHealth } from './helpers.js';
+
+/** The app's /readyz status, asked from inside its container. */
+async function readyz(app: string): Promise<number> {
+  const script = "fetch('http://127.0.0.1:5555/readyz',{signal:AbortSignal.timeout(30000)}).then((r)=>console.log(r.status),()=>console.log(0))";
+  return Number((await execIn(app, ['node', '-e', script])).out.trim());
+}
+
+/** The database password: a read-only file that only the user each service runs as can read, and
+ *  nowhere in what `docker inspect` shows of the project's containers, networks and volumes. */
+async function checkSecretFiles(project: string): Promise<void> {
+  const password = (await execIn(`${project}-dbs`, ['cat', '/run/secrets/db-password'])).out;
+  assert.match(password, /^[A-Za-z0-9]{24}$/);
+  const filters = { label: [`io.berth.project=${project}`] };
+  const inspected = [
+    ...await Promise.all((await docker.listContainers({ all: true, filters })).map((c) => docker.getContainer(c.Id).inspect())),
+    ...await Promise.all((await docker.listNetworks({ filters })).map((n) => docker.getNetwork(n.Id).inspect())),
+    ...await Promise.all(((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => docker.getVolume(v.Name).inspect())),
+  ];
+  assert.equal(inspected.length >= 3 + 4, true, 'containers and volumes inspected');
+  for (const info of inspected) assert.equal(JSON.stringify(info).includes(password), false, `the password is in docker inspect of ${(info as { Name: string }).Name}`);
+
+  for (const [svc, owner] of [['dbs', '0'], ['app', '10001']] as const) {
+    const name = `${project}-${svc}`;
+    const mount = (await docker.getContainer(name).inspect()).Mounts.find((m) => m.Destination === '/run/secrets');
+    assert.equal(mount?.RW, false, `${svc}: /run/secrets is mounted read-only`);
+    assert.equal((await execIn(name, ['stat', '-c', '%a %u', '/run/secrets/db-password'])).out.trim(), `400 ${owner}`, `${svc}: mode 0400, owned by the service's user`);
+    const other = await execIn(name, ['cat', '/run/secrets/db-password'], '4242');
+    assert.notEqual(other.code, 0, `${svc}: another user cannot read it`);
+    assert.match(other.out, /Permission denied/);
+    const write = await execIn(name, ['sh', '-c', 'echo x >/run/secrets/db-password'], '0');
+    assert.match(write.out, /Read-only file system/, `${svc}: not even root in the container can change it`);
+  }
+  const web = (await docker.getContainer(`${project}-web`).inspect()).Mounts;
+  assert.deepEqual(web.filter((m) => m.Destination === '/run/secrets'), [], 'web is given no secret');
+}
 
 /** Runs a TCP connect from inside a container; true when it connected. */
 async function canConnect(container: string, host: string, port: number): Promise<boolean> {
@@ -36,15 +72,44 @@ for (const layout of ['single', 'tiered'] as const) {
       assert.equal(await restartAndWait(`${project}-app`), 0, 'the app exits 0 on SIGTERM');
       assert.equal((await postsOnPage(url))[0], text);
 
-      // A dbs whose probes miss their timeout on a busy host is `unhealthy` until its next probe
-      // passes (a pause does the same: Docker marks a paused container unhealthy). A re-run of up
-      // waits for it to come back instead of failing: the flake the tiered test once showed.
+      await checkSecretFiles(project);
+
+      // A dbs whose probes fail (paused: Docker's probes of a paused container fail) is unhealthy
+      // until its next probe passes, as a busy host's missed timeouts make it. A re-run of up that
+      // finds it so waits for it to come back instead of failing: the flake the tiered test once showed.
+      const before = await snapshot(project);
       const dbs = docker.getContainer(`${project}-dbs`);
       await dbs.pause();
-      await dbs.unpause();
-      const again = berth(['up', ...args, '--layout', layout, '--port', String(port)]);
-      assert.equal(again.code, 0, again.stderr);
-      assert.match(again.stderr, /nothing changed/);
+      try {
+        await waitHealth(`${project}-dbs`, 'unhealthy');
+        assert.equal(await readyz(`${project}-app`), 503, 'the app is not ready while its database does not answer');
+        const again = berthInBackground(['up', ...args, '--layout', layout, '--port', String(port)]);
+        await again.waitFor(/waiting for dbs to be healthy/);
+        await dbs.unpause();
+        const r = await again.done;
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, /nothing changed/);
+      } finally {
+        if ((await dbs.inspect()).State.Paused) await dbs.unpause();
+      }
+      // Nothing changed is nothing changed: the same containers, started at the same time, the same
+      // networks and volumes.
+      assert.deepEqual(await snapshot(project), before);
+      assert.equal(await readyz(`${project}-app`), 200);
+
+      // A stopped container is started again (the same one) and reported.
+      await docker.getContainer(`${project}-app`).stop({ t: 20 });
+      const restarted = berth(['up', ...args, '--layout', layout, '--port', String(port)]);
+      assert.equal(restarted.code, 0, restarted.stderr);
+      assert.match(restarted.stderr, /started \(was stopped\): app\n/);
+      assert.doesNotMatch(restarted.stderr, /changed:|nothing changed/);
+      const now = await snapshot(project);
+      const app = `/${project}-app`;
+      assert.equal(now.containers[app]!.running, true);
+      assert.equal(now.containers[app]!.id, before.containers[app]!.id, 'the same app container');
+      assert.notEqual(now.containers[app]!.startedAt, before.containers[app]!.startedAt, 'started again');
+      assert.deepEqual({ ...now, containers: { ...now.containers, [app]: undefined } }, { ...before, containers: { ...before.containers, [app]: undefined } });
+      assert.equal((await postsOnPage(url))[0], text);
 
       if (layout === 'single') {
         // A changed environment recreates just that container; the others keep running as they were.

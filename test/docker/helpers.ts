@@ -1,5 +1,5 @@
 // Shared by the docker suite: run the CLI, free ports, the engine, cleanup by label, the browser.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 export { freePort } from '../helpers/ports.js';
@@ -14,6 +14,57 @@ export function berth(args: string[]): { code: number; stdout: string; stderr: s
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+
+/** The CLI running in the background: wait for a line of its stderr, then for its end. */
+export function berthInBackground(args: string[]) {
+  const child = spawn(process.execPath, ['bin/berth.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const w of waiters.filter((x) => x.re.test(stderr))) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+  });
+  const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+  /** Resolves when stderr matches; rejects if the command ends first. */
+  const waitFor = (re: RegExp) => re.test(stderr) ? Promise.resolve() : Promise.race([
+    new Promise<void>((resolve) => waiters.push({ re, resolve })),
+    done.then((r) => { throw new Error(`berth ${args[0]} ended (${r.code}) before printing ${re}:\n${r.stderr}`); }),
+  ]);
+  return { waitFor, done };
+}
+
+/** Runs a command in a container (as user, if given); its exit code and output. */
+export async function execIn(container: string, cmd: string[], user?: string): Promise<{ code: number; out: string }> {
+  const exec = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  await new Promise((r) => { stream.on('data', (c: Buffer) => chunks.push(c)); stream.on('end', r); });
+  return { code: (await exec.inspect()).ExitCode ?? -1, out: demuxToText(Buffer.concat(chunks)) };
+}
+
+/** What identifies a project's objects: container ids and start times, network ids, volume creation times. */
+export async function snapshot(project: string) {
+  const filters = { label: [`${PROJECT_LABEL}=${project}`] };
+  const containers: Record<string, { id: string; startedAt: string; running: boolean }> = {};
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    const info = await docker.getContainer(c.Id).inspect();
+    containers[info.Name] = { id: info.Id, startedAt: info.State.StartedAt, running: info.State.Running };
+  }
+  const networks = Object.fromEntries((await docker.listNetworks({ filters })).map((n) => [n.Name, n.Id]));
+  const volumes = Object.fromEntries(((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => [v.Name, (v as { CreatedAt?: string }).CreatedAt]));
+  return { containers, networks, volumes };
+}
+
+/** Waits until a container's health status is the one given (polling its state). */
+export async function waitHealth(name: string, status: string, limitMs = 120_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while ((await docker.getContainer(name).inspect()).State.Health?.Status !== status) {
+    if (Date.now() > until) throw new Error(`${name} not ${status} within ${limitMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
 
 /** Everything carrying the project's label (what `down` must leave empty). */
 export async function labelled(project: string) {

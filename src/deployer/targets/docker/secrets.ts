@@ -13,7 +13,7 @@ import type { StackSpec } from '../../stack/schema.js';
 import { unlessMissing } from './engine.js';
 import { TargetError } from './errors.js';
 import { LABEL, projectLabels, secretsVolumeName, stateVolumeName } from './names.js';
-import { ownerOf, readFiles, withVolumes, writeFiles } from './volume-files.js';
+import { ownerOf, readFiles, withVolumes, writeFiles, type TarFile } from './volume-files.js';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 const STATE_DIR = '/berth-state';
@@ -37,7 +37,7 @@ export async function projectSecrets(docker: Docker, project: string, stack: Sta
   return withVolumes(docker, project, helperImage, [{ volume, path: STATE_DIR }], async (helper) => {
     const kept = await readFiles(helper, STATE_DIR);
     const values: Record<string, string> = {};
-    for (const name of names) values[name] = kept.get(name)?.toString('utf8') ?? legacy[name] ?? generateSecret(stack.secrets[name]!.length);
+    for (const name of names) values[name] = kept.get(name)?.data.toString('utf8') ?? legacy[name] ?? generateSecret(stack.secrets[name]!.length);
     const missing = names.filter((n) => !kept.has(n));
     if (missing.length) await writeFiles(helper, STATE_DIR, missing.map((n) => ({ name: n, data: values[n]!, mode: 0o400, uid: 0, gid: 0 })));
     return values;
@@ -70,6 +70,13 @@ export async function writeSecretFiles(docker: Docker, project: string, svc: Ser
   const user = (await docker.getImage(svc.image).inspect()).Config.User ?? '';
   await withVolumes(docker, project, svc.image, [{ volume, path: SECRETS_DIR }], async (helper) => {
     const owner = await ownerOf(helper, user);
-    await writeFiles(helper, SECRETS_DIR, svc.secretFiles.map((f) => ({ name: basename(f.path), data: values[f.secret]!, mode: 0o400, ...owner })));
+    const files = svc.secretFiles.map((f) => ({ name: basename(f.path), data: values[f.secret]!, mode: 0o400, ...owner }));
+    // Written only when not there as they should be: a re-run of up changes nothing.
+    const there = await readFiles(helper, SECRETS_DIR);
+    const same = (f: TarFile) => {
+      const t = there.get(f.name);
+      return t !== undefined && t.data.toString('utf8') === f.data && t.mode === f.mode && t.uid === f.uid && t.gid === f.gid;
+    };
+    if (!files.every(same)) await writeFiles(helper, SECRETS_DIR, files);
   });
 }

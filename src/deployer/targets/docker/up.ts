@@ -11,6 +11,7 @@ import { LABEL, containerName, networkName, projectLabels, volumeName } from './
 import type { Progress } from './progress.js';
 import { writeSecretFiles } from './secrets.js';
 import { configHash, createOptions, endpoint } from './spec.js';
+import { missingImage } from './images.js';
 
 export interface UpResult {
   url?: string;
@@ -80,12 +81,7 @@ async function ensureVolumes(docker: Docker, project: string, svc: ServicePlan):
 async function imageId(docker: Docker, ref: string): Promise<string> {
   const info = await unlessMissing(() => docker.getImage(ref).inspect());
   if (info) return info.Id;
-  const ours = /^[^/]+\/(web|app|dbs):[^/]+$/.exec(ref);
-  const [repo, tag] = [ref.split('/')[0], ref.split(':').pop()];
-  throw new TargetError(
-    `image ${ref} is missing`,
-    ours ? `build it: berth build --repo ${repo} --tag ${tag} (offline: bash scripts/base-images.sh, then add --offline-bases)` : `pull or build ${ref} first`,
-  );
+  throw missingImage(ref);
 }
 
 async function ensureContainer(docker: Docker, project: string, plan: Plan, svc: ServicePlan, force: boolean, progress: Progress): Promise<'created' | 'started' | 'unchanged'> {

@@ -4,6 +4,7 @@
 import type Docker from 'dockerode';
 import { statusOf } from './engine.js';
 import { TargetError } from './errors.js';
+import { missingImage } from './images.js';
 import { LABEL, projectLabels } from './names.js';
 
 export interface TarFile {
@@ -37,7 +38,7 @@ export async function withVolumes<T>(
       HostConfig: { NetworkMode: 'none', Mounts: mounts.map((m) => ({ Type: 'volume' as const, Source: m.volume, Target: m.path })) },
     });
   } catch (err) {
-    if (statusOf(err) === 404) throw new TargetError(`image ${image} is missing`, `build or pull ${image} first (berth build)`);
+    if (statusOf(err) === 404) throw missingImage(image);
     throw err;
   }
   try {
@@ -48,7 +49,7 @@ export async function withVolumes<T>(
 }
 
 /** Regular files under path in the helper (by base name); none when path is missing. */
-export async function readFiles(helper: Docker.Container, path: string): Promise<Map<string, Buffer>> {
+export async function readFiles(helper: Docker.Container, path: string): Promise<Map<string, TarEntry>> {
   let stream: NodeJS.ReadableStream;
   try {
     stream = await helper.getArchive({ path });
@@ -70,7 +71,7 @@ export async function ownerOf(helper: Docker.Container, user: string): Promise<O
   if (!user) return { uid: 0, gid: 0 };
   const [u = '', g] = user.split(':');
   const table = async (file: string) => {
-    const text = (await readFiles(helper, file)).values().next().value?.toString('utf8') ?? '';
+    const text = (await readFiles(helper, file)).values().next().value?.data.toString('utf8') ?? '';
     return text.split('\n').map((l) => l.split(':'));
   };
   const entry = /^\d+$/.test(u) ? undefined : (await table('/etc/passwd')).find((f) => f[0] === u);
@@ -117,17 +118,27 @@ export function tar(files: TarFile[]): Buffer {
   return Buffer.concat(parts);
 }
 
-export function untar(buf: Buffer): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
+export interface TarEntry {
+  data: Buffer;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export function untar(buf: Buffer): Map<string, TarEntry> {
+  const files = new Map<string, TarEntry>();
   for (let at = 0; at + BLOCK <= buf.length; ) {
     const h = buf.subarray(at, at + BLOCK);
     if (h.every((b) => b === 0)) break;
     const field = (from: number, len: number) => h.subarray(from, from + len).toString('utf8').replace(/\0.*$/s, '');
-    const size = parseInt(field(124, 12).trim() || '0', 8);
+    const num = (from: number, len: number) => parseInt(field(from, len).trim() || '0', 8);
+    const size = num(124, 12);
     const type = field(156, 1);
-    const body = buf.subarray(at + BLOCK, at + BLOCK + size);
     // Regular files; directories, links and pax headers ('x', 'g') are skipped.
-    if (type === '0' || type === '') files.set(field(0, 100).split('/').filter(Boolean).pop() ?? '', Buffer.from(body));
+    if (type === '0' || type === '') {
+      const data = Buffer.from(buf.subarray(at + BLOCK, at + BLOCK + size));
+      files.set(field(0, 100).split('/').filter(Boolean).pop() ?? '', { data, mode: num(100, 8) & 0o7777, uid: num(108, 8), gid: num(116, 8) });
+    }
     at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
   }
   return files;
