@@ -79,18 +79,20 @@ for (const layout of ['single', 'tiered'] as const) {
       // finds it so waits for it to come back instead of failing: the flake the tiered test once showed.
       const before = await snapshot(project);
       const dbs = docker.getContainer(`${project}-dbs`);
+      // (A broken up may have replaced the paused container by then.)
+      const unpause = async () => { if ((await dbs.inspect()).State.Paused) await dbs.unpause(); };
       await dbs.pause();
       try {
         await waitHealth(`${project}-dbs`, 'unhealthy');
         assert.equal(await readyz(`${project}-app`), 503, 'the app is not ready while its database does not answer');
         const again = berthInBackground(['up', ...args, '--layout', layout, '--port', String(port)]);
         await again.waitFor(/waiting for dbs to be healthy/);
-        await dbs.unpause();
+        await unpause();
         const r = await again.done;
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stderr, /nothing changed/);
       } finally {
-        if ((await dbs.inspect()).State.Paused) await dbs.unpause();
+        await unpause();
       }
       // Nothing changed is nothing changed: the same containers, started at the same time, the same
       // networks and volumes.
