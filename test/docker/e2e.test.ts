@@ -7,41 +7,12 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { berth, berthInBackground, docker, execIn, freePort, labelled, postWithBrowser, postsOnPage, purge, restartAndWait, snapshot, waitHealth } from './helpers.js';
+import { berth, berthInBackground, checkSecretFiles, docker, execIn, freePort, labelled, postWithBrowser, postsOnPage, purge, restartAndWait, snapshot, waitHealth } from './helpers.js';
 
 /** The app's /readyz status, asked from inside its container. */
 async function readyz(app: string): Promise<number> {
   const script = "fetch('http://127.0.0.1:5555/readyz',{signal:AbortSignal.timeout(30000)}).then((r)=>console.log(r.status),()=>console.log(0))";
   return Number((await execIn(app, ['node', '-e', script])).out.trim());
-}
-
-/** The database password: a read-only file that only the user each service runs as can read, and
- *  nowhere in what `docker inspect` shows of the project's containers, networks and volumes. */
-async function checkSecretFiles(project: string): Promise<void> {
-  const password = (await execIn(`${project}-dbs`, ['cat', '/run/secrets/db-password'])).out;
-  assert.match(password, /^[A-Za-z0-9]{24}$/);
-  const filters = { label: [`io.berth.project=${project}`] };
-  const inspected = [
-    ...await Promise.all((await docker.listContainers({ all: true, filters })).map((c) => docker.getContainer(c.Id).inspect())),
-    ...await Promise.all((await docker.listNetworks({ filters })).map((n) => docker.getNetwork(n.Id).inspect())),
-    ...await Promise.all(((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => docker.getVolume(v.Name).inspect())),
-  ];
-  assert.equal(inspected.length >= 3 + 4, true, 'containers and volumes inspected');
-  for (const info of inspected) assert.equal(JSON.stringify(info).includes(password), false, `the password is in docker inspect of ${(info as { Name: string }).Name}`);
-
-  for (const [svc, owner] of [['dbs', '0'], ['app', '10001']] as const) {
-    const name = `${project}-${svc}`;
-    const mount = (await docker.getContainer(name).inspect()).Mounts.find((m) => m.Destination === '/run/secrets');
-    assert.equal(mount?.RW, false, `${svc}: /run/secrets is mounted read-only`);
-    assert.equal((await execIn(name, ['stat', '-c', '%a %u', '/run/secrets/db-password'])).out.trim(), `400 ${owner}`, `${svc}: mode 0400, owned by the service's user`);
-    const other = await execIn(name, ['cat', '/run/secrets/db-password'], '4242');
-    assert.notEqual(other.code, 0, `${svc}: another user cannot read it`);
-    assert.match(other.out, /Permission denied/);
-    const write = await execIn(name, ['sh', '-c', 'echo x >/run/secrets/db-password'], '0');
-    assert.match(write.out, /Read-only file system/, `${svc}: not even root in the container can change it`);
-  }
-  const web = (await docker.getContainer(`${project}-web`).inspect()).Mounts;
-  assert.deepEqual(web.filter((m) => m.Destination === '/run/secrets'), [], 'web is given no secret');
 }
 
 /** Runs a TCP connect from inside a container; true when it connected. */

@@ -1,4 +1,5 @@
 // Shared by the docker suite: run the CLI, free ports, the engine, cleanup by label, the browser.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
@@ -55,6 +56,38 @@ export async function snapshot(project: string) {
   const networks = Object.fromEntries((await docker.listNetworks({ filters })).map((n) => [n.Name, n.Id]));
   const volumes = Object.fromEntries(((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => [v.Name, (v as { CreatedAt?: string }).CreatedAt]));
   return { containers, networks, volumes };
+}
+
+/** The database password: a read-only file that only the user each service runs as can read, and
+ *  nowhere in what `docker inspect` shows of the project's containers, networks and volumes. */
+export async function checkSecretFiles(project: string): Promise<string> {
+  const names = { dbs: `${project}-dbs`, app: `${project}-app`, web: `${project}-web` };
+  const password = (await execIn(names.dbs, ['cat', '/run/secrets/db-password'])).out;
+  assert.match(password, /^[A-Za-z0-9]{24}$/);
+  const filters = { label: [`io.berth.project=${project}`] };
+  const inspected = [
+    ...await Promise.all((await docker.listContainers({ all: true, filters })).map((c) => docker.getContainer(c.Id).inspect())),
+    ...await Promise.all((await docker.listNetworks({ filters })).map((n) => docker.getNetwork(n.Id).inspect())),
+    ...await Promise.all(((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => docker.getVolume(v.Name).inspect())),
+  ];
+  assert.equal(inspected.length >= 3 + 1, true, 'containers and volumes inspected');
+  for (const info of inspected) assert.equal(JSON.stringify(info).includes(password), false, `the password is in docker inspect of ${(info as { Name: string }).Name}`);
+
+  for (const [svc, owner] of [['dbs', '0'], ['app', '10001']] as const) {
+    const name = names[svc];
+    // A volume at /run/secrets (berth up) or the file itself (user-data: a bind mount).
+    const mount = (await docker.getContainer(name).inspect()).Mounts.find((m) => m.Destination.startsWith('/run/secrets'));
+    assert.equal(mount?.RW, false, `${svc}: /run/secrets is mounted read-only`);
+    assert.equal((await execIn(name, ['stat', '-c', '%a %u', '/run/secrets/db-password'])).out.trim(), `400 ${owner}`, `${svc}: mode 0400, owned by the service's user`);
+    const other = await execIn(name, ['cat', '/run/secrets/db-password'], '4242');
+    assert.notEqual(other.code, 0, `${svc}: another user cannot read it`);
+    assert.match(other.out, /Permission denied/);
+    const write = await execIn(name, ['sh', '-c', 'echo x >/run/secrets/db-password'], '0');
+    assert.match(write.out, /Read-only file system/, `${svc}: not even root in the container can change it`);
+  }
+  const web = (await docker.getContainer(names.web).inspect()).Mounts;
+  assert.deepEqual(web.filter((m) => m.Destination.startsWith('/run/secrets')), [], 'web is given no secret');
+  return password;
 }
 
 /** Waits until a container's health status is the one given (polling its state). */
