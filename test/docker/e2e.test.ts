@@ -15,6 +15,15 @@ async function readyz(app: string): Promise<number> {
   return Number((await execIn(app, ['node', '-e', script])).out.trim());
 }
 
+/** Waits until the app's /readyz answers 200 again (it asks the database each time). */
+async function readyAgain(app: string, limitMs = 60_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while ((await readyz(app)) !== 200) {
+    if (Date.now() > until) throw new Error(`${app} not ready again within ${limitMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** Runs a TCP connect from inside a container; true when it connected. */
 async function canConnect(container: string, host: string, port: number): Promise<boolean> {
   const script = `const s=require('net').connect(${port},'${host}');s.setTimeout(3000);s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));s.on('timeout',()=>process.exit(1))`;
@@ -68,7 +77,8 @@ for (const layout of ['single', 'tiered'] as const) {
       // Nothing changed is nothing changed: the same containers, started at the same time, the same
       // networks and volumes.
       assert.deepEqual(await snapshot(project), before);
-      assert.equal(await readyz(`${project}-app`), 200);
+      // Docker still calls the app healthy (too few failed probes); its own /readyz comes back by itself.
+      await readyAgain(`${project}-app`);
 
       // A stopped container is started again (the same one) and reported.
       await docker.getContainer(`${project}-app`).stop({ t: 20 });
@@ -109,6 +119,18 @@ for (const layout of ['single', 'tiered'] as const) {
         assert.equal(back.code, 0, back.stderr);
       }
 
+      // berth logs: what a service printed (here the request id web passed on to app); with
+      // --follow, new lines as they come, until the container stops (down ends it).
+      const follow = layout === 'single' ? berthInBackground(['logs', ...args, 'web', '--follow']) : undefined;
+      if (follow) {
+        const id = `follow-${Date.now()}`;
+        assert.equal((await fetch(url, { headers: { 'x-request-id': id } })).status, 200);
+        await follow.waitFor(new RegExp(`"reqId":"${id}"`));
+        const logs = berth(['logs', ...args, 'app', '--tail', '20']);
+        assert.equal(logs.code, 0, logs.stderr);
+        assert.match(logs.stdout, new RegExp(`"reqId":"${id}"`));
+      }
+
       const status = JSON.parse(berth(['status', ...args, '--json']).stdout) as { url: string; services: { health: string }[] };
       assert.equal(status.url, url);
       assert.deepEqual(status.services.map((s) => s.health), ['healthy', 'healthy', 'healthy']);
@@ -122,6 +144,7 @@ for (const layout of ['single', 'tiered'] as const) {
 
       const down = berth(['down', ...args, '--volumes']);
       assert.equal(down.code, 0, down.stderr);
+      if (follow) assert.equal((await follow.done).code, 0, 'logs --follow ends when the container stops');
       assert.deepEqual(await labelled(project), { containers: 0, networks: 0, volumes: 0 });
     });
   });

@@ -16,20 +16,18 @@ export function berth(args: string[]): { code: number; stdout: string; stderr: s
 }
 
 
-/** The CLI running in the background: wait for a line of its stderr, then for its end. */
+/** The CLI running in the background: wait for what it prints (stdout or stderr), then for its end. */
 export function berthInBackground(args: string[]) {
   const child = spawn(process.execPath, ['bin/berth.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    for (const w of waiters.filter((x) => x.re.test(stderr))) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
-  });
+  const check = () => { for (const w of waiters.filter((x) => x.re.test(stdout + stderr))) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); } };
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); check(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); check(); });
   const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
-  /** Resolves when stderr matches; rejects if the command ends first. */
-  const waitFor = (re: RegExp) => re.test(stderr) ? Promise.resolve() : Promise.race([
+  /** Resolves when its output matches; rejects if the command ends first. */
+  const waitFor = (re: RegExp) => re.test(stdout + stderr) ? Promise.resolve() : Promise.race([
     new Promise<void>((resolve) => waiters.push({ re, resolve })),
     done.then((r) => { throw new Error(`berth ${args[0]} ended (${r.code}) before printing ${re}:\n${r.stderr}`); }),
   ]);
