@@ -123,6 +123,7 @@ for (const layout of ['single', 'tiered'] as const) {
       // --follow, new lines as they come, until the container stops (down ends it).
       const follow = layout === 'single' ? berthInBackground(['logs', ...args, 'web', '--follow']) : undefined;
       if (follow) {
+        await follow.waitFor(/"msg"/); // it shows what was logged so far; then a new request:
         const id = `follow-${Date.now()}`;
         assert.equal((await fetch(url, { headers: { 'x-request-id': id } })).status, 200);
         await follow.waitFor(new RegExp(`"reqId":"${id}"`));
