@@ -158,6 +158,18 @@ describe('berth up errors', () => {
     assert.match(r.stderr, /image berth\/dbs:no-such-tag is missing\nhint: build it: berth build/);
   });
 
+  it('says the same when only a later service\'s image is missing', async () => {
+    const tag = `only-dbs-${process.pid}`;
+    await docker.getImage('berth/dbs:latest').tag({ repo: 'berth/dbs', tag });
+    try {
+      const r = berth(['up', '--project', 'berth-test-missing-app', '--tag', tag]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`image berth/app:${tag} is missing\nhint: build it: berth build`));
+    } finally {
+      await docker.getImage(`berth/dbs:${tag}`).remove();
+    }
+  });
+
   it('shows the last check and log lines of a service that never becomes healthy', () => {
     const file = join(tmpdir(), `berth-unhealthy-${process.pid}.yaml`);
     writeFileSync(file, `name: unhealthy
@@ -182,6 +194,7 @@ services:
 
   after(async () => {
     await purge('berth-test-missing');
+    await purge('berth-test-missing-app');
     await purge('berth-test-unhealthy');
   });
 });

@@ -12,6 +12,7 @@ import { SECRETS_DIR, type ServicePlan } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
 import { unlessMissing } from './engine.js';
 import { TargetError } from './errors.js';
+import { missingImage } from './images.js';
 import { LABEL, projectLabels, secretsVolumeName, stateVolumeName } from './names.js';
 import { ownerOf, readFiles, withVolumes, writeFiles, type TarFile } from './volume-files.js';
 
@@ -67,7 +68,9 @@ export async function writeSecretFiles(docker: Docker, project: string, svc: Ser
   if (!(await unlessMissing(() => docker.getVolume(volume).inspect()))) {
     await docker.createVolume({ Name: volume, Labels: projectLabels(project, { [LABEL.service]: svc.service, [LABEL.role]: 'secrets' }) });
   }
-  const user = (await docker.getImage(svc.image).inspect()).Config.User ?? '';
+  const image = await unlessMissing(() => docker.getImage(svc.image).inspect());
+  if (!image) throw missingImage(svc.image);
+  const user = image.Config.User ?? '';
   await withVolumes(docker, project, svc.image, [{ volume, path: SECRETS_DIR }], async (helper) => {
     const owner = await ownerOf(helper, user);
     const files = svc.secretFiles.map((f) => ({ name: basename(f.path), data: values[f.secret]!, mode: 0o400, ...owner }));
