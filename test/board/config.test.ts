@@ -2,7 +2,10 @@
 // name the variable but never echo a secret.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { loadAppConfig } from '../../src/board/app/config.js';
 import { describeTarget } from '../../src/board/dbs/url.js';
 import { loadWebConfig } from '../../src/board/web/config.js';
@@ -42,6 +45,38 @@ describe('app configuration', () => {
     for (const env of [{}, { DB_ENV_DB_PASSWORD: '' }, { DB_PASSWORD: '' }]) {
       assert.throws(() => loadAppConfig({ DB_PORT_3306_TCP_ADDR: '172.17.0.2', DB_NAME: '/app/db', ...env }), /no database password: .*-e DB_PASSWORD=/);
     }
+  });
+
+  describe('DB_PASSWORD_FILE (the *_FILE convention: the password in a file, not in the environment)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-secret-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const link = { DB_PORT_3306_TCP_ADDR: '172.17.0.2', DB_NAME: '/app/db' };
+    const file = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text, { mode: 0o400 });
+      return path;
+    };
+
+    it('reads the password from the file, without its trailing newline', () => {
+      const c = loadAppConfig({ ...link, DB_PASSWORD_FILE: file('pw', 'from-a-file\n'), DB_ENV_DB_PASSWORD: 'from-dbs' });
+      assert.equal(c.database.engine === 'mysql' && c.database.password, 'from-a-file');
+    });
+
+    it('refuses both DB_PASSWORD and DB_PASSWORD_FILE, an unreadable and an empty file, never showing a value', () => {
+      const cases: [Record<string, string>, RegExp][] = [
+        [{ DB_PASSWORD: 'hunter2', DB_PASSWORD_FILE: file('both', 'hunter2') }, /give DB_PASSWORD or DB_PASSWORD_FILE, not both/],
+        [{ DB_PASSWORD_FILE: join(dir, 'missing') }, /DB_PASSWORD_FILE: cannot read .*missing \(ENOENT\)/],
+        [{ DB_PASSWORD_FILE: file('empty', '\n') }, /DB_PASSWORD_FILE: .*empty is empty/],
+      ];
+      for (const [env, pattern] of cases) {
+        assert.throws(() => loadAppConfig({ ...link, ...env }), (err: Error) => {
+          assert.equal(err.name, 'ConfigError');
+          assert.match(err.message, pattern);
+          assert.doesNotMatch(err.message, /hunter2/);
+          return true;
+        });
+      }
+    });
   });
 
   it('prefers DATABASE_URL over link variables', () => {

@@ -6,7 +6,7 @@
 // so web, which shares only dmz with dbs, cannot open a connection to dbs.
 import { entryService, startOrder, StackError } from '../stack/graph.js';
 import type { StackSpec } from '../stack/schema.js';
-import { healthOf, portsOf, resolvedEnv } from './common.js';
+import { healthOf, portsOf, resolvedEnv, secretFilesOf } from './common.js';
 import { peerEnv, type LayoutOptions, type NetworkPlan, type Plan, type ServicePlan } from './plan.js';
 
 type Tier = 'web' | 'app' | 'dbs';
@@ -70,6 +70,7 @@ function planService(stack: StackSpec, svc: string, addrs: Map<string, Map<strin
     image: opts.imageOf(svc),
     ...(spec.command ? { command: spec.command } : {}),
     env,
+    secretFiles: secretFilesOf(spec),
     attachments: [...mine].map(([network, ipv4]) => ({ network, aliases: [], ipv4 })),
     links: [],
     ports: portsOf(stack, svc, opts),

@@ -1,7 +1,10 @@
 // User-data for the `single` layout: the bash script a VM runs at first boot (cloud-init runs it
 // as root, non-interactive) to start the stack exactly like the original's `docker run` commands,
 // generated from the stack spec: services in start order, legacy links, the entry port published.
-// Secrets are generated on the VM, once, and passed by name (`-e NAME`), never on a command line.
+// Secrets are generated on the VM, once, into root-only files; a service reads one from its own
+// copy (owned by the user it runs as, 0400, mounted read-only), or, given as a value, gets it by
+// name (`-e NAME`): never on a command line.
+import { secretFilesOf, secretPath } from '../layouts/common.js';
 import { startOrder, entryService } from '../stack/graph.js';
 import type { StackSpec } from '../stack/schema.js';
 import { imageRef, type ImageNaming } from '../targets/docker/images.js';
@@ -38,16 +41,17 @@ export function userdataSingle(stack: StackSpec, opts: UserdataOptions): string 
   return lines.join('\n');
 }
 
+/** Each secret generated once into a root-only file on the VM: $STATE/secrets/<name>. */
 function secretLines(stack: StackSpec): string {
   const names = Object.keys(stack.secrets);
   if (names.length === 0) return '';
-  const out = ['install -d -m 0700 "$STATE"', '[ -f "$STATE/secrets.env" ] || {', '  umask 077'];
-  for (const s of names) out.push(`  printf '%s=%s\\n' ${sq(envVarOfSecret(s))} "$(gen_secret ${stack.secrets[s]!.length})" >>"$STATE/secrets.env"`);
-  out.push('}', 'set -a', '# shellcheck disable=SC1091', '. "$STATE/secrets.env"', 'set +a');
+  const out = ['install -d -m 0700 "$STATE" "$STATE/secrets"'];
+  for (const s of names) {
+    const file = `"$STATE/secrets/${s}"`;
+    out.push(`[ -s ${file} ] || (umask 077 && gen_secret ${stack.secrets[s]!.length} >${file} && chmod 0400 ${file})`);
+  }
   return out.join('\n');
 }
-
-export const envVarOfSecret = (secret: string) => `BERTH_SECRET_${secret.toUpperCase().replace(/-/g, '_')}`;
 
 function published(stack: StackSpec, svc: string, opts: UserdataOptions) {
   const p = stack.services[svc]!.ports.find((x) => x.publish !== undefined);
@@ -63,8 +67,12 @@ function serviceLines(stack: StackSpec, svc: string, prefix: string, opts: Userd
   const env: string[] = [];
   for (const [k, v] of Object.entries(spec.environment)) {
     if (typeof v === 'string') args.push('-e', `${k}=${v}`);
-    else { env.push(`${k}="$${envVarOfSecret(v.secret)}"`); args.push('-e', k); }
+    else if (v.as === 'file') args.push('-e', `${k}=${secretPath(v.secret)}`);
+    else { env.push(`${k}="$(<"$STATE/secrets/${v.secret}")"`); args.push('-e', k); }
   }
+  // A secret as a file: the service's own copy, owned by its image's user, mounted read-only.
+  const files = secretFilesOf(spec).map((f) => ({ ...f, host: `/var/lib/berth/${opts.project}/files/${svc}/${f.secret}` }));
+  for (const f of files) args.push('-v', `${f.host}:${f.path}:ro`);
   for (const t of spec.talksTo) args.push('--link', `${prefix}${t.service}:${t.as ?? t.service}`);
   const pub = published(stack, svc, opts);
   if (pub) args.push('-p', `${pub.ip}:${pub.host}:${pub.container}`);
@@ -76,6 +84,7 @@ function serviceLines(stack: StackSpec, svc: string, prefix: string, opts: Userd
     `# ${svc}`,
     `ensure_image ${sq(image)}`,
     ...vols,
+    ...files.map((f) => `secret_file ${sq(image)} ${sq(f.secret)} ${sq(f.host)}`),
     `if ! docker container inspect ${sq(name)} >/dev/null 2>&1; then`,
     `  log "starting ${svc}"`,
     `  ${env.length ? `${env.join(' ')} ` : ''}docker run ${cmd} >/dev/null`,
