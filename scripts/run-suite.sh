@@ -1,9 +1,24 @@
 #!/usr/bin/env bash
 # Runs one test suite (a folder under test/) with node's test runner, one file at a time
 # (suites share real services: MariaDB, the Docker Engine, the OpenStack sandbox).
+# Fails when a test fails, and also when a file ran no test at all (it registers none, or all are
+# skipped): a suite, filter or file that tests nothing must not pass.
+# BERTH_TEST_ROOT (default test) is the folder that holds the suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:?usage: run-suite.sh SUITE [FILTER]}
-mapfile -t files < <(find "test/$suite" -name '*.test.ts' | sort | grep -- "${2:-}")
-if [ ${#files[@]} -eq 0 ]; then echo "no test files in test/$suite" >&2; exit 1; fi
-exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+root=${BERTH_TEST_ROOT:-test}
+mapfile -t files < <(find "$root/$suite" -name '*.test.ts' | sort | grep -- "${2:-}")
+if [ ${#files[@]} -eq 0 ]; then echo "no test files in $root/$suite${2:+ matching $2}" >&2; exit 1; fi
+counts=$(mktemp)
+trap 'rm -f "$counts"' EXIT
+rc=0
+node --import tsx --test --test-concurrency=1 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./scripts/test-counts.mjs --test-reporter-destination="$counts" \
+  "${files[@]}" || rc=$?
+for f in "${files[@]}"; do
+  n=$(awk -F'\t' -v f="$(realpath -s "$f")" '$1 == f { print $2 }' "$counts")
+  if [ "${n:-0}" -eq 0 ]; then echo "$f: no test ran (a test file must hold at least one test that runs)" >&2; rc=1; fi
+done
+exit "$rc"

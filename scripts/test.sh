@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# One command for a newcomer or CI on a fresh Debian machine (as root): installs what the tests
-# need (npm packages, chromium, a running MariaDB, Docker Engine, an OpenStack sandbox), then runs
-# every suite. Each scripts/ci/setup-*.sh is idempotent and can be run alone; teardown stops only
-# what set-up started.
+# One command for a newcomer or CI on a fresh Debian machine, as root or as a sudoer (it asks sudo
+# for itself when not root): installs what the tests need (npm packages, chromium, a running
+# MariaDB, Docker Engine, an OpenStack sandbox), then runs every suite. Each scripts/ci/setup-*.sh
+# is idempotent and can be run alone; teardown stops only what set-up started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/ci/lib.sh
+as_root "$PWD/scripts/test.sh" "$@"
 trap 'bash scripts/ci/teardown.sh || true' EXIT
 
 step "npm packages";    npm ci --no-audit --no-fund

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Entry point of the dbs image. On first start (empty data volume) it creates the system tables,
-# the database sample_bbs and the user `user`@'%' with DB_PASSWORD (or a generated one, kept in
-# the volume, root-only, and never printed: there is never a fixed default, and logs hold no secrets). Then it execs mariadbd
+# the database DB_NAME (sample_bbs) and the user DB_USER (`user`)@'%' with DB_PASSWORD, or the
+# contents of the file DB_PASSWORD_FILE, or a generated one (kept in the volume, root-only, and
+# never printed: there is never a fixed default, and logs hold no secrets). Then it execs mariadbd
 # as PID 1, which drops to the mysql user and shuts down cleanly on SIGTERM.
 set -euo pipefail
 DATADIR=/var/lib/mysql
@@ -16,6 +17,22 @@ check_password() {
   [[ $1 =~ ^[A-Za-z0-9._~-]{8,128}$ ]] || { log "DB_PASSWORD must be 8-128 characters of A-Z a-z 0-9 . _ ~ -"; exit 2; }
 }
 
+# DB_USER and DB_NAME go into SQL as names: only letters, digits and _ (the value is not shown).
+check_identifier() { # VARIABLE VALUE MAX-LENGTH
+  [[ $2 =~ ^[A-Za-z0-9_]{1,$3}$ ]] || { log "$1 must be 1-$3 characters of A-Z a-z 0-9 _ (nothing was created)"; exit 2; }
+}
+
+# The password as DB_PASSWORD or, by the official database images' convention, as a file named by
+# DB_PASSWORD_FILE (so it is not in the container's environment). Sets the shell variable only:
+# it is not exported to the server.
+password_from_file() {
+  [ -n "${DB_PASSWORD_FILE:-}" ] || return 0
+  [ -z "${DB_PASSWORD:-}" ] || { log "give DB_PASSWORD or DB_PASSWORD_FILE, not both"; exit 2; }
+  [ -r "$DB_PASSWORD_FILE" ] || { log "DB_PASSWORD_FILE: cannot read $DB_PASSWORD_FILE"; exit 2; }
+  DB_PASSWORD=$(<"$DB_PASSWORD_FILE")
+  [ -n "$DB_PASSWORD" ] || { log "DB_PASSWORD_FILE: $DB_PASSWORD_FILE is empty"; exit 2; }
+}
+
 generate_password() { head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24; }
 
 wait_for_socket() {
@@ -27,6 +44,10 @@ wait_for_socket() {
 }
 
 initialise() {
+  # Every check before anything is written: bad input creates nothing.
+  check_identifier DB_USER "$DB_USER" 80
+  check_identifier DB_NAME "$DB_NAME" 64
+  password_from_file
   local password=${DB_PASSWORD:-}
   if [ -z "$password" ]; then
     password=$(generate_password)

@@ -1,6 +1,14 @@
 # Shared helpers for the set-up scripts (sourced, not run).
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# Installing packages and starting services needs root. As root (a bare Debian machine has no
+# sudo) this returns at once; otherwise it runs the script again through sudo, keeping PATH so the
+# same node is used. Usage: as_root SCRIPT ARGS...
+as_root() {
+  [ "$(id -u)" -eq 0 ] && return 0
+  command -v sudo >/dev/null 2>&1 || die "$1 installs packages and starts services: run it as root, or as a user who may use sudo"
+  exec sudo -- env "PATH=$PATH" bash "$@"
+}
 # apt-get update once per machine boot, then install only what is missing.
 apt_install() {
   local missing=()

@@ -1,5 +1,6 @@
 // Reading configuration from the environment: every value validated at start, and a bad one
 // stops the program with a message that names the variable (never its value: it may be secret).
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -46,3 +47,24 @@ export const logLevel = z
     message: 'expected one of fatal, error, warn, info, debug, trace, silent',
   })
   .default('info');
+
+/**
+ * A secret given as NAME or, by the convention of the official database images, as NAME_FILE: the
+ * path of a file that holds it (one trailing newline dropped). Never both. Errors name the
+ * variable and the file, never the value.
+ */
+export function readSecret(env: Env, name: string): string | undefined {
+  const value = env[name] || undefined;
+  const file = env[`${name}_FILE`] || undefined;
+  if (value !== undefined && file !== undefined) throw new ConfigError(`give ${name} or ${name}_FILE, not both`);
+  if (file === undefined) return value;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`invalid environment variable ${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const secret = text.replace(/\r?\n$/, '');
+  if (!secret) throw new ConfigError(`invalid environment variable ${name}_FILE: ${file} is empty`);
+  return secret;
+}

@@ -2,7 +2,10 @@
 // name the variable but never echo a secret.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { loadAppConfig } from '../../src/board/app/config.js';
 import { describeTarget } from '../../src/board/dbs/url.js';
 import { loadWebConfig } from '../../src/board/web/config.js';
@@ -13,6 +16,14 @@ describe('app configuration', () => {
     assert.deepEqual(c.database, { engine: 'sqlite', file: '.data/board.sqlite' });
     assert.equal(c.port, 5555);
     assert.equal(c.host, '127.0.0.1');
+  });
+
+  it('bounds slow clients by default, and a header bound never exceeds the request bound', () => {
+    assert.deepEqual(loadAppConfig({}).http, {
+      headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 72_000, maxConnections: 2048,
+    });
+    assert.equal(loadWebConfig({ HTTP_REQUEST_TIMEOUT_MS: '2000' }).http.headersTimeoutMs, 2000);
+    assert.equal(loadAppConfig({}).idempotencyRetentionMs, 24 * 3600_000);
   });
 
   it('uses the legacy link variables of `--link dbs:db`', () => {
@@ -36,6 +47,38 @@ describe('app configuration', () => {
     }
   });
 
+  describe('DB_PASSWORD_FILE (the *_FILE convention: the password in a file, not in the environment)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-secret-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const link = { DB_PORT_3306_TCP_ADDR: '172.17.0.2', DB_NAME: '/app/db' };
+    const file = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text, { mode: 0o400 });
+      return path;
+    };
+
+    it('reads the password from the file, without its trailing newline', () => {
+      const c = loadAppConfig({ ...link, DB_PASSWORD_FILE: file('pw', 'from-a-file\n'), DB_ENV_DB_PASSWORD: 'from-dbs' });
+      assert.equal(c.database.engine === 'mysql' && c.database.password, 'from-a-file');
+    });
+
+    it('refuses both DB_PASSWORD and DB_PASSWORD_FILE, an unreadable and an empty file, never showing a value', () => {
+      const cases: [Record<string, string>, RegExp][] = [
+        [{ DB_PASSWORD: 'hunter2', DB_PASSWORD_FILE: file('both', 'hunter2') }, /give DB_PASSWORD or DB_PASSWORD_FILE, not both/],
+        [{ DB_PASSWORD_FILE: join(dir, 'missing') }, /DB_PASSWORD_FILE: cannot read .*missing \(ENOENT\)/],
+        [{ DB_PASSWORD_FILE: file('empty', '\n') }, /DB_PASSWORD_FILE: .*empty is empty/],
+      ];
+      for (const [env, pattern] of cases) {
+        assert.throws(() => loadAppConfig({ ...link, ...env }), (err: Error) => {
+          assert.equal(err.name, 'ConfigError');
+          assert.match(err.message, pattern);
+          assert.doesNotMatch(err.message, /hunter2/);
+          return true;
+        });
+      }
+    });
+  });
+
   it('prefers DATABASE_URL over link variables', () => {
     const c = loadAppConfig({ DATABASE_URL: 'mysql://u:p%40ss@db.example:3307/board', DB_PORT_3306_TCP_ADDR: '10.0.0.1' });
     assert.deepEqual(c.database, { engine: 'mysql', host: 'db.example', port: 3307, user: 'u', password: 'p@ss', database: 'board' });
@@ -51,6 +94,10 @@ describe('app configuration', () => {
     ['DATABASE_URL', 'mysql://u:hunter2@dbhost/', /DATABASE_URL: needs a host and a database name/],
     ['DATABASE_URL', 'mysql://u:hunter2@/', /DATABASE_URL: not a URL/],
     ['DB_PORT_3306_TCP_PORT', 'abc', /DB_PORT_3306_TCP_PORT/],
+    ['HTTP_REQUEST_TIMEOUT_MS', '0', /HTTP_REQUEST_TIMEOUT_MS: expected at least 1/],
+    ['HTTP_HEADERS_TIMEOUT_MS', '1.5', /HTTP_HEADERS_TIMEOUT_MS: expected a whole number/],
+    ['HTTP_MAX_CONNECTIONS', 'many', /HTTP_MAX_CONNECTIONS/],
+    ['IDEMPOTENCY_RETENTION_HOURS', '-3', /IDEMPOTENCY_RETENTION_HOURS/],
   ] as const) {
     it(`refuses ${name}=${value} naming the variable`, () => {
       const env: Record<string, string> = { [name]: value };

@@ -6,6 +6,7 @@ import { createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '
 import { startTestApp, type AppTier } from '../helpers/board.js';
 import { postJson, rawRequest } from '../helpers/http.js';
 import { PrivateMariaDb } from '../helpers/private-mariadb.js';
+import { ResetProxy } from '../helpers/reset-proxy.js';
 
 async function until(what: string, check: () => Promise<boolean>, attempts = 150): Promise<void> {
   for (let i = 0; i < attempts; i++) {
@@ -40,12 +41,51 @@ describe('database connections killed on the server', () => {
       await root.end();
     }
     const list = await rawRequest(`${app.url}/api/v1/posts`);
-    assert.equal(list.status, 200, 'a read retries once on a fresh connection');
+    assert.equal(list.status, 200, 'reads answer after the kill');
     assert.equal(list.json().posts[0].text, 'before the kill');
     await until('writes succeed again', async () => (await postJson(`${app.url}/api/v1/posts`, { text: 'after the kill' })).status === 201);
     assert.equal((await rawRequest(`${app.url}/readyz`)).status, 200);
     const rows = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'after the kill'");
     assert.equal(Number(rows[0]!.n), 1);
+  });
+});
+
+describe('a dead connection in the pool (a resetting proxy in front of MariaDB)', () => {
+  let db: TestDatabase;
+  let proxy: ResetProxy;
+  let app: AppTier;
+  before(async () => {
+    db = await createTestDatabase('mysql');
+    proxy = await ResetProxy.start(3306);
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    app = await startTestApp(viaProxy.href);
+  });
+  after(async () => {
+    await app?.close();
+    await proxy?.close();
+    await db?.drop();
+  });
+
+  it('a read retries once on a fresh connection', async () => {
+    assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: 'read after a reset' })).status, 201);
+    proxy.resetNextUse();
+    const list = await rawRequest(`${app.url}/api/v1/posts`);
+    assert.equal(proxy.resets, 1, 'the read met the dead connection');
+    assert.equal(list.status, 200);
+    assert.equal(list.json().posts[0].text, 'read after a reset');
+  });
+
+  it('a write is not retried: 503, and nothing stored', async () => {
+    const before = proxy.resets;
+    proxy.resetNextUse();
+    const res = await postJson(`${app.url}/api/v1/posts`, { text: 'write on a dead connection' });
+    assert.equal(proxy.resets, before + 1, 'the write met the dead connection');
+    assert.equal(res.status, 503);
+    assert.equal(res.json().error.code, 'database_unavailable');
+    const rows = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'write on a dead connection'");
+    assert.equal(Number(rows[0]!.n), 0);
+    assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: 'the next write' })).status, 201, 'the pool recovers');
   });
 });
 
@@ -99,6 +139,59 @@ async function startTestAppNoWait(url: string) {
   const { startApp } = await import('../../src/board/app/main.js');
   return startApp({ APP_PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: url });
 }
+
+describe('SQLite written by another process', () => {
+  let db: TestDatabase;
+  let app: AppTier;
+  before(async () => {
+    db = await createTestDatabase('sqlite');
+    app = await startTestApp(db.url, { DB_TIMEOUT_MS: '3000' });
+  });
+  after(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('keeps the app answering while a write waits for the lock; the deadline answers 503', { timeout: 30_000 }, async () => {
+    const { default: SQLite } = await import('better-sqlite3');
+    const holder = new SQLite(db.url.slice('sqlite:'.length));
+    const key = 'sqlite-locked-write-key';
+    try {
+      holder.exec('BEGIN IMMEDIATE'); // the write lock, held until ROLLBACK
+      let written = false;
+      const write = postJson(`${app.url}/api/v1/posts`, { text: 'waits for the lock' }, { 'idempotency-key': key });
+      void write.then(() => (written = true));
+      const health = await rawRequest(`${app.url}/healthz`);
+      assert.equal(health.status, 200);
+      assert.equal(written, false, '/healthz answered while the write was waiting');
+      const read = await rawRequest(`${app.url}/api/v1/posts`);
+      assert.equal(read.status, 200, 'reads go on (WAL)');
+      assert.equal(written, false, 'a read answered while the write was waiting');
+      const res = await write;
+      assert.equal(res.status, 503);
+      assert.equal(res.json().error.code, 'database_unavailable');
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    const retry = await postJson(`${app.url}/api/v1/posts`, { text: 'waits for the lock' }, { 'idempotency-key': key });
+    assert.equal(retry.status, 201, 'the retry with the same key stores it');
+    const rows = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'waits for the lock'");
+    assert.equal(Number(rows[0]!.n), 1);
+  });
+
+  it('a write that waits less than the deadline goes through once the lock is released', { timeout: 30_000 }, async () => {
+    const { default: SQLite } = await import('better-sqlite3');
+    const holder = new SQLite(db.url.slice('sqlite:'.length));
+    holder.exec('BEGIN IMMEDIATE');
+    const write = postJson(`${app.url}/api/v1/posts`, { text: 'after the lock' });
+    // Release the lock once the app has shown it is still answering (so the write is waiting).
+    assert.equal((await rawRequest(`${app.url}/healthz`)).status, 200);
+    holder.exec('ROLLBACK');
+    holder.close();
+    assert.equal((await write).status, 201);
+  });
+});
 
 for (const engine of ENGINES) {
   describe(`50 concurrent posters × 40 posts on ${engine}`, () => {

@@ -1,5 +1,6 @@
 // Shared by the docker suite: run the CLI, free ports, the engine, cleanup by label, the browser.
-import { spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 export { freePort } from '../helpers/ports.js';
@@ -14,6 +15,87 @@ export function berth(args: string[]): { code: number; stdout: string; stderr: s
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+
+/** The CLI running in the background: wait for what it prints (stdout or stderr), then for its end. */
+export function berthInBackground(args: string[]) {
+  const child = spawn(process.execPath, ['bin/berth.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  const check = () => { for (const w of waiters.filter((x) => x.re.test(stdout + stderr))) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); } };
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); check(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); check(); });
+  const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+  /** Resolves when its output matches; rejects if the command ends first. */
+  const waitFor = (re: RegExp) => re.test(stdout + stderr) ? Promise.resolve() : Promise.race([
+    new Promise<void>((resolve) => waiters.push({ re, resolve })),
+    done.then((r) => { throw new Error(`berth ${args[0]} ended (${r.code}) before printing ${re}:\n${r.stderr}`); }),
+  ]);
+  return { waitFor, done };
+}
+
+/** Runs a command in a container (as user, if given); its exit code and output. */
+export async function execIn(container: string, cmd: string[], user?: string): Promise<{ code: number; out: string }> {
+  const exec = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  await new Promise((r) => { stream.on('data', (c: Buffer) => chunks.push(c)); stream.on('end', r); });
+  return { code: (await exec.inspect()).ExitCode ?? -1, out: demuxToText(Buffer.concat(chunks)) };
+}
+
+/** What identifies a project's objects: container ids and start times, network ids, volume creation times. */
+export async function snapshot(project: string) {
+  const filters = { label: [`${PROJECT_LABEL}=${project}`] };
+  const containers: Record<string, { id: string; startedAt: string; running: boolean }> = {};
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    const info = await docker.getContainer(c.Id).inspect();
+    containers[info.Name] = { id: info.Id, startedAt: info.State.StartedAt, running: info.State.Running };
+  }
+  const networks = Object.fromEntries((await docker.listNetworks({ filters })).map((n) => [n.Name, n.Id]));
+  const volumes = Object.fromEntries(((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => [v.Name, (v as { CreatedAt?: string }).CreatedAt]));
+  return { containers, networks, volumes };
+}
+
+/** The database password: a read-only file that only the user each service runs as can read, and
+ *  nowhere in what `docker inspect` shows of the project's containers, networks and volumes. */
+export async function checkSecretFiles(project: string): Promise<string> {
+  const names = { dbs: `${project}-dbs`, app: `${project}-app`, web: `${project}-web` };
+  const password = (await execIn(names.dbs, ['cat', '/run/secrets/db-password'])).out;
+  assert.match(password, /^[A-Za-z0-9]{24}$/);
+  const filters = { label: [`io.berth.project=${project}`] };
+  const inspected = [
+    ...await Promise.all((await docker.listContainers({ all: true, filters })).map((c) => docker.getContainer(c.Id).inspect())),
+    ...await Promise.all((await docker.listNetworks({ filters })).map((n) => docker.getNetwork(n.Id).inspect())),
+    ...await Promise.all(((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => docker.getVolume(v.Name).inspect())),
+  ];
+  assert.equal(inspected.length >= 3 + 1, true, 'containers and volumes inspected');
+  for (const info of inspected) assert.equal(JSON.stringify(info).includes(password), false, `the password is in docker inspect of ${(info as { Name: string }).Name}`);
+
+  for (const [svc, owner] of [['dbs', '0'], ['app', '10001']] as const) {
+    const name = names[svc];
+    // A volume at /run/secrets (berth up) or the file itself (user-data: a bind mount).
+    const mount = (await docker.getContainer(name).inspect()).Mounts.find((m) => m.Destination.startsWith('/run/secrets'));
+    assert.equal(mount?.RW, false, `${svc}: /run/secrets is mounted read-only`);
+    assert.equal((await execIn(name, ['stat', '-c', '%a %u', '/run/secrets/db-password'])).out.trim(), `400 ${owner}`, `${svc}: mode 0400, owned by the service's user`);
+    const other = await execIn(name, ['cat', '/run/secrets/db-password'], '4242');
+    assert.notEqual(other.code, 0, `${svc}: another user cannot read it`);
+    assert.match(other.out, /Permission denied/);
+    const write = await execIn(name, ['sh', '-c', 'echo x >/run/secrets/db-password'], '0');
+    assert.match(write.out, /Read-only file system/, `${svc}: not even root in the container can change it`);
+  }
+  const web = (await docker.getContainer(names.web).inspect()).Mounts;
+  assert.deepEqual(web.filter((m) => m.Destination.startsWith('/run/secrets')), [], 'web is given no secret');
+  return password;
+}
+
+/** Waits until a container's health status is the one given (polling its state). */
+export async function waitHealth(name: string, status: string, limitMs = 120_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while ((await docker.getContainer(name).inspect()).State.Health?.Status !== status) {
+    if (Date.now() > until) throw new Error(`${name} not ${status} within ${limitMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
 
 /** Everything carrying the project's label (what `down` must leave empty). */
 export async function labelled(project: string) {

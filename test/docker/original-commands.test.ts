@@ -75,6 +75,24 @@ describe("the original's three docker run commands", () => {
     assert.deepEqual(links, [`/${p}app:/${p}web/rest`]);
   });
 
+  it('dbs refuses a DB_USER or DB_NAME that is not a plain name, saying so, and creates nothing', async () => {
+    const hostile = { DB_USER: "x'@'%' IDENTIFIED BY 'x'; GRANT ALL ON *.* TO 'x'@'%'; -- ", DB_NAME: 'b`; DROP DATABASE mysql; -- ' };
+    for (const [variable, value] of Object.entries(hostile)) {
+      const name = `${USER}-c-${variable.toLowerCase().replace('_', '')}`;
+      run(name, ['-e', variable, '-e', 'DB_PASSWORD', image('dbs')], { [variable]: value, DB_PASSWORD: randomBytes(18).toString('base64url') });
+      assert.equal(await waitExited(name), 2, 'a configuration error exits 2');
+      const log = dockerCli(['logs', name]);
+      const max = variable === 'DB_USER' ? 80 : 64;
+      assert.match(log.stdout + log.stderr, new RegExp(`${variable} must be 1-${max} characters of A-Z a-z 0-9 _ \\(nothing was created\\)`));
+      assert.ok(!(log.stdout + log.stderr).includes(value.trim()), 'the refused value is not echoed');
+      // Nothing was created: the data volume is still empty (no system tables, no database).
+      const volume = (await docker.getContainer(name).inspect()).Mounts.find((m) => m.Destination === '/var/lib/mysql')!.Name!;
+      const ls = dockerCli(['run', '--rm', '--network', 'none', '-v', `${volume}:/data`, '--entrypoint', 'ls', image('dbs'), '-A', '/data']);
+      assert.equal(ls.code, 0, ls.stderr);
+      assert.equal(ls.stdout, '', `${variable}: the data volume holds nothing`);
+    }
+  });
+
   it('without a password: dbs generates one, and the app stops at once saying how to give it', async () => {
     const p = `${USER}-b-`;
     run(`${p}dbs`, [image('dbs')]);

@@ -57,7 +57,8 @@ describe('layouts', () => {
     const plan = planLayout('single', board, opts);
     const app = plan.services.find((s) => s.service === 'app')!;
     assert.equal(app.env.DB_PORT_3306_TCP_ADDR, 'db');
-    assert.equal(app.env.DB_PASSWORD, 'pw-1234567890');
+    assert.equal(app.env.DB_PASSWORD_FILE, '/run/secrets/db-password');
+    assert.deepEqual(app.secretFiles, [{ secret: 'db-password', path: '/run/secrets/db-password' }]);
     assert.deepEqual(plan.services.find((s) => s.service === 'dbs')!.attachments[0]!.aliases, ['dbs', 'db']);
     assert.equal(plan.entry, 'web');
   });
@@ -80,6 +81,24 @@ describe('layouts', () => {
     assert.equal(byName.web!.env.REST_PORT_5555_TCP_ADDR, '172.30.2.20');
     assert.equal(byName.app!.env.DB_PORT_3306_TCP_ADDR, '172.30.3.30');
     assert.equal(byName.dbs!.env.DB_BIND_ADDRESS, '172.30.3.30');
+  });
+
+  it('gives the database password as a file: its value is nowhere in the plan of either layout', () => {
+    for (const plan of [planLayout('single', board, opts), planLayout('single', board, { ...opts, links: true }), planLayout('tiered', board, opts)]) {
+      assert.doesNotMatch(JSON.stringify(plan), /pw-1234567890/, plan.layout);
+      for (const svc of ['dbs', 'app']) {
+        const s = plan.services.find((x) => x.service === svc)!;
+        assert.equal(s.env.DB_PASSWORD_FILE, '/run/secrets/db-password');
+        assert.equal(s.env.DB_PASSWORD, undefined);
+      }
+      assert.deepEqual(plan.services.find((x) => x.service === 'web')!.secretFiles, []);
+    }
+    // A secret given as a value still is one (for images without the *_FILE convention).
+    const text = 'berth: 1\nname: x\nsecrets: { k: {} }\nservices:\n  a: { image: i, environment: { K: { secret: k }, K_FILE: { secret: k, as: file } } }\n';
+    const a = planLayout('single', parseStack(text).stack, { ...opts, secrets: { k: 'value-of-k-123' } }).services[0]!;
+    assert.equal(a.env.K, 'value-of-k-123');
+    assert.equal(a.env.K_FILE, '/run/secrets/k');
+    assert.deepEqual(a.secretFiles, [{ secret: 'k', path: '/run/secrets/k' }]);
   });
 
   it('tiered refuses a path the cloud would not have (web straight to dbs)', () => {

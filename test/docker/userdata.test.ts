@@ -2,11 +2,11 @@
 // cloud-init would (root, no terminal, a minimal environment) against this machine's engine.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { berth, docker, freePort, labelled, postWithForm, postsOnPage, purge, restartAndWait } from './helpers.js';
+import { berth, checkSecretFiles, docker, freePort, labelled, postWithForm, postsOnPage, purge, restartAndWait } from './helpers.js';
 
 const PROJECT = 'berth-test-userdata';
 
@@ -46,6 +46,16 @@ describe('userdata --layout single', () => {
     assert.equal((await postsOnPage(url))[0], text);
     const info = await docker.getContainer(`${PROJECT}-web`).inspect();
     assert.deepEqual(info.HostConfig.Links, [`/${PROJECT}-app:/${PROJECT}-web/rest`]);
+
+    // The password: generated once into a root-only file on the VM, each service's copy mounted
+    // read-only and readable by its user only, and nowhere in docker inspect.
+    const password = await checkSecretFiles(PROJECT);
+    const state = `/var/lib/berth/${PROJECT}`;
+    assert.equal(readFileSync(`${state}/secrets/db-password`, 'utf8'), password);
+    for (const [path, mode, uid] of [[state, 0o700, 0], [`${state}/secrets`, 0o700, 0], [`${state}/secrets/db-password`, 0o400, 0], [`${state}/files`, 0o700, 0], [`${state}/files/app/db-password`, 0o400, 10001]] as const) {
+      const st = statSync(path);
+      assert.deepEqual([st.mode & 0o777, st.uid], [mode, uid], path);
+    }
     await purge(PROJECT);
     assert.deepEqual(await labelled(PROJECT), { containers: 0, networks: 0, volumes: 0 });
   });

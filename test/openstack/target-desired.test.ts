@@ -101,10 +101,11 @@ describe('desired state of the tiered layout', () => {
     assert.doesNotMatch(ud('web'), /DB_PASSWORD|BERTH_SECRET/, 'web does not get the database password');
   });
 
-  it('hands the shared password to app and dbs by name only, and the hash does not depend on it', () => {
+  it('hands the shared password to app and dbs as a read-only file only, and the hash does not depend on it', () => {
     for (const k of ['app', 'dbs']) {
       const s = d.servers.find((x) => x.key === k)!;
-      assert.match(s.userData, /DB_PASSWORD="\$BERTH_SECRET_DB_PASSWORD" docker run .*'-e' 'DB_PASSWORD' /);
+      assert.match(s.userData, new RegExp(`secret_file 'berth/${k}:latest' 'db-password' '/var/lib/berth/board/files/${k}/db-password'`));
+      assert.match(s.userData, /docker run .*'-e' 'DB_PASSWORD_FILE=\/run\/secrets\/db-password' .*'-v' '\/var\/lib\/berth\/board\/files\/\w+\/db-password:\/run\/secrets\/db-password:ro'/);
       assert.equal(s.userData.split(SECRET).length, 2, 'the value appears once: in the root-only secrets file');
       assert.equal(s.metadata[META.secretPrefix + 'db-password'], SECRET);
     }

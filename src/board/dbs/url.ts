@@ -1,6 +1,6 @@
 // Which database the app uses: DATABASE_URL, else the legacy Docker link variables of
 // `docker run --link dbs:db`, else an embedded SQLite file. Parsed once at start.
-import { ConfigError, type Env } from '../../shared/env.js';
+import { ConfigError, readSecret, type Env } from '../../shared/env.js';
 
 export type DatabaseTarget =
   | { engine: 'sqlite'; file: string }
@@ -57,14 +57,15 @@ function fromDockerLink(env: Env): DatabaseTarget {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new ConfigError('invalid environment variable DB_PORT_3306_TCP_PORT: expected a port number');
   }
-  // A link also passes the linked container's environment as DB_ENV_*: `docker run -e
-  // DB_PASSWORD=... dbs` reaches the app through `--link dbs:db` without being typed twice.
-  const password = env.DB_PASSWORD || env.DB_ENV_DB_PASSWORD;
+  // DB_PASSWORD or DB_PASSWORD_FILE (what berth up gives: a file, so the password is not in the
+  // container's environment). A link also passes the linked container's environment as DB_ENV_*:
+  // `docker run -e DB_PASSWORD=... dbs` reaches the app through `--link dbs:db` without being typed twice.
+  const password = readSecret(env, 'DB_PASSWORD') ?? (env.DB_ENV_DB_PASSWORD || undefined);
   if (!password) {
     // The original's commands pass no password at all. Our dbs then generates one (never a fixed
     // default), which no linked container can learn: say so at start instead of failing to log in.
     throw new ConfigError(
-      'no database password: the link to the database (DB_PORT_3306_TCP_ADDR) passes none (DB_ENV_DB_PASSWORD) and DB_PASSWORD is not set. '
+      'no database password: the link to the database (DB_PORT_3306_TCP_ADDR) passes none (DB_ENV_DB_PASSWORD) and neither DB_PASSWORD nor DB_PASSWORD_FILE is set. '
         + 'Start the dbs container with -e DB_PASSWORD=... (the link passes it on), or give this container -e DB_PASSWORD=<the password in /var/lib/mysql/.berth-generated-password of the dbs container>',
     );
   }

@@ -24,7 +24,7 @@ const SECURITY_HEADERS = {
 type Query = { before?: string; limit?: string };
 
 export function buildWebServer(config: WebConfig, log: Logger) {
-  const app = createHttpServer(log, FORM_LIMIT);
+  const app = createHttpServer(log, FORM_LIMIT, { limits: config.http });
   const rest = new RestClient(config.restUrl, config.restTimeoutMs);
   const reads = new SharedReads(rest);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

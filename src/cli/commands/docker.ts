@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { LAYOUTS, planLayout, type LayoutName } from '../../deployer/layouts/index.js';
 import { StackError, loadStackFile, type LoadedStack } from '../../deployer/stack/load.js';
-import { entryService } from '../../deployer/stack/graph.js';
+import { entryService, startOrder } from '../../deployer/stack/graph.js';
 import * as dk from '../../deployer/targets/docker/index.js';
 import { userdataSingle } from '../../deployer/userdata/single.js';
 import { CliError } from '../errors.js';
@@ -85,7 +85,7 @@ export function registerDockerCommands(program: Command): void {
     .action((o: Common & { layout: LayoutName; links?: boolean; port?: number; bind: string; subnetPrefix: string }, cmd: Command) => o.target === 'openstack' ? osCli(() => osUp(o as never, cmd)) : cli(async () => {
       const { stack, project } = loadStack(o);
       const docker = await dk.connectEngine();
-      const secrets = await dk.projectSecrets(docker, project, stack);
+      const secrets = await dk.projectSecrets(docker, project, stack, dk.imageRef(stack, startOrder(stack)[0]!, naming(o)));
       const plan = planLayout(o.layout, stack, {
         imageOf: (svc) => dk.imageRef(stack, svc, naming(o)),
         secrets,
@@ -93,8 +93,12 @@ export function registerDockerCommands(program: Command): void {
         publish: { ...(o.port ? { port: o.port } : {}), hostIp: o.bind },
         tieredPrefix: o.subnetPrefix,
       });
-      const result = await dk.up(docker, project, plan, dk.stderrProgress);
-      process.stderr.write(result.changed.length ? `changed: ${result.changed.join(', ')}\n` : 'nothing changed\n');
+      const result = await dk.up(docker, project, plan, secrets, dk.stderrProgress);
+      const report = [
+        ...(result.changed.length ? [`changed: ${result.changed.join(', ')}`] : []),
+        ...(result.started.length ? [`started (was stopped): ${result.started.join(', ')}`] : []),
+      ];
+      process.stderr.write(`${report.length ? report.join('\n') : 'nothing changed'}\n`);
       process.stdout.write(`${result.url ?? '(no published port)'}\n`);
     }));
 

@@ -25,11 +25,22 @@ export interface PortPlan {
   hostIp: string;
 }
 
+/** Where a service finds the secrets it is given as files. */
+export const SECRETS_DIR = '/run/secrets';
+
+/** A secret the service reads from a file (its variable holds the path): the target puts the value
+ *  there, read-only and readable by the service's user only, never in the environment or a label. */
+export interface SecretFile {
+  secret: string;
+  path: string;
+}
+
 export interface ServicePlan {
   service: string;
   image: string;
   command?: string[];
   env: Record<string, string>;
+  secretFiles: SecretFile[];
   /** Empty: the target's default network (legacy links live there). */
   attachments: Attachment[];
   /** Legacy links (`--link <service>:<alias>`), single layout with links only. */

@@ -3,7 +3,7 @@
 // user-defined network where each service answers to its name and to the aliases its clients use.
 import { entryService, startOrder } from '../stack/graph.js';
 import type { StackSpec } from '../stack/schema.js';
-import { healthOf, portsOf, resolvedEnv } from './common.js';
+import { healthOf, portsOf, resolvedEnv, secretFilesOf } from './common.js';
 import { peerEnv, type LayoutOptions, type NetworkPlan, type Plan, type ServicePlan } from './plan.js';
 
 const DEFAULT_NET = 'net';
@@ -39,6 +39,7 @@ function planService(stack: StackSpec, svc: string, opts: LayoutOptions): Servic
     image: opts.imageOf(svc),
     ...(spec.command ? { command: spec.command } : {}),
     env,
+    secretFiles: secretFilesOf(spec),
     attachments: netKeys.map((network) => ({ network, aliases: aliasesOf(stack, svc) })),
     links: opts.links ? links : [],
     ports: portsOf(stack, svc, opts),

@@ -6,7 +6,7 @@
 // so web, which shares only dmz with dbs, cannot open a connection to dbs.
 import { entryService, startOrder, StackError } from '../stack/graph.js';
 import type { StackSpec } from '../stack/schema.js';
-import { healthOf, portsOf, resolvedEnv } from './common.js';
+import { healthOf, portsOf, resolvedEnv, secretFilesOf } from './common.js';
 import { hostAt } from './ipv4.js';
 import { peerEnv, type LayoutOptions, type NetworkPlan, type Plan, type ServicePlan } from './plan.js';
 
@@ -83,6 +83,7 @@ function planService(stack: StackSpec, svc: string, addrs: Map<string, Map<strin
     links: [],
     ports: portsOf(stack, svc, opts),
     volumes: spec.volumes,
+    secretFiles: secretFilesOf(spec),
     ...healthOf(spec),
   };
 }

@@ -8,8 +8,14 @@ const name = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'use lower-case letters,
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name');
 const portNumber = z.number().int().min(1).max(65535);
 
-/** A value given literally, or taken from a stack secret (generated when not supplied). */
-export const EnvValue = z.union([z.string(), z.number().transform(String), z.object({ secret: name }).strict()]);
+/** A value given literally, or taken from a stack secret (generated when not supplied): as the
+ *  variable's value, or (`as: file`) as the path of a read-only, owner-only file that holds it, so
+ *  the secret stays out of the container's environment (the `*_FILE` convention). */
+export const EnvValue = z.union([
+  z.string(),
+  z.number().transform(String),
+  z.object({ secret: name, as: z.enum(['value', 'file']).default('value') }).strict(),
+]);
 
 export const Port = z
   .object({

@@ -27,6 +27,16 @@ start_engine() {
 
 gen_secret() { tr -dc 'A-Za-z0-9' </dev/urandom | head -c "$1" || true; }
 
+# Copies secret $2 for a service of image $1 to $3: owned by the user the image runs as and
+# readable by it only, in a root-only directory; the service gets it mounted read-only.
+secret_file() {
+  local uid gid
+  uid=$(docker run --rm --network none --entrypoint id "$1" -u) || fail "cannot tell which user $1 runs as"
+  gid=$(docker run --rm --network none --entrypoint id "$1" -g) || fail "cannot tell which group $1 runs as"
+  install -d -m 0700 "$(dirname "$(dirname "$3")")"
+  install -D -m 0400 -o "$uid" -g "$gid" "$STATE/secrets/$2" "$3"
+}
+
 ensure_image() {
   docker image inspect "$1" >/dev/null 2>&1 && return 0
   log "pulling $1"

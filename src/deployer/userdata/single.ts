@@ -2,7 +2,7 @@
 // exactly like the original's `docker run` commands. It is generated from the single layout's
 // plan with legacy links (the same plan the docker target carries out with --links), so start
 // order, links, ports and volumes are the layout's, not re-derived here. Secrets are generated on
-// the VM, once, and passed by name (`-e NAME`), never on a command line.
+// the VM, once, into root-only files (see plan.ts).
 import { planSingle } from '../layouts/single.js';
 import type { Plan } from '../layouts/plan.js';
 import { entryService } from '../stack/graph.js';
@@ -10,7 +10,7 @@ import type { StackSpec } from '../stack/schema.js';
 import { imageRef, type ImageNaming } from '../targets/docker/images.js';
 import { secretRef, userdataFromPlan, type PlanUserdataOptions } from './plan.js';
 
-export { envVarOfSecret, sq } from './plan.js';
+export { sq } from './plan.js';
 
 export interface UserdataOptions {
   project: string;

@@ -6,13 +6,13 @@ export const LABEL = {
   layout: 'io.berth.layout',
   config: 'io.berth.config-hash',
   role: 'io.berth.role',
-  secretPrefix: 'io.berth.secret.',
 } as const;
 
 export const containerName = (project: string, service: string) => `${project}-${service}`;
 export const networkName = (project: string, key: string) => `${project}-${key}`;
 export const volumeName = (project: string, service: string, volume: string) => `${project}-${service}-${volume}`;
 export const stateVolumeName = (project: string) => `${project}-state`;
+export const secretsVolumeName = (project: string, service: string) => `${project}-${service}-secrets`;
 
 export function projectLabels(project: string, extra: Record<string, string> = {}): Record<string, string> {
   return { [LABEL.project]: project, ...extra };

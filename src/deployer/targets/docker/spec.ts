@@ -2,8 +2,8 @@
 // whether a running container already matches the plan.
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
-import type { Plan, ServicePlan } from '../../layouts/plan.js';
-import { LABEL, containerName, networkName, projectLabels, volumeName } from './names.js';
+import { SECRETS_DIR, type Plan, type ServicePlan } from '../../layouts/plan.js';
+import { LABEL, containerName, networkName, projectLabels, secretsVolumeName, volumeName } from './names.js';
 
 const ns = (ms: number) => ms * 1_000_000;
 
@@ -30,7 +30,11 @@ export function createOptions(project: string, plan: Plan, svc: ServicePlan, has
     HostConfig: {
       PortBindings: bindings,
       Links: svc.links.map((l) => `${containerName(project, l.service)}:${l.alias}`),
-      Mounts: svc.volumes.map((v) => ({ Type: 'volume' as const, Source: volumeName(project, svc.service, v.name), Target: v.path })),
+      Mounts: [
+        ...svc.volumes.map((v) => ({ Type: 'volume' as const, Source: volumeName(project, svc.service, v.name), Target: v.path })),
+        // The secret files (secrets.ts): read-only, so not even the service can change them.
+        ...(svc.secretFiles.length ? [{ Type: 'volume' as const, Source: secretsVolumeName(project, svc.service), Target: SECRETS_DIR, ReadOnly: true }] : []),
+      ],
       RestartPolicy: { Name: 'unless-stopped' },
       NetworkMode: first ? networkName(project, first.network) : 'bridge',
     },

@@ -9,25 +9,35 @@ import { TargetError } from './errors.js';
 import { waitHealthy } from './health.js';
 import { LABEL, containerName, networkName, projectLabels, volumeName } from './names.js';
 import type { Progress } from './progress.js';
+import { writeSecretFiles } from './secrets.js';
 import { configHash, createOptions, endpoint } from './spec.js';
+import { missingImage } from './images.js';
 
 export interface UpResult {
   url?: string;
+  /** Services whose container was created or recreated. */
   changed: string[];
+  /** Services whose container matched but was stopped, and was started. */
+  started: string[];
 }
 
-export async function up(docker: Docker, project: string, plan: Plan, progress: Progress): Promise<UpResult> {
+/** secrets: the values of the stack's secrets, for the services that read them from files. */
+export async function up(docker: Docker, project: string, plan: Plan, secrets: Record<string, string>, progress: Progress): Promise<UpResult> {
   await ensureNetworks(docker, project, plan, progress);
   const changed: string[] = [];
+  const started: string[] = [];
   for (const svc of plan.services) {
     await ensureVolumes(docker, project, svc);
+    await writeSecretFiles(docker, project, svc, secrets);
     const relinked = svc.links.some((l) => changed.includes(l.service));
-    if (await ensureContainer(docker, project, plan, svc, relinked, progress)) changed.push(svc.service);
+    const outcome = await ensureContainer(docker, project, plan, svc, relinked, progress);
+    if (outcome === 'created') changed.push(svc.service);
+    if (outcome === 'started') started.push(svc.service);
     const limit = svc.health ? svc.health.startPeriod + svc.health.retries * svc.health.interval + 60_000 : 180_000;
     progress.step(`waiting for ${svc.service} to be healthy`);
     await waitHealthy(docker, containerName(project, svc.service), limit, progress);
   }
-  return { url: entryUrl(plan), changed };
+  return { url: entryUrl(plan), changed, started };
 }
 
 export function entryUrl(plan: Plan): string | undefined {
@@ -71,25 +81,18 @@ async function ensureVolumes(docker: Docker, project: string, svc: ServicePlan):
 async function imageId(docker: Docker, ref: string): Promise<string> {
   const info = await unlessMissing(() => docker.getImage(ref).inspect());
   if (info) return info.Id;
-  const ours = /^[^/]+\/(web|app|dbs):[^/]+$/.exec(ref);
-  const [repo, tag] = [ref.split('/')[0], ref.split(':').pop()];
-  throw new TargetError(
-    `image ${ref} is missing`,
-    ours ? `build it: berth build --repo ${repo} --tag ${tag} (offline: bash scripts/base-images.sh, then add --offline-bases)` : `pull or build ${ref} first`,
-  );
+  throw missingImage(ref);
 }
 
-/** Returns true when the container was (re)created. */
-async function ensureContainer(docker: Docker, project: string, plan: Plan, svc: ServicePlan, force: boolean, progress: Progress): Promise<boolean> {
+async function ensureContainer(docker: Docker, project: string, plan: Plan, svc: ServicePlan, force: boolean, progress: Progress): Promise<'created' | 'started' | 'unchanged'> {
   const name = containerName(project, svc.service);
   const hash = configHash(svc, await imageId(docker, svc.image), plan.layout);
   const current = await unlessMissing(() => docker.getContainer(name).inspect());
   if (current && current.Config.Labels?.[LABEL.config] === hash && !force) {
-    if (!current.State.Running) {
-      progress.step(`starting ${name}`);
-      await start(docker, name, svc);
-    }
-    return false;
+    if (current.State.Running) return 'unchanged';
+    progress.step(`starting ${name} (it was stopped)`);
+    await start(docker, name, svc);
+    return 'started';
   }
   if (current) {
     progress.step(`recreating ${name} (its image or settings changed)`);
@@ -100,7 +103,7 @@ async function ensureContainer(docker: Docker, project: string, plan: Plan, svc:
     await docker.getNetwork(networkName(project, a.network)).connect({ Container: name, EndpointConfig: endpoint(a) });
   }
   await start(docker, name, svc);
-  return true;
+  return 'created';
 }
 
 async function start(docker: Docker, name: string, svc: ServicePlan): Promise<void> {

@@ -9,7 +9,7 @@ import type { LayoutName, Plan } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
 import { imageRef } from '../docker/images.js';
 import type { Nic } from '../../userdata/nics.js';
-import { secretRef, userdataFromPlan, type PlanUserdataOptions } from '../../userdata/plan.js';
+import { secretRef, secretsOf, userdataFromPlan, type PlanUserdataOptions } from '../../userdata/plan.js';
 import { singleVmPlan } from '../../userdata/single.js';
 import { flavorOf, type NetKey, type OpenStackInputs, type Tier } from './inputs.js';
 import { baseTags, macFor, META, names, stackId, TAG } from './names.js';
@@ -123,7 +123,7 @@ function server(
     ...(i.registryCa ? { registryCa: { registry: i.registryCa.registry, pem: i.registryCa.pem } } : {}),
     generator: 'berth up --target openstack',
   };
-  const used = shared.filter((sec) => plan.services.some((p) => s.services.includes(p.service) && Object.values(p.env).includes(secretRef(sec))));
+  const used = shared.filter((sec) => plan.services.some((p) => s.services.includes(p.service) && secretsOf(p).includes(sec)));
   const values = Object.fromEntries(used.map((k) => [k, secretValues[k] ?? '']));
   const userData = userdataFromPlan(plan, { ...udOpts, ...(used.length ? { secretValues: values } : {}) });
   const flavor = flavorOf(i, s.tier);

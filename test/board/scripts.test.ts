@@ -1,0 +1,101 @@
+// The project's own scripts: scripts/run-suite.sh fails on a suite, filter or file that runs no
+// test, and scripts/test.sh works as root without sudo and asks sudo for itself when not root.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function bash(args: string[], env: Record<string, string> = {}) {
+  // Without NODE_TEST_CONTEXT, or the inner runner takes itself for a child of this one.
+  const { NODE_TEST_CONTEXT: _, ...outer } = process.env;
+  const r = spawnSync('/bin/bash', args, { cwd: ROOT, encoding: 'utf8', env: { ...outer, ...env }, timeout: 120_000 });
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('scripts/run-suite.sh', () => {
+  const root = mkdtempSync(join(tmpdir(), 'berth-suites-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const suite = (name: string, files: Record<string, string>) => {
+    mkdirSync(join(root, name));
+    for (const [file, body] of Object.entries(files)) writeFileSync(join(root, name, file), `import { describe, it } from 'node:test';\n${body}\n`);
+  };
+  const run = (name: string, filter?: string) => bash(['scripts/run-suite.sh', name, ...(filter ? [filter] : [])], { BERTH_TEST_ROOT: root });
+
+  suite('mixed', {
+    'has-one.test.ts': "describe('s', () => { it('passes', () => {}); });",
+    'registers-none.test.ts': "describe('an empty suite', () => {});",
+    'only-skipped.test.ts': "it.skip('never runs', () => { throw new Error('x'); });",
+  });
+  suite('good', { 'a.test.ts': "it('passes', () => {});", 'b.test.ts': "describe('s', () => { it('passes', () => {}); });" });
+  suite('failing', { 'a.test.ts': "it('fails', () => { throw new Error('broken'); });" });
+
+  it('passes when every file runs at least one test and none fails', () => {
+    const r = run('good');
+    assert.equal(r.code, 0, r.out);
+  });
+
+  it('fails on a file that registers no test, or only skipped ones, naming each', () => {
+    const r = run('mixed');
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /registers-none\.test\.ts: no test ran/);
+    assert.match(r.out, /only-skipped\.test\.ts: no test ran/);
+    assert.doesNotMatch(r.out, /has-one\.test\.ts: no test ran/);
+  });
+
+  it('fails when the filter matches only files without tests, or no file at all', () => {
+    assert.equal(run('mixed', 'registers-none').code, 1);
+    const none = run('good', 'no-such-file');
+    assert.equal(none.code, 1);
+    assert.match(none.out, /no test files in .*good matching no-such-file/);
+    assert.equal(run('mixed', 'has-one').code, 0);
+  });
+
+  it('fails when a test fails', () => {
+    const r = run('failing');
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /broken/);
+  });
+});
+
+describe('scripts/test.sh as root or as a sudoer (as_root of scripts/ci/lib.sh)', () => {
+  // PATH holds only `id` (and, for the sudoer, a sudo): whether this machine has sudo does not matter.
+  const dir = mkdtempSync(join(tmpdir(), 'berth-path-'));
+  const bare = join(dir, 'bare');
+  const sudoer = join(dir, 'sudoer');
+  for (const d of [dir, bare, sudoer]) { mkdirSync(d, { recursive: true }); chmodSync(d, 0o755); }
+  for (const d of [bare, sudoer]) symlinkSync('/usr/bin/id', join(d, 'id'));
+  // Stands in for sudo (this machine has no sudoer to become): it shows what it was asked to run.
+  writeFileSync(join(sudoer, 'sudo'), '#!/bin/sh\necho "sudo $*"\n', { mode: 0o755 });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Runs as_root in a script as root, or as the unprivileged user nobody (setpriv: a real uid change).
+  const asRoot = (uid: 'root' | 'nobody', path: string) => {
+    const script = `. scripts/ci/lib.sh; as_root /some/script.sh --flag; echo "went on as uid $(id -u)"`;
+    const cmd = uid === 'root' ? ['-c', script] : ['-c', `exec /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups /bin/bash -c '${script}'`];
+    return bash(cmd, { PATH: path });
+  };
+
+  it('as root on a machine without sudo: goes on without it', () => {
+    const r = asRoot('root', bare);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /went on as uid 0/);
+  });
+
+  it('as another user without sudo: stops with a clear message', () => {
+    const r = asRoot('nobody', bare);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /error: \/some\/script\.sh installs packages and starts services: run it as root, or as a user who may use sudo/);
+    assert.doesNotMatch(r.out, /went on/);
+  });
+
+  it('as a sudoer: runs the same script with its arguments again through sudo, keeping PATH', () => {
+    const r = asRoot('nobody', sudoer);
+    assert.equal(r.code, 0, r.out);
+    assert.equal(r.out.trim(), `sudo -- env PATH=${sudoer} bash /some/script.sh --flag`);
+  });
+});
