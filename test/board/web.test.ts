@@ -6,18 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { logSink, startTestApp, startTestWeb, type AppTier, type WebTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
-
-const form = (text: string, headers: Record<string, string> = {}) => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-  body: new URLSearchParams({ text }).toString(),
-});
-
-/** The rows of table.contents as [timestamp, text] with HTML entities still escaped. */
-function rows(html: string): [string, string][] {
-  const table = /<table class="contents">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
-  return [...table.matchAll(/<tr><td>(.*?)<\/td><td>(.*?)<\/td><\/tr>/g)].map((m) => [m[1]!, m[2]!]);
-}
+import { form, rows } from '../helpers/page.js';
 
 describe('web tier', () => {
   let db: TestDatabase;
