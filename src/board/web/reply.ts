@@ -6,7 +6,10 @@ import { MESSAGES, pickLang, type Lang, type Messages } from './i18n.js';
 export const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: under it browsers send "Origin: null" with the page's own form, and those
+  // without Fetch Metadata could then not be told from a cross-site post (cross-site.ts).
+  // same-origin still sends nothing to other sites.
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
   vary: 'Accept-Language',
 };
