@@ -1,24 +1,25 @@
-// JSON logs (pino) for every tier. Secrets are redacted by path so that nothing that logs a
-// header or a config object can leak a password or token.
+// JSON logs (pino) for every tier. Secrets are redacted by name and by shape (see redact.ts):
+// whatever a tier logs, at any depth, in a field, a message or an error, no password, token or
+// credential in a URL reaches the log.
 import pino, { type Logger } from 'pino';
-
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  '*.password',
-  '*.token',
-  '*.adminToken',
-  '*.databaseUrl',
-];
+import { redactString, redactValue } from './redact.js';
 
 export function createLogger(name: string, level: string, destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     name,
     level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { tier: name },
     timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      log: (obj) => redactValue(obj, pino.stdSerializers.err) as Record<string, unknown>,
+    },
+    hooks: {
+      // Messages are not fields: redact the strings among the arguments of each call.
+      logMethod(args, method) {
+        const clean = args.map((a) => (typeof a === 'string' ? redactString(a) : a)) as Parameters<typeof method>;
+        return method.apply(this, clean);
+      },
+    },
   };
   // Asynchronous stdout: a request no longer waits on one write(2) per log line. Lines still
   // go out in order, and onShutdown flushes them before the process exits.

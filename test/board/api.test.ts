@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/databases.js';
 import { startTestApp, type AppTier } from '../helpers/board.js';
-import { postJson, rawRequest } from '../helpers/http.js';
+import { postJson, rawRequest, rawSocket } from '../helpers/http.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const TS = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
@@ -81,6 +81,12 @@ for (const engine of ENGINES) {
       ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 400, 'invalid_utf8'],
       ['a lone surrogate', '{"text": "\\ud800"}', 400, 'text_invalid'],
       ['a body over 16 KiB', JSON.stringify({ text: 'x'.repeat(17 * 1024) }), 413, 'body_too_large'],
+      // The issue's reproduction: fits in 16 KiB, parses, but once overflowed the stack while echoed.
+      ['an extra field nested 5,000 deep', `{"text":"dup","a":${'['.repeat(5000)}${']'.repeat(5000)}}`, 400, 'json_too_deep'],
+      ['only invisible characters', JSON.stringify({ text: '\u200b\u3164\u2800\u115f\u1160\uffa0\u2060\ufeff\ufe0f\u{e0100} \u00ad' }), 400, 'text_empty'],
+      ['a zero-width space', JSON.stringify({ text: '\u200b' }), 400, 'text_empty'],
+      ['a Hangul filler', JSON.stringify({ text: '\u3164' }), 400, 'text_empty'],
+      ['a blank Braille pattern', JSON.stringify({ text: '\u2800\u2800' }), 400, 'text_empty'],
     ];
     for (const [what, body, status, code] of refused) {
       for (const path of ['/bbs', '/api/v1/posts']) {
@@ -96,6 +102,21 @@ for (const engine of ENGINES) {
         });
       }
     }
+
+    it('POST /bbs echoes a body nested as deep as allowed, stored exactly once', async () => {
+      const text = `nested echo ${engine}`;
+      const body = `{"text":${JSON.stringify(text)},"a":${'['.repeat(60)}${']'.repeat(60)}}`;
+      const res = await rawRequest(url('/bbs'), { method: 'POST', body });
+      assert.equal(res.status, 201);
+      assert.deepEqual(res.json(), JSON.parse(body));
+      assert.equal((await db.query('SELECT id FROM contents WHERE text = ?', [text])).length, 1);
+    });
+
+    it('keeps text that has visible characters around invisible ones', async () => {
+      const res = await postJson(url('/api/v1/posts'), { text: 'a\u200bb' });
+      assert.equal(res.status, 201);
+      assert.equal(res.json().text, 'a\u200bb');
+    });
 
     it('lists newest first with a keyset cursor that walks every post exactly once', async () => {
       const ids: number[] = [];
@@ -159,10 +180,59 @@ for (const engine of ENGINES) {
       assert.equal((await del({ authorization: 'Bearer wrong-token-wrong-token' })).status, 401);
       assert.equal((await rawRequest(url(`/api/v1/posts/${id}`))).status, 200, 'still there after refused deletes');
       const before = await count();
-      assert.equal((await del({ authorization: `Bearer ${ADMIN_TOKEN}` })).status, 204);
+      // The scheme is case-insensitive (RFC 9110 §11.1): a lower-case "bearer" is the same.
+      assert.equal((await del({ authorization: `bearer ${ADMIN_TOKEN}` })).status, 204);
       assert.equal(await count(), before - 1);
       assert.equal((await rawRequest(url(`/api/v1/posts/${id}`))).status, 404);
       assert.equal((await del({ authorization: `Bearer ${ADMIN_TOKEN}` })).status, 404);
+    });
+
+    const sameShape = (res: { json(): any; headers: Record<string, unknown> }, code: string) => {
+      const { error } = res.json();
+      assert.deepEqual(Object.keys(error).sort(), ['code', 'message', 'requestId']);
+      assert.equal(error.code, code);
+      assert.equal(error.requestId, res.headers['x-request-id']);
+    };
+
+    it('a URL the router cannot decode answers 400 in the error shape', async () => {
+      const res = await rawRequest(url('/api/v1/posts/%'));
+      assert.equal(res.status, 400);
+      sameShape(res, 'bad_url');
+    });
+
+    it('an id over 100 characters answers 414 in the error shape', async () => {
+      const res = await rawRequest(url(`/api/v1/posts/${'1'.repeat(101)}`));
+      assert.equal(res.status, 414);
+      sameShape(res, 'uri_too_long');
+    });
+
+    for (const [what, request, status, code] of [
+      ['malformed HTTP', 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 400, 'malformed_request'],
+      ['headers over 16 KiB', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`, 431, 'headers_too_large'],
+    ] as const) {
+      it(`${what} answers ${status} in the error shape and closes the connection`, async () => {
+        const { status: got, data } = await rawSocket(app.url, request).closed;
+        assert.equal(got, status);
+        const [head, body] = data.split('\r\n\r\n') as [string, string];
+        assert.match(head, /content-type: application\/json/i);
+        const { error } = JSON.parse(body);
+        assert.equal(error.code, code);
+        assert.equal(error.requestId, /x-request-id: (\S+)/i.exec(head)?.[1]);
+      });
+    }
+
+    it('a known path with a wrong method answers 405 with Allow', async () => {
+      for (const [path, method, allow] of [
+        ['/bbs', 'DELETE', 'GET, HEAD, POST'],
+        ['/api/v1/posts', 'PUT', 'GET, HEAD, POST'],
+        ['/api/v1/posts/1', 'POST', 'GET, HEAD, DELETE'],
+        ['/healthz', 'POST', 'GET, HEAD'],
+      ] as const) {
+        const res = await rawRequest(url(path), { method });
+        assert.equal(res.status, 405, `${method} ${path}`);
+        assert.equal(res.headers.allow, allow);
+        sameShape(res, 'method_not_allowed');
+      }
     });
 
     it('unknown routes answer 404 in the same error shape', async () => {

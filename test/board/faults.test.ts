@@ -100,6 +100,59 @@ async function startTestAppNoWait(url: string) {
   return startApp({ APP_PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: url });
 }
 
+describe('SQLite written by another process', () => {
+  let db: TestDatabase;
+  let app: AppTier;
+  before(async () => {
+    db = await createTestDatabase('sqlite');
+    app = await startTestApp(db.url, { DB_TIMEOUT_MS: '1500' });
+  });
+  after(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('keeps the app answering while a write waits for the lock; the deadline answers 503', { timeout: 30_000 }, async () => {
+    const { default: SQLite } = await import('better-sqlite3');
+    const holder = new SQLite(db.url.slice('sqlite:'.length));
+    const key = 'sqlite-locked-write-key';
+    try {
+      holder.exec('BEGIN IMMEDIATE'); // the write lock, held until ROLLBACK
+      let written = false;
+      const write = postJson(`${app.url}/api/v1/posts`, { text: 'waits for the lock' }, { 'idempotency-key': key });
+      void write.then(() => (written = true));
+      const health = await rawRequest(`${app.url}/healthz`);
+      assert.equal(health.status, 200);
+      assert.equal(written, false, '/healthz answered while the write was waiting');
+      const read = await rawRequest(`${app.url}/api/v1/posts`);
+      assert.equal(read.status, 200, 'reads go on (WAL)');
+      assert.equal(written, false, 'a read answered while the write was waiting');
+      const res = await write;
+      assert.equal(res.status, 503);
+      assert.equal(res.json().error.code, 'database_unavailable');
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    const retry = await postJson(`${app.url}/api/v1/posts`, { text: 'waits for the lock' }, { 'idempotency-key': key });
+    assert.equal(retry.status, 201, 'the retry with the same key stores it');
+    const rows = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'waits for the lock'");
+    assert.equal(Number(rows[0]!.n), 1);
+  });
+
+  it('a write that waits less than the deadline goes through once the lock is released', { timeout: 30_000 }, async () => {
+    const { default: SQLite } = await import('better-sqlite3');
+    const holder = new SQLite(db.url.slice('sqlite:'.length));
+    holder.exec('BEGIN IMMEDIATE');
+    const write = postJson(`${app.url}/api/v1/posts`, { text: 'after the lock' });
+    // Release the lock once the app has shown it is still answering (so the write is waiting).
+    assert.equal((await rawRequest(`${app.url}/healthz`)).status, 200);
+    holder.exec('ROLLBACK');
+    holder.close();
+    assert.equal((await write).status, 201);
+  });
+});
+
 for (const engine of ENGINES) {
   describe(`50 concurrent posters × 40 posts on ${engine}`, () => {
     let db: TestDatabase;

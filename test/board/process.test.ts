@@ -116,6 +116,32 @@ describe('tiers as processes', () => {
     }
   });
 
+  it('both tiers keep credentials of REST_URL and secret query parameters out of their logs', { timeout: 60_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-logs-'));
+    const [appPort, webPort] = [await freePort(), await freePort()];
+    const app = startTier('src/board/app/main.ts', { APP_PORT: String(appPort), DATABASE_URL: `sqlite:${dir}/db.sqlite` });
+    const web = startTier('src/board/web/main.ts', { WEB_PORT: String(webPort), REST_URL: `http://board:rest-pw-never-logged@127.0.0.1:${appPort}` });
+    try {
+      await untilListening(`http://127.0.0.1:${appPort}/healthz`, app.proc);
+      await untilListening(`http://127.0.0.1:${webPort}/healthz`, web.proc);
+      await rawRequest(`http://127.0.0.1:${appPort}/api/v1/posts?limit=1&access_token=app-query-token-never-logged`);
+      await rawRequest(`http://127.0.0.1:${webPort}/?limit=1&password=web-query-pw-never-logged`);
+      for (const tier of [app, web]) {
+        tier.proc.kill('SIGTERM');
+        assert.equal(await exitOf(tier.proc), 0);
+      }
+      const logs = app.output() + web.output();
+      assert.match(web.output(), /"restUrl":"http:\/\/board:\[redacted\]@127\.0\.0\.1/, 'the web tier logs where the app is');
+      assert.match(logs, /limit=1&access_token=\[redacted\]/, 'the app tier logs the request URL');
+      assert.match(logs, /limit=1&password=\[redacted\]/, 'the web tier logs the request URL');
+      assert.doesNotMatch(logs, /never-logged/);
+    } finally {
+      app.proc.kill('SIGKILL');
+      web.proc.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('npm start runs web and app on SQLite and prints the URL', { timeout: 60_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-start-'));
     const [webPort, appPort] = [await freePort(), await freePort()];

@@ -1,9 +1,13 @@
 // Request bodies are JSON whatever the Content-Type says: the original's client sends none.
-// Bytes are decoded strictly, so invalid UTF-8 is refused instead of silently replaced.
+// Bytes are decoded strictly, so invalid UTF-8 is refused instead of silently replaced, and
+// nesting is bounded: 16 KiB of brackets parse fine but overflow the stack of whatever walks
+// the value later (the echo of POST /bbs did, after the post was stored).
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './errors.js';
 
 export const BODY_LIMIT = 16 * 1024;
+/** Deepest nesting of arrays and objects a body may have; a post needs 1. */
+export const MAX_JSON_DEPTH = 64;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -26,9 +30,32 @@ function parseJson(body: Buffer): unknown {
     throw new ApiError(400, 'invalid_utf8', 'the request body is not valid UTF-8');
   }
   if (text.trim() === '') throw new ApiError(400, 'malformed_json', 'the request body is empty; expected JSON');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new ApiError(400, 'json_too_deep', `the request body must not nest arrays and objects more than ${MAX_JSON_DEPTH} deep`);
+  }
+  return value;
+}
+
+/** Deepest bracket nesting of valid JSON text, counted without recursion (strings skipped). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip a string: to the next quote that is not escaped.
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      max = Math.max(max, ++depth);
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return max;
 }

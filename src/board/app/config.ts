@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { host, logLevel, port, positiveInt, readVar, type Env } from '../../shared/env.js';
 import { databaseFromEnv, type DatabaseTarget } from '../dbs/url.js';
+import { httpLimitsFromEnv, type HttpLimits } from '../shared/http-limits.js';
 
 export interface AppConfig {
   host: string;
@@ -11,9 +12,13 @@ export interface AppConfig {
   adminToken: string | undefined;
   /** Upper bound for one database call, so no request waits without bound. */
   dbTimeoutMs: number;
+  /** How long an Idempotency-Key is remembered (a retry within it never stores twice). */
+  idempotencyRetentionMs: number;
   /** How many of the newest posts the original's `GET /bbs` returns. */
   legacyListLimit: number;
   logLevel: string;
+  /** Bounds on slow clients and open connections. */
+  http: HttpLimits;
 }
 
 export function loadAppConfig(env: Env = process.env): AppConfig {
@@ -23,7 +28,9 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     database: databaseFromEnv(env),
     adminToken: readVar(env, 'ADMIN_TOKEN', z.string().min(16, 'must be at least 16 characters').optional()),
     dbTimeoutMs: readVar(env, 'DB_TIMEOUT_MS', positiveInt(5000, 600_000)),
+    idempotencyRetentionMs: readVar(env, 'IDEMPOTENCY_RETENTION_HOURS', positiveInt(24, 24 * 365)) * 3600_000,
     legacyListLimit: readVar(env, 'LEGACY_LIST_LIMIT', positiveInt(1000, 100_000)),
     logLevel: readVar(env, 'LOG_LEVEL', logLevel),
+    http: httpLimitsFromEnv(env),
   };
 }

@@ -3,6 +3,8 @@
 // `code` is stable for programs; `message` is for people.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DatabaseUnavailableError } from '../dbs/errors.js';
+import { IdempotencyKeyReusedError } from '../dbs/idempotency.js';
+import { allowedMethods } from '../shared/http-server.js';
 
 export class ApiError extends Error {
   constructor(
@@ -24,7 +26,13 @@ export const TEXT_MESSAGES: Record<string, string> = {
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(errorBody('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`, req.id));
+    const path = req.url.split('?')[0];
+    const allow = allowedMethods(app, req.url);
+    if (allow.length) {
+      reply.code(405).header('allow', allow.join(', '));
+      return reply.send(errorBody('method_not_allowed', `${req.method} is not allowed on ${path}; use ${allow.join(', ')}`, req.id));
+    }
+    return reply.code(404).send(errorBody('not_found', `no route for ${req.method} ${path}`, req.id));
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { status, code, message } = classify(err);
@@ -42,6 +50,15 @@ function classify(err: FastifyError): { status: number; code: string; message: s
   if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message };
   if (err instanceof DatabaseUnavailableError) {
     return { status: 503, code: 'database_unavailable', message: 'the database is not reachable; try again shortly' };
+  }
+  if (err instanceof IdempotencyKeyReusedError) {
+    return { status: 422, code: 'idempotency_key_reused', message: 'this Idempotency-Key was already used with a different request' };
+  }
+  if (err.code === 'FST_ERR_BAD_URL') {
+    return { status: 400, code: 'bad_url', message: 'the URL is not validly percent-encoded' };
+  }
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return { status: 414, code: 'uri_too_long', message: 'a path segment of the URL is over 100 characters' };
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return { status: 413, code: 'body_too_large', message: 'the request body must be at most 16 KiB' };

@@ -19,8 +19,8 @@ export interface AppServer {
 }
 
 export function buildAppServer(config: AppConfig, database: Database, log: Logger): AppServer {
-  const app = createHttpServer(log, BODY_LIMIT);
-  const posts = new PostsRepository(database, config.dbTimeoutMs);
+  const app = createHttpServer(log, BODY_LIMIT, { limits: config.http });
+  const posts = new PostsRepository(database, config.dbTimeoutMs, config.idempotencyRetentionMs);
   const schema = prepareSchema(database, log);
 
   installJsonBodies(app);

@@ -34,7 +34,11 @@ function openSqlite(file: string): Kysely<BoardSchema> {
   // WAL: readers never block the writer; NORMAL sync is durable across a process crash.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
+  // No waiting inside SQLite: better-sqlite3 is synchronous, so a busy wait there would stop the
+  // whole event loop (health checks, reads, deadlines) while another process holds the write
+  // lock. SQLITE_BUSY comes back at once instead and the caller waits without blocking
+  // (retryWhileBusy in errors.ts), until its deadline.
+  sqlite.pragma('busy_timeout = 0');
   return new Kysely<BoardSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 

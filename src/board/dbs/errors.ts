@@ -41,3 +41,26 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Pro
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SQLite's "another connection holds the lock": nothing was done, so trying again is safe. */
+export function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/**
+ * Runs `work` again while SQLite answers SQLITE_BUSY, waiting 2 ms, then up to 50 ms between
+ * tries on a timer (the event loop stays free), and gives up at `untilMs`.
+ */
+export async function retryWhileBusy<T>(work: () => Promise<T>, untilMs: number): Promise<T> {
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() + delay >= untilMs) throw err;
+      await sleep(delay);
+    }
+  }
+}

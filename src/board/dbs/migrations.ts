@@ -39,6 +39,29 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
         await sql`CREATE INDEX contents_timestamp_id ON contents (timestamp, id)`.execute(db);
       },
     },
+    '004_idempotency_keys': {
+      async up(db: AnyDb) {
+        // The key is the primary key: two requests with one key cannot both store a post, however
+        // they interleave (a unique constraint, not a check-then-insert). ASCII, compared exactly.
+        if (engine === 'sqlite') {
+          await sql`CREATE TABLE idempotency_keys (
+            idem_key TEXT NOT NULL PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            post_id INTEGER NOT NULL,
+            response TEXT NOT NULL,
+            created_ms INTEGER NOT NULL)`.execute(db);
+        } else {
+          await sql`CREATE TABLE idempotency_keys (
+            idem_key VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+            fingerprint CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+            post_id INT NOT NULL,
+            response TEXT NOT NULL,
+            created_ms BIGINT NOT NULL)
+            ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`.execute(db);
+        }
+        await sql`CREATE INDEX idempotency_keys_created ON idempotency_keys (created_ms)`.execute(db);
+      },
+    },
   };
 }
 

@@ -1,11 +1,16 @@
 // The posts repository: every query the board makes, the same on SQLite and MySQL/MariaDB.
 // Reads are retried once after a dead connection (the pool opens a fresh one); writes are not,
-// because a lost reply to an INSERT may still have stored the row.
+// because a lost reply to an INSERT may still have stored the row (a client retries it safely
+// with an Idempotency-Key). SQLITE_BUSY is different: nothing was done, so both are tried again
+// until the deadline, without blocking the event loop.
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { BoardSchema } from './schema.js';
 import type { Database } from './connect.js';
 import { encodeCursor, type Cursor } from './cursor.js';
-import { DatabaseUnavailableError, isConnectionError, withDeadline } from './errors.js';
+import { DatabaseUnavailableError, isConnectionError, retryWhileBusy, withDeadline } from './errors.js';
+import {
+  dropExpiredKey, findKey, isDeadlock, isDuplicateKey, pruneKeys, replay, saveKey, type KeyedRequest, type StoredAnswer,
+} from './idempotency.js';
 import { formatTimestamp } from './time.js';
 
 export interface Post {
@@ -19,10 +24,17 @@ export interface Page {
   next: string | null;
 }
 
+const DAY_MS = 24 * 3600_000;
+const PRUNE_EVERY_MS = 60_000;
+
 export class PostsRepository {
+  private lastPruneMs = 0;
+
   constructor(
     private readonly database: Database,
     private readonly deadlineMs = 5000,
+    /** How long an Idempotency-Key is remembered. */
+    private readonly keyRetentionMs = DAY_MS,
   ) {}
 
   private get db() {
@@ -73,6 +85,49 @@ export class PostsRepository {
     return { id: Number(result.insertId), timestamp, text };
   }
 
+  /**
+   * Stores a post with its Idempotency-Key in one transaction, or, when the key is known, returns
+   * the first answer (see idempotency.ts). `render` makes the answer's body from the new post.
+   */
+  async createOnce(text: string, req: KeyedRequest, render: (post: Post) => string, now = new Date()): Promise<StoredAnswer> {
+    const cutoffMs = now.getTime() - this.keyRetentionMs;
+    const known = await this.read('find idempotency key', () => findKey(this.db, req.key));
+    if (known && Number(known.created_ms) >= cutoffMs) return replay(known, req);
+    this.pruneSometimes(now.getTime(), cutoffMs);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once('store post', () => this.storeWithKey(text, req, render, now, known ? cutoffMs : undefined));
+      } catch (err) {
+        // A deadlock victim stored nothing: one more try is safe.
+        if (isDeadlock(err) && attempt === 1) continue;
+        if (!isDuplicateKey(err)) throw err;
+        // Another request with this key committed first: answer what it answered.
+        const winner = await this.read('find idempotency key', () => findKey(this.db, req.key));
+        if (!winner) throw err;
+        return replay(winner, req);
+      }
+    }
+  }
+
+  private storeWithKey(text: string, req: KeyedRequest, render: (post: Post) => string, now: Date, expiredBefore?: number) {
+    const timestamp = formatTimestamp(now);
+    return this.db.transaction().execute(async (trx) => {
+      if (expiredBefore !== undefined) await dropExpiredKey(trx, req.key, expiredBefore);
+      const result = await trx.insertInto('contents').values({ timestamp, text }).executeTakeFirstOrThrow();
+      const post = { id: Number(result.insertId), timestamp, text };
+      const response = render(post);
+      await saveKey(trx, req, post.id, response, now.getTime());
+      return { postId: post.id, response, replayed: false };
+    });
+  }
+
+  /** Forgets expired keys, at most once a minute, without holding up the request. */
+  private pruneSometimes(nowMs: number, cutoffMs: number): void {
+    if (nowMs - this.lastPruneMs < PRUNE_EVERY_MS) return;
+    this.lastPruneMs = nowMs;
+    this.once('prune idempotency keys', () => pruneKeys(this.db, cutoffMs)).catch(() => undefined);
+  }
+
   async delete(id: number): Promise<boolean> {
     const result = await this.once('delete post', () =>
       this.db.deleteFrom('contents').where('id', '=', id).executeTakeFirst(),
@@ -84,9 +139,14 @@ export class PostsRepository {
     await this.read('ping', () => sql`SELECT 1`.execute(this.db));
   }
 
+  /** `run` within the deadline; on SQLite tried again while another process holds the lock. */
+  private attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return withDeadline(retryWhileBusy(run, Date.now() + this.deadlineMs), this.deadlineMs, what);
+  }
+
   private async read<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await withDeadline(run(), this.deadlineMs, what);
+      return await this.attempt(what, run);
     } catch (err) {
       // A connection that died while idle in the pool fails once; a fresh one usually works.
       if (!isConnectionError(err) || err instanceof DatabaseUnavailableError) throw unavailable(what, err);
@@ -97,7 +157,7 @@ export class PostsRepository {
   /** One try within the deadline; writes use only this (see the note at the top). */
   private async once<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await withDeadline(run(), this.deadlineMs, what);
+      return await this.attempt(what, run);
     } catch (err) {
       throw unavailable(what, err);
     }

@@ -1,22 +1,60 @@
-// Fastify set-up shared by the web and app tiers: JSON logs with one line per request, and a
-// request id taken from X-Request-Id (or made) that is echoed back and passed on downstream.
+// Fastify set-up shared by the web and app tiers: JSON logs with one line per request, a request
+// id taken from X-Request-Id (or made) that is echoed back and passed on downstream, bounds on
+// slow clients (http-limits.ts), and errors the router or the HTTP parser raise before any route
+// runs answered in the tier's own error shape.
 import crypto from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, {
+  LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest,
+} from 'fastify';
 import type { Logger } from '../../shared/logger.js';
+import { checkingIntervalMs, DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 
-/** What a tier answers for requests that fail before its routes (the web tier: HTML pages). */
-export type ErrorAnswers = Pick<FastifyServerOptions, 'clientErrorHandler' | 'frameworkErrors'>;
+/** An error answered outside any route: a malformed request, headers too large, a timeout. */
+export interface ClientErrorInfo {
+  status: number;
+  code: string;
+  message: string;
+  requestId: string;
+}
 
-export function createHttpServer(log: Logger, bodyLimit: number, errorAnswers: ErrorAnswers = {}): FastifyInstance {
+/** How a tier shows such an error: the app as its JSON error shape, the web as a page (with its headers). */
+export type ClientErrorRenderer = (e: ClientErrorInfo) => { type: string; body: string; headers?: Record<string, string> };
+
+export interface HttpServerOptions {
+  limits?: HttpLimits;
+  renderClientError?: ClientErrorRenderer;
+}
+
+/** The API's one error shape, the default rendering. */
+export const jsonClientError: ClientErrorRenderer = ({ code, message, requestId }) => ({
+  type: 'application/json; charset=utf-8',
+  body: JSON.stringify({ error: { code, message, requestId } }),
+});
+
+export function createHttpServer(log: Logger, bodyLimit: number, opts: HttpServerOptions = {}): FastifyInstance {
+  const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
   const app = Fastify({
-    ...errorAnswers,
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_HEADER]) ?? crypto.randomUUID(),
     return503OnClosing: true,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: checkingIntervalMs(limits) },
+    // A URL the router cannot decode or a parameter over 100 characters: to the tier's error handler.
+    // These requests have no route context, so call the tier's handler (set later) directly.
+    frameworkErrors: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+      reply.header(REQUEST_ID_HEADER, req.id);
+      return app.errorHandler(err, req, reply);
+    },
+    clientErrorHandler: clientErrorHandler(log, opts.renderClientError ?? jsonClientError),
   });
+  app.server.maxConnections = limits.maxConnections;
   app.addHook('onSend', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
   });
@@ -27,4 +65,46 @@ export function createHttpServer(log: Logger, bodyLimit: number, errorAnswers: E
     );
   });
   return app as unknown as FastifyInstance;
+}
+
+/** The methods some route answers for this URL, for a 405's Allow header (empty: a true 404). */
+export function allowedMethods(app: FastifyInstance, url: string): string[] {
+  const path = url.split('?')[0] ?? url;
+  return ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].filter((method) => app.findRoute({ method: method as 'GET', url: path }));
+}
+
+function classifyClientError(err: NodeJS.ErrnoException): Omit<ClientErrorInfo, 'requestId'> {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return { status: 408, code: 'request_timeout', message: 'the request did not arrive in time' };
+  }
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    return { status: 431, code: 'headers_too_large', message: 'the request headers are too large' };
+  }
+  return { status: 400, code: 'malformed_request', message: 'the request is not valid HTTP' };
+}
+
+/** Answers what node's HTTP parser refused (or timed out) in the tier's shape, then closes. */
+function clientErrorHandler(log: Logger, render: ClientErrorRenderer) {
+  return (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const info = { ...classifyClientError(err), requestId: crypto.randomUUID() };
+    log.debug({ status: info.status, err: err.message, requestId: info.requestId }, 'client error');
+    // Only when no answer has begun on this connection (a response may be half written).
+    const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || current?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const { type, body, headers = {} } = render(info);
+    const head = [
+      `HTTP/1.1 ${info.status} ${STATUS_CODES[info.status]}`,
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+      `Content-Type: ${type}`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `X-Request-Id: ${info.requestId}`,
+      'Connection: close',
+    ].join('\r\n');
+    // Then close at once: a slow client must not keep the socket half open.
+    socket.end(`${head}\r\n\r\n${body}`, () => socket.destroy());
+  };
 }

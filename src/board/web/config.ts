@@ -1,5 +1,6 @@
 // The web tier's settings, all from the environment and all checked before it starts.
 import { ConfigError, host, logLevel, port, positiveInt, readVar, type Env } from '../../shared/env.js';
+import { httpLimitsFromEnv, type HttpLimits } from '../shared/http-limits.js';
 
 export interface WebConfig {
   host: string;
@@ -10,6 +11,8 @@ export interface WebConfig {
   restTimeoutMs: number;
   pageSize: number;
   logLevel: string;
+  /** Bounds on slow clients and open connections. */
+  http: HttpLimits;
 }
 
 export function loadWebConfig(env: Env = process.env): WebConfig {
@@ -20,6 +23,7 @@ export function loadWebConfig(env: Env = process.env): WebConfig {
     restTimeoutMs: readVar(env, 'REST_TIMEOUT_MS', positiveInt(3000, 120_000)),
     pageSize: readVar(env, 'PAGE_SIZE', positiveInt(20, 100)),
     logLevel: readVar(env, 'LOG_LEVEL', logLevel),
+    http: httpLimitsFromEnv(env),
   };
 }
 

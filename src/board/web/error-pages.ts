@@ -1,10 +1,9 @@
 // Errors the routes never see, answered as the board's localized page with its security headers
 // instead of Fastify's JSON: no such page (404), a wrong method (405 with Allow), an address that
 // cannot be decoded (400) or is too long (414), a body too large (413) or not UTF-8 (400), and
-// requests Node cannot even parse (malformed, 431 headers too large, 408 too slow).
-import type { Socket } from 'node:net';
-import http from 'node:http';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+// requests Node cannot even parse (malformed 400, headers too large 431, too slow 408).
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { allowedMethods, type ClientErrorRenderer } from '../shared/http-server.js';
 import { newFormKey } from './form-key.js';
 import { MESSAGES, type MessageKey } from './i18n.js';
 import { renderNotice } from './page.js';
@@ -19,23 +18,16 @@ export function notice(req: FastifyRequest, reply: FastifyReply, status: number,
   return sendHtml(reply, status, lang, renderNotice(lang, t, t.error_title, t[key], { key: newFormKey() }), headers);
 }
 
-/** Call before the routes are added: it learns their methods to answer 405 with Allow. */
 export function installErrorPages(app: FastifyInstance): void {
-  const methods = new Map<string, Set<string>>();
-  app.addHook('onRoute', (route) => {
-    const set = methods.get(route.url) ?? new Set<string>();
-    for (const m of [route.method].flat()) set.add(m);
-    if (set.has('GET')) set.add('HEAD');
-    methods.set(route.url, set);
-  });
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.length > MAX_URL_LENGTH) return notice(req, reply, 414, 'uri_too_long');
   });
   app.setNotFoundHandler((req, reply) => {
-    const allowed = methods.get(req.url.split('?')[0]!);
-    if (allowed) return notice(req, reply, 405, 'method_not_allowed', { allow: [...allowed].sort().join(', ') });
+    const allow = allowedMethods(app, req.url);
+    if (allow.length) return notice(req, reply, 405, 'method_not_allowed', { allow: allow.join(', ') });
     return notice(req, reply, 404, 'not_found');
   });
+  // Also called for URLs the router cannot decode (http-server.ts passes them here).
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) {
@@ -48,31 +40,23 @@ export function installErrorPages(app: FastifyInstance): void {
 
 function requestErrorMessage(err: FastifyError, method: string): MessageKey {
   if (err.code === 'FORM_INVALID_UTF8') return 'text_invalid';
+  if (err.code === 'FST_ERR_BAD_URL') return 'bad_link';
   if (err.statusCode === 413) return 'body_too_large';
   if (err.statusCode === 408) return 'request_timeout';
   return method === 'POST' ? 'bad_request' : 'unreadable';
 }
 
-/** Options for createHttpServer: the same pages for what fails before routing. */
-export const errorPageOptions: Pick<FastifyServerOptions, 'clientErrorHandler' | 'frameworkErrors'> = {
-  frameworkErrors: (_err, req, reply) => notice(req, reply, 400, 'bad_link'),
-  clientErrorHandler: answerClientError,
-};
+const CLIENT_ERRORS: Record<number, MessageKey> = { 408: 'request_timeout', 431: 'headers_too_large' };
 
-/** Node could not parse the request, so there is no request to read a language from: English. */
-function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, key]: [number, MessageKey] =
-    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout']
-    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large']
-    : [400, 'unreadable'];
+/**
+ * What Node could not parse (or received too slowly) as the page. There is no request to read a
+ * language from, so it is English.
+ */
+export const clientErrorPage: ClientErrorRenderer = ({ status }) => {
   const t = MESSAGES.en;
-  const body = Buffer.from(renderNotice('en', t, t.error_title, t[key], { key: newFormKey() }));
-  const headers = { ...SECURITY_HEADERS, 'content-language': 'en', 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length), connection: 'close' };
-  if (socket.writable) {
-    const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-    socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${head}\r\n`);
-    socket.write(body);
-  }
-  socket.destroy(err);
-}
+  return {
+    type: 'text/html; charset=utf-8',
+    body: renderNotice('en', t, t.error_title, t[CLIENT_ERRORS[status] ?? 'unreadable'], { key: newFormKey() }),
+    headers: { ...SECURITY_HEADERS, 'content-language': 'en' },
+  };
+};

@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import { createHttpServer } from '../shared/http-server.js';
 import { boardRoutes } from './board-routes.js';
 import type { WebConfig } from './config.js';
-import { errorPageOptions, installErrorPages } from './error-pages.js';
+import { clientErrorPage, installErrorPages } from './error-pages.js';
 import { parseForm } from './form.js';
 import { RestClient } from './rest-client.js';
 import { SharedReads } from './shared-reads.js';
@@ -13,7 +13,7 @@ import { SharedReads } from './shared-reads.js';
 const FORM_LIMIT = 16 * 1024;
 
 export function buildWebServer(config: WebConfig, log: Logger) {
-  const app = createHttpServer(log, FORM_LIMIT, errorPageOptions);
+  const app = createHttpServer(log, FORM_LIMIT, { limits: config.http, renderClientError: clientErrorPage });
   const rest = new RestClient(config.restUrl, config.restTimeoutMs);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
     try {

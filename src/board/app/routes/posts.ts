@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PostsRepository } from '../../dbs/posts.js';
 import { ApiError } from '../errors.js';
+import { keyedRequest, sendStored } from './idempotency.js';
 import { cursor, pageSize, postId, textFromBody } from './validate.js';
 
 type Query = { limit?: string; before?: string };
@@ -14,7 +15,13 @@ export function postRoutes(app: FastifyInstance, posts: PostsRepository, adminTo
   });
 
   app.post('/api/v1/posts', async (req, reply) => {
-    const post = await posts.create(textFromBody(req.body));
+    const text = textFromBody(req.body);
+    const keyed = keyedRequest(req, 'POST /api/v1/posts');
+    if (keyed) {
+      const answer = await posts.createOnce(text, keyed, (post) => JSON.stringify(post));
+      return sendStored(reply, answer, `/api/v1/posts/${answer.postId}`);
+    }
+    const post = await posts.create(text);
     reply.code(201).header('location', `/api/v1/posts/${post.id}`);
     return post;
   });
@@ -35,7 +42,8 @@ export function postRoutes(app: FastifyInstance, posts: PostsRepository, adminTo
 
 function requireAdmin(req: FastifyRequest, adminToken: string | undefined): void {
   if (!adminToken) throw new ApiError(403, 'deleting_disabled', 'deleting posts is disabled: the server has no ADMIN_TOKEN');
-  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  // The scheme is case-insensitive (RFC 9110 §11.1): "bearer" and "BEARER" are "Bearer".
+  const given = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (!given || !sameSecret(given, adminToken)) {
     throw new ApiError(401, 'unauthorized', 'deleting needs the header "Authorization: Bearer <ADMIN_TOKEN>"');
   }

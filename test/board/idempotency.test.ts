@@ -1,0 +1,189 @@
+// Posting with an Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): a retry of a post
+// whose answer was lost — a timeout, a killed connection — stores nothing new and answers what the
+// first one did. On SQLite and on a real MariaDB server.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '../helpers/databases.js';
+import { startTestApp, type AppTier } from '../helpers/board.js';
+import { postJson, rawRequest } from '../helpers/http.js';
+
+const newKey = () => crypto.randomBytes(16).toString('base64url');
+
+for (const engine of ENGINES) {
+  describe(`Idempotency-Key on ${engine}`, () => {
+    let db: TestDatabase;
+    let app: AppTier;
+    const rowsWith = async (text: string) =>
+      Number((await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]))[0]!.n);
+    before(async () => {
+      db = await createTestDatabase(engine);
+      app = await startTestApp(db.url);
+    });
+    after(async () => {
+      await app?.close();
+      await db?.drop();
+    });
+
+    for (const path of ['/api/v1/posts', '/bbs']) {
+      it(`POST ${path}: the same key and body twice store one row and answer the same`, async () => {
+        const key = newKey();
+        const text = `once via ${path} ${key}`;
+        const first = await postJson(`${app.url}${path}`, { text }, { 'idempotency-key': key });
+        const second = await postJson(`${app.url}${path}`, { text }, { 'idempotency-key': key });
+        assert.equal(first.status, 201);
+        assert.equal(second.status, 201);
+        assert.equal(second.body, first.body, 'the same post (id, timestamp, text)');
+        assert.equal(second.headers.location, first.headers.location);
+        assert.equal(first.headers['idempotent-replayed'], undefined);
+        assert.equal(second.headers['idempotent-replayed'], 'true');
+        assert.equal(await rowsWith(text), 1);
+      });
+    }
+
+    it('the same key with another body answers 422 and stores nothing', async () => {
+      const key = newKey();
+      assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: `first ${key}` }, { 'idempotency-key': key })).status, 201);
+      const reused = await postJson(`${app.url}/api/v1/posts`, { text: `second ${key}` }, { 'idempotency-key': key });
+      assert.equal(reused.status, 422);
+      assert.equal(reused.json().error.code, 'idempotency_key_reused');
+      assert.equal(await rowsWith(`second ${key}`), 0);
+      const otherRoute = await postJson(`${app.url}/bbs`, { text: `first ${key}` }, { 'idempotency-key': key });
+      assert.equal(otherRoute.status, 422, 'a key belongs to the request it was first used for');
+    });
+
+    for (const [what, value] of [
+      ['empty', ''],
+      ['over 255 characters', 'k'.repeat(256)],
+      ['not ASCII', 'clé-ünïcode'],
+      ['holding a tab', 'abc\tdef'],
+    ] as const) {
+      it(`a key that is ${what} answers 400 and stores nothing`, async () => {
+        const text = `bad key ${what} ${newKey()}`;
+        const res = await rawRequest(`${app.url}/api/v1/posts`, {
+          method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': value }, body: JSON.stringify({ text }),
+        });
+        assert.equal(res.status, 400);
+        assert.equal(res.json().error.code, 'invalid_idempotency_key');
+        assert.equal(await rowsWith(text), 0);
+      });
+    }
+
+    it('accepts the key as a structured-field string ("...") as the draft writes it', async () => {
+      const key = newKey();
+      const text = `quoted ${key}`;
+      const a = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': `"${key}"` });
+      const b = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
+      assert.equal(a.status, 201);
+      assert.equal(b.headers['idempotent-replayed'], 'true', 'the quoted and the bare key are the same key');
+      assert.equal(await rowsWith(text), 1);
+    });
+
+    it('20 concurrent posts with one key store one row and all answer the same post', async () => {
+      const key = newKey();
+      const text = `concurrent ${key}`;
+      const all = await Promise.all(Array.from({ length: 20 }, () => postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': key })));
+      assert.deepEqual([...new Set(all.map((r) => r.status))], [201]);
+      assert.equal(new Set(all.map((r) => r.body)).size, 1, 'one post in every answer');
+      assert.equal(all.filter((r) => r.headers['idempotent-replayed'] !== 'true').length, 1, 'one first answer, the rest replayed');
+      assert.equal(await rowsWith(text), 1);
+    });
+
+    it('without a key, two posts are two rows (the header is optional)', async () => {
+      const text = `no key ${newKey()}`;
+      await postJson(`${app.url}/api/v1/posts`, { text });
+      await postJson(`${app.url}/api/v1/posts`, { text });
+      assert.equal(await rowsWith(text), 2);
+    });
+
+    it('a key is forgotten after the retention window', async () => {
+      const key = newKey();
+      const text = `expired ${key}`;
+      assert.equal((await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': key })).status, 201);
+      // Age the key past 24 h, as time would.
+      await db.query('UPDATE idempotency_keys SET created_ms = created_ms - ? WHERE idem_key = ?', [25 * 3600_000, key]);
+      const again = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
+      assert.equal(again.status, 201);
+      assert.equal(again.headers['idempotent-replayed'], undefined, 'a new post');
+      assert.equal(await rowsWith(text), 2);
+    });
+  });
+}
+
+describe('a retry after the connection was killed mid-insert (MariaDB)', () => {
+  let db: TestDatabase;
+  let app: AppTier;
+  before(async () => {
+    db = await createTestDatabase('mysql');
+    app = await startTestApp(db.url, { DB_TIMEOUT_MS: '20000' });
+  });
+  after(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  // Another session makes the app's INSERT wait in the server, where we kill its connection: on
+  // `contents` (the table locked), or on the key after the post is in (its row held uncommitted,
+  // so a post stored outside the key's transaction would survive the kill).
+  for (const table of ['contents', 'idempotency_keys'] as const) {
+    it(`a connection killed while inserting into ${table}, then a retry: exactly one row`, { timeout: 60_000 }, async () => {
+      const key = newKey();
+      const text = `killed mid-insert ${table} ${key}`;
+      const dbName = new URL(db.url).pathname.slice(1);
+      const holder = await rootConnection();
+      const root = await rootConnection();
+      try {
+        if (table === 'contents') await holder.query(`LOCK TABLES ${dbName}.contents WRITE`);
+        else {
+          await holder.query('BEGIN');
+          await holder.query(`INSERT INTO ${dbName}.idempotency_keys VALUES (?, 'x', 0, 'x', ?)`, [key, Date.now()]);
+        }
+        const first = postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
+        let killed = 0;
+        for (let i = 0; i < 200 && !killed; i++) {
+          const [procs] = await root.query(
+            `SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'insert into \`${table}\`%'`, [dbName],
+          );
+          for (const p of procs as { ID: number }[]) await root.query(`KILL ${p.ID}`);
+          killed = (procs as unknown[]).length;
+          if (!killed) await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(killed, 1, 'the INSERT was seen waiting and killed');
+        assert.equal((await first).status, 503, 'the client cannot know whether it was stored');
+        await holder.query(table === 'contents' ? 'UNLOCK TABLES' : 'ROLLBACK');
+        const retry = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
+        assert.equal(retry.status, 201);
+        const again = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
+        assert.equal(again.headers['idempotent-replayed'], 'true');
+        assert.equal(again.body, retry.body);
+        const rows = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]);
+        assert.equal(Number(rows[0]!.n), 1);
+      } finally {
+        await holder.end();
+        await root.end();
+      }
+    });
+  }
+
+  it('a deadline that fires while the INSERT waits, then a retry: exactly one row', { timeout: 60_000 }, async () => {
+    const short = await startTestApp(db.url, { DB_TIMEOUT_MS: '1000' });
+    const key = newKey();
+    const text = `deadline ${key}`;
+    const dbName = new URL(db.url).pathname.slice(1);
+    const holder = await rootConnection();
+    try {
+      await holder.query(`LOCK TABLES ${dbName}.contents WRITE`);
+      const timedOut = await postJson(`${short.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
+      assert.equal(timedOut.status, 503);
+      await holder.query('UNLOCK TABLES');
+      // The first INSERT may still commit now; the retry must not make a second row.
+      const retry = await postJson(`${short.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
+      assert.equal(retry.status, 201);
+      const rows = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]);
+      assert.equal(Number(rows[0]!.n), 1);
+    } finally {
+      await holder.end();
+      await short.close();
+    }
+  });
+});
