@@ -14,11 +14,14 @@ interface WireResponse {
   body: string;
 }
 
-/** Sends bytes as they are (no HTTP client would send malformed requests) and reads until close. */
-function wire(url: string, request: string): Promise<WireResponse> {
+/**
+ * Sends bytes as they are (no HTTP client would send malformed requests) and reads until the
+ * server closes; `open` leaves the sending side open, as a client still sending does.
+ */
+function wire(url: string, request: string, open = false): Promise<WireResponse> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname, () => socket.end(request));
+    const socket = net.connect(Number(port), hostname, () => (open ? socket.write(request) : socket.end(request)));
     const chunks: Buffer[] = [];
     socket.on('data', (c) => chunks.push(c));
     socket.on('error', reject);
@@ -84,5 +87,15 @@ describe('web tier errors before the routes', () => {
     assertPage(put, 405, /cannot be used that way/, 'PUT /healthz');
     assert.equal(put.headers.allow, 'GET, HEAD');
     assertPage(await rawRequest(new URL('/nowhere', web.url).href, { method: 'POST' }), 404, /no such page/, 'POST /nowhere');
+  });
+
+  it('a request too slow to arrive is a 408 page', { timeout: 15_000 }, async () => {
+    const slow = await startTestWeb(app.url, { HTTP_HEADERS_TIMEOUT_MS: '500', HTTP_REQUEST_TIMEOUT_MS: '500' });
+    try {
+      const res = await wire(slow.url, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ntext=', true);
+      assertPage(res, 408, /took too long to arrive/, 'a body that never finishes');
+    } finally {
+      await slow.close();
+    }
   });
 });
