@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { startTestApp, startTestWeb, type AppTier, type WebTier } from '../helpers/board.js';
+import { startTestBoard, startTestWeb, type TestBoard, type WebTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
 
 interface WireResponse {
@@ -45,20 +44,14 @@ function assertPage(res: { status: number; headers: Record<string, unknown>; bod
 }
 
 describe('web tier errors before the routes', () => {
-  let db: TestDatabase;
-  let app: AppTier;
+  let board: TestBoard;
   let web: WebTier;
 
   before(async () => {
-    db = await createTestDatabase('sqlite');
-    app = await startTestApp(db.url);
-    web = await startTestWeb(app.url);
+    board = await startTestBoard();
+    web = board.web;
   });
-  after(async () => {
-    await web?.close();
-    await app?.close();
-    await db?.drop();
-  });
+  after(() => board?.close());
 
   it('an address that cannot be decoded is a localized 400 page', async () => {
     assertPage(await rawRequest(new URL('/%', web.url).href), 400, /address is not valid/, 'GET /%');
@@ -90,7 +83,7 @@ describe('web tier errors before the routes', () => {
   });
 
   it('a request too slow to arrive is a 408 page', { timeout: 15_000 }, async () => {
-    const slow = await startTestWeb(app.url, { HTTP_HEADERS_TIMEOUT_MS: '500', HTTP_REQUEST_TIMEOUT_MS: '500' });
+    const slow = await startTestWeb(board.app.url, { HTTP_HEADERS_TIMEOUT_MS: '500', HTTP_REQUEST_TIMEOUT_MS: '500' });
     try {
       const res = await wire(slow.url, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ntext=', true);
       assertPage(res, 408, /took too long to arrive/, 'a body that never finishes');

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { startTestApp, startTestWeb, type AppTier, type WebTier } from '../helpers/board.js';
+import { createTestDatabase } from '../helpers/databases.js';
+import { startTestApp, startTestBoard, startTestWeb, type TestBoard, type WebTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
 import { form, formKey } from '../helpers/page.js';
 import { freePort } from '../helpers/ports.js';
@@ -22,21 +22,16 @@ async function keyOfNewPage(url: string): Promise<string> {
 }
 
 describe('posting through the page is idempotent', () => {
-  let db: TestDatabase;
-  let app: AppTier;
+  let board: TestBoard;
   let web: WebTier;
-  const texts = async (text: string) => (await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]))[0]!.n;
+  const texts = async (text: string) =>
+    (await board.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]))[0]!.n;
 
   before(async () => {
-    db = await createTestDatabase('sqlite');
-    app = await startTestApp(db.url);
-    web = await startTestWeb(app.url);
+    board = await startTestBoard();
+    web = board.web;
   });
-  after(async () => {
-    await web?.close();
-    await app?.close();
-    await db?.drop();
-  });
+  after(() => board?.close());
 
   it('every page carries its own 128-bit key', async () => {
     const keys = await Promise.all(Array.from({ length: 5 }, () => keyOfNewPage(web.url)));

@@ -3,29 +3,26 @@
 // cross-site form posts refused. Every refusal is a localized page and stores nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { logSink, startTestApp, startTestWeb, type AppTier, type WebTier } from '../helpers/board.js';
+import { logSink, startTestBoard, startTestWeb, type TestBoard, type WebTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
 import { form, rawForm, rows } from '../helpers/page.js';
 
+/** The texts stored, oldest first, read from the database itself. */
+const texts = async (board: TestBoard) =>
+  (await board.db.query<{ text: string }>('SELECT text FROM contents ORDER BY id')).map((r) => r.text);
+
 describe('web tier input', () => {
-  let db: TestDatabase;
-  let app: AppTier;
+  let board: TestBoard;
   let web: WebTier;
   const appLogs = logSink();
   const webLogs = logSink();
-  const stored = async () => (await db.query<{ text: string }>('SELECT text FROM contents ORDER BY id')).map((r) => r.text);
+  const stored = async () => texts(board);
 
   before(async () => {
-    db = await createTestDatabase('sqlite');
-    app = await startTestApp(db.url, {}, appLogs);
-    web = await startTestWeb(app.url, {}, webLogs);
+    board = await startTestBoard({ appLogs, webLogs });
+    web = board.web;
   });
-  after(async () => {
-    await web?.close();
-    await app?.close();
-    await db?.drop();
-  });
+  after(() => board?.close());
 
   it('refuses a form whose text is not valid UTF-8, like the API does, and stores nothing', async () => {
     const before = await stored();
@@ -47,7 +44,7 @@ describe('web tier input', () => {
     const ja = await rawRequest(web.url, rawForm('text=a%FFb', { 'accept-language': 'ja' }));
     assert.match(ja.body, /保存できない文字が含まれています/);
     assert.deepEqual(await stored(), before, 'nothing was stored');
-    const api = await rawRequest(`${app.url}/api/v1/posts`, {
+    const api = await rawRequest(`${board.app.url}/api/v1/posts`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
     });
     assert.equal(api.json().error.code, 'invalid_utf8', 'the API refuses the same bytes');
@@ -79,7 +76,7 @@ describe('web tier input', () => {
 
   it('pages with a cursor it made itself', async () => {
     const values = Array.from({ length: 25 }, (_, i) => `('2020-01-01 00:00:00', 'bulk ${i}')`).join(',');
-    await db.query(`INSERT INTO contents (timestamp, text) VALUES ${values}`);
+    await board.db.query(`INSERT INTO contents (timestamp, text) VALUES ${values}`);
     const first = await rawRequest(web.url);
     const older = /<a href="([^"]+)" rel="next">/.exec(first.body)?.[1];
     assert.ok(older);
@@ -90,21 +87,15 @@ describe('web tier input', () => {
 });
 
 describe('web tier refusing cross-site form posts', () => {
-  let db: TestDatabase;
-  let app: AppTier;
+  let board: TestBoard;
   let web: WebTier;
-  const stored = async () => (await db.query<{ text: string }>('SELECT text FROM contents ORDER BY id')).map((r) => r.text);
+  const stored = async () => texts(board);
 
   before(async () => {
-    db = await createTestDatabase('sqlite');
-    app = await startTestApp(db.url);
-    web = await startTestWeb(app.url);
+    board = await startTestBoard();
+    web = board.web;
   });
-  after(async () => {
-    await web?.close();
-    await app?.close();
-    await db?.drop();
-  });
+  after(() => board?.close());
 
   it('refuses a post from another site with a localized 403 page and stores nothing', async () => {
     const host = new URL(web.url).host;
