@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase } from '../helpers/databases.js';
 import { startTestApp, startTestBoard, startTestWeb, type TestBoard, type WebTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
+import { newFormKey } from '../../src/board/web/form-key.js';
 import { form, formKey } from '../helpers/page.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -35,6 +36,12 @@ describe('posting through the page is idempotent', () => {
 
   it('every page carries its own 128-bit key', async () => {
     const keys = await Promise.all(Array.from({ length: 5 }, () => keyOfNewPage(web.url)));
+    for (const key of keys) assert.match(key, KEY);
+    assert.equal(new Set(keys).size, keys.length);
+  });
+
+  it('keys never repeat, also past the random pool they are drawn from', () => {
+    const keys = Array.from({ length: 1000 }, () => newFormKey());
     for (const key of keys) assert.match(key, KEY);
     assert.equal(new Set(keys).size, keys.length);
   });
