@@ -2,7 +2,6 @@
 // Every call is bounded by a timeout; an app that is down, slow or failing becomes
 // AppUnavailableError (the page answers 503), and a refusal (4xx) becomes AppRejectedError.
 // A post carries an Idempotency-Key, which makes it safe to send again when its outcome is unknown.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 
 export interface PostView {
@@ -34,25 +33,13 @@ export class AppRejectedError extends Error {
   get keyReused(): boolean {
     return this.status === 422;
   }
-
-  /** A request with the same key is still being processed (the draft's 409). */
-  get keyInFlight(): boolean {
-    return this.status === 409;
-  }
 }
-
-/** How often a post whose key is still in flight elsewhere asks again for the first one's result. */
-const IN_FLIGHT_POLL_MS = 100;
 
 export class RestClient {
   private readonly pool: Pool;
   private readonly basePath: string;
 
-  constructor(
-    baseUrl: string,
-    private readonly timeoutMs: number,
-    connections = 64,
-  ) {
+  constructor(baseUrl: string, timeoutMs: number, connections = 64) {
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/$/, '');
     this.pool = new Pool(url.origin, {
@@ -72,23 +59,16 @@ export class RestClient {
 
   /**
    * Stores a post once whatever happens on the way: when the app does not answer (timeout,
-   * connection lost, 5xx) the same request is sent once more with the same key, and while an
-   * earlier request with this key is still in flight it waits for that one's result (up to the
-   * timeout). The app answers a repeat with the first result and stores nothing new.
+   * connection lost, 5xx) the same request is sent once more with the same key. The app answers
+   * a repeat with the first result and stores nothing new (concurrent ones included).
    */
   async createPost(text: string, key: string, requestId: string): Promise<PostView> {
     const send = () => this.once('POST', '/api/v1/posts', requestId, { text }, { 'idempotency-key': key });
-    const waitUntil = Date.now() + this.timeoutMs;
-    let resends = 1;
-    for (;;) {
-      try {
-        return (await send()) as PostView;
-      } catch (err) {
-        if (err instanceof AppUnavailableError && resends-- > 0) continue;
-        if (!(err instanceof AppRejectedError && err.keyInFlight)) throw err;
-        if (Date.now() >= waitUntil) throw new AppUnavailableError('an earlier post with the same key is still in flight');
-        await sleep(IN_FLIGHT_POLL_MS);
-      }
+    try {
+      return (await send()) as PostView;
+    } catch (err) {
+      if (!(err instanceof AppUnavailableError)) throw err;
+      return (await send()) as PostView;
     }
   }
 
