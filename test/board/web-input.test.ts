@@ -115,6 +115,9 @@ describe('web tier refusing cross-site form posts', () => {
       assert.doesNotMatch(res.body, /from elsewhere/, 'the foreign text is not put into the form');
       assert.ok(res.headers['content-security-policy']);
     }
+    // enctype="text/plain" is another way a foreign form can post: refused before the body is read.
+    const plain = await rawRequest(web.url, { method: 'POST', headers: { 'content-type': 'text/plain', 'sec-fetch-site': 'cross-site' }, body: 'text=x' });
+    assert.equal(plain.status, 403);
     const ja = await rawRequest(web.url, form('x', { 'sec-fetch-site': 'cross-site', 'accept-language': 'ja' }));
     assert.equal(ja.status, 403);
     assert.match(ja.body, /別のサイトから送信/);

@@ -62,9 +62,13 @@ export function boardRoutes(app: FastifyInstance, rest: RestClient, reads: Share
     }
   });
 
-  app.post<{ Body: Form }>('/', async (req, reply) => {
-    const { lang, t } = language(req);
+  // A post from another site is refused before its body is even read.
+  const refuseCrossSite = async (req: FastifyRequest, reply: FastifyReply) => {
     if (isCrossSite(req.headers)) return notice(req, reply, 403, 'cross_site');
+  };
+
+  app.post<{ Body: Form }>('/', { onRequest: refuseCrossSite }, async (req, reply) => {
+    const { lang, t } = language(req);
     const typed = typeof req.body?.text === 'string' ? req.body.text : '';
     const key = formKeyOf(req.body);
     if (key === undefined) return notice(req, reply, 400, 'bad_request');
