@@ -166,7 +166,7 @@ describe('a post while the app tier is frozen', () => {
   it('answers 503 keeping text and key; after the app resumes, sending the form again leaves one row', { timeout: 60_000 }, async () => {
     const db = await createTestDatabase('sqlite');
     const app = await appProcess(db.url);
-    const web = await startTestWeb(app.url, { REST_TIMEOUT_MS: '500' });
+    const web = await startTestWeb(app.url, { REST_TIMEOUT_MS: '1500' });
     const count = async () => (await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'typed while frozen'"))[0]!.n;
     try {
       const key = await keyOfNewPage(web.url);
