@@ -16,8 +16,8 @@ export function createLogger(name: string, level: string, destination?: pino.Des
     hooks: {
       // Messages are not fields: redact the strings among the arguments of each call.
       logMethod(args, method) {
-        const clean = args.map((a) => (typeof a === 'string' ? redactString(a) : a)) as Parameters<typeof method>;
-        return method.apply(this, clean);
+        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = redactString(args[i] as string);
+        return method.apply(this, args);
       },
     },
   };

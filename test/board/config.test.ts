@@ -15,6 +15,14 @@ describe('app configuration', () => {
     assert.equal(c.host, '127.0.0.1');
   });
 
+  it('bounds slow clients by default, and a header bound never exceeds the request bound', () => {
+    assert.deepEqual(loadAppConfig({}).http, {
+      headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 72_000, maxConnections: 2048,
+    });
+    assert.equal(loadWebConfig({ HTTP_REQUEST_TIMEOUT_MS: '2000' }).http.headersTimeoutMs, 2000);
+    assert.equal(loadAppConfig({}).idempotencyRetentionMs, 24 * 3600_000);
+  });
+
   it('uses the legacy link variables of `--link dbs:db`', () => {
     const c = loadAppConfig({ DB_PORT_3306_TCP_ADDR: '172.17.0.2', DB_PORT_3306_TCP_PORT: '3306', DB_PASSWORD: 's3cret' });
     assert.deepEqual(c.database, {
@@ -51,6 +59,10 @@ describe('app configuration', () => {
     ['DATABASE_URL', 'mysql://u:hunter2@dbhost/', /DATABASE_URL: needs a host and a database name/],
     ['DATABASE_URL', 'mysql://u:hunter2@/', /DATABASE_URL: not a URL/],
     ['DB_PORT_3306_TCP_PORT', 'abc', /DB_PORT_3306_TCP_PORT/],
+    ['HTTP_REQUEST_TIMEOUT_MS', '0', /HTTP_REQUEST_TIMEOUT_MS: expected at least 1/],
+    ['HTTP_HEADERS_TIMEOUT_MS', '1.5', /HTTP_HEADERS_TIMEOUT_MS: expected a whole number/],
+    ['HTTP_MAX_CONNECTIONS', 'many', /HTTP_MAX_CONNECTIONS/],
+    ['IDEMPOTENCY_RETENTION_HOURS', '-3', /IDEMPOTENCY_RETENTION_HOURS/],
   ] as const) {
     it(`refuses ${name}=${value} naming the variable`, () => {
       const env: Record<string, string> = { [name]: value };

@@ -6,6 +6,7 @@ import { createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '
 import { startTestApp, type AppTier } from '../helpers/board.js';
 import { postJson, rawRequest } from '../helpers/http.js';
 import { PrivateMariaDb } from '../helpers/private-mariadb.js';
+import { ResetProxy } from '../helpers/reset-proxy.js';
 
 async function until(what: string, check: () => Promise<boolean>, attempts = 150): Promise<void> {
   for (let i = 0; i < attempts; i++) {
@@ -40,12 +41,51 @@ describe('database connections killed on the server', () => {
       await root.end();
     }
     const list = await rawRequest(`${app.url}/api/v1/posts`);
-    assert.equal(list.status, 200, 'a read retries once on a fresh connection');
+    assert.equal(list.status, 200, 'reads answer after the kill');
     assert.equal(list.json().posts[0].text, 'before the kill');
     await until('writes succeed again', async () => (await postJson(`${app.url}/api/v1/posts`, { text: 'after the kill' })).status === 201);
     assert.equal((await rawRequest(`${app.url}/readyz`)).status, 200);
     const rows = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'after the kill'");
     assert.equal(Number(rows[0]!.n), 1);
+  });
+});
+
+describe('a dead connection in the pool (a resetting proxy in front of MariaDB)', () => {
+  let db: TestDatabase;
+  let proxy: ResetProxy;
+  let app: AppTier;
+  before(async () => {
+    db = await createTestDatabase('mysql');
+    proxy = await ResetProxy.start(3306);
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    app = await startTestApp(viaProxy.href);
+  });
+  after(async () => {
+    await app?.close();
+    await proxy?.close();
+    await db?.drop();
+  });
+
+  it('a read retries once on a fresh connection', async () => {
+    assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: 'read after a reset' })).status, 201);
+    proxy.resetNextUse();
+    const list = await rawRequest(`${app.url}/api/v1/posts`);
+    assert.equal(proxy.resets, 1, 'the read met the dead connection');
+    assert.equal(list.status, 200);
+    assert.equal(list.json().posts[0].text, 'read after a reset');
+  });
+
+  it('a write is not retried: 503, and nothing stored', async () => {
+    const before = proxy.resets;
+    proxy.resetNextUse();
+    const res = await postJson(`${app.url}/api/v1/posts`, { text: 'write on a dead connection' });
+    assert.equal(proxy.resets, before + 1, 'the write met the dead connection');
+    assert.equal(res.status, 503);
+    assert.equal(res.json().error.code, 'database_unavailable');
+    const rows = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'write on a dead connection'");
+    assert.equal(Number(rows[0]!.n), 0);
+    assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: 'the next write' })).status, 201, 'the pool recovers');
   });
 });
 

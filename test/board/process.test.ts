@@ -35,6 +35,14 @@ async function untilListening(url: string, proc: ChildProcess): Promise<void> {
 }
 
 
+/** Resolves when the process has printed a line matching `pattern` (its logs are the events). */
+async function untilOutput(tier: { proc: ChildProcess; output: () => string }, pattern: RegExp): Promise<void> {
+  while (!pattern.test(tier.output())) {
+    if (tier.proc.exitCode !== null) throw new Error(`exited before printing ${pattern}`);
+    await new Promise((r) => tier.proc.stdout!.once('data', r));
+  }
+}
+
 describe('tiers as processes', () => {
   it('web: SIGTERM lets an in-flight request finish, then exits 0', { timeout: 60_000 }, async () => {
     // A slow stand-in for the app tier: the real one answers too fast to catch a request in flight.
@@ -63,6 +71,45 @@ describe('tiers as processes', () => {
     } finally {
       web.proc.kill('SIGKILL');
       slowApp.close();
+    }
+  });
+
+  it('app: SIGTERM lets a request held in the database finish, then exits 0', { timeout: 60_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-drain-'));
+    const port = await freePort();
+    const file = `${dir}/db.sqlite`;
+    const app = startTier('src/board/app/main.ts', { APP_PORT: String(port), DATABASE_URL: `sqlite:${file}`, DB_TIMEOUT_MS: '20000' });
+    const { default: SQLite } = await import('better-sqlite3');
+    let holder: InstanceType<typeof SQLite> | undefined;
+    try {
+      await untilListening(`http://127.0.0.1:${port}/healthz`, app.proc);
+      await untilOutput(app, /"msg":"database schema migrated"/);
+      // Another connection holds the write lock: the post waits inside the app until we let go.
+      holder = new SQLite(file);
+      holder.exec('BEGIN IMMEDIATE');
+      let exited = false;
+      const exit = exitOf(app.proc).then((code) => ((exited = true), code));
+      const post = rawRequest(`http://127.0.0.1:${port}/api/v1/posts`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'in flight at SIGTERM' }),
+      }).then((res) => ({ res, exitedBefore: exited }));
+      // An answer on another connection sent after the post: the app has the post by then.
+      assert.equal((await rawRequest(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'close' } })).status, 200);
+      app.proc.kill('SIGTERM');
+      await untilOutput(app, /"msg":"shutting down"/);
+      assert.equal(exited, false, 'still running with a request in flight');
+
+      holder.exec('ROLLBACK');
+      const { res, exitedBefore } = await post;
+      assert.equal(res.status, 201, 'the request in flight completes');
+      assert.equal(res.headers.connection, 'close', 'and its connection ends with it, not kept alive past the exit');
+      assert.equal(exitedBefore, false, 'answered before the process exited');
+      assert.equal(await exit, 0);
+      const rows = new SQLite(file).prepare("SELECT COUNT(*) AS n FROM contents WHERE text = 'in flight at SIGTERM'").get() as { n: number };
+      assert.equal(rows.n, 1);
+    } finally {
+      holder?.close();
+      app.proc.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -55,8 +55,15 @@ export function createHttpServer(log: Logger, bodyLimit: number, opts: HttpServe
     clientErrorHandler: clientErrorHandler(log, opts.renderClientError ?? jsonClientError),
   });
   app.server.maxConnections = limits.maxConnections;
+  // While shutting down, a request in flight is answered with `Connection: close`, so its
+  // connection ends with it instead of idling on keep-alive and holding up the exit.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
+    if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log.info(
