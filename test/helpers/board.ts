@@ -2,6 +2,7 @@
 // can read them (request ids, redaction) instead of printing them.
 import { Writable } from 'node:stream';
 import { startApp } from '../../src/board/app/main.js';
+import type { Engine } from '../../src/board/dbs/connect.js';
 import { createTestDatabase } from './databases.js';
 import { startWeb } from '../../src/board/web/main.js';
 
@@ -43,9 +44,11 @@ export async function startTestWeb(restUrl: string, extra: Record<string, string
 
 export type TestBoard = Awaited<ReturnType<typeof startTestBoard>>;
 
-/** A whole board for a test file: a fresh SQLite database, the app tier, the web tier in front. */
-export async function startTestBoard(opts: { appLogs?: LogSink; webLogs?: LogSink; web?: Record<string, string> } = {}) {
-  const db = await createTestDatabase('sqlite');
+/** A whole board for a test file: a fresh database (SQLite unless told), the app tier, the web tier in front. */
+export async function startTestBoard(
+  opts: { engine?: Engine; appLogs?: LogSink; webLogs?: LogSink; web?: Record<string, string> } = {},
+) {
+  const db = await createTestDatabase(opts.engine ?? 'sqlite');
   const app = await startTestApp(db.url, {}, opts.appLogs);
   const web = await startTestWeb(app.url, opts.web, opts.webLogs);
   return {
