@@ -145,7 +145,7 @@ describe('SQLite written by another process', () => {
   let app: AppTier;
   before(async () => {
     db = await createTestDatabase('sqlite');
-    app = await startTestApp(db.url, { DB_TIMEOUT_MS: '1500' });
+    app = await startTestApp(db.url, { DB_TIMEOUT_MS: '3000' });
   });
   after(async () => {
     await app?.close();

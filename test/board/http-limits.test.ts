@@ -8,7 +8,7 @@ import { rawRequest, rawSocket } from '../helpers/http.js';
 
 const LIMITS = { HTTP_HEADERS_TIMEOUT_MS: '800', HTTP_REQUEST_TIMEOUT_MS: '1500', HTTP_MAX_CONNECTIONS: '3' };
 // A bound is checked on a timer (node's connectionsCheckingInterval), so it may fire a little late.
-const SLACK_MS = 1500;
+const SLACK_MS = 2000;
 
 describe('HTTP limits', () => {
   let db: TestDatabase;
@@ -60,4 +60,25 @@ describe('HTTP limits', () => {
       assert.equal((await rawRequest(`${base().replace(/\/$/, '')}/healthz`)).status, 200, 'a connection is accepted again');
     });
   }
+});
+
+describe('errors of the HTTP parser', () => {
+  it('are rendered by the tier that owns the server (a page for the web, JSON for the API)', async () => {
+    const { createHttpServer } = await import('../../src/board/shared/http-server.js');
+    const { createLogger } = await import('../../src/shared/logger.js');
+    const server = createHttpServer(createLogger('test', 'silent'), 1024, {
+      renderClientError: ({ status, code, requestId }) => ({ type: 'text/html; charset=utf-8', body: `<p>${status} ${code} ${requestId}</p>` }),
+    });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+      const { status, data } = await rawSocket(url, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`).closed;
+      assert.equal(status, 431);
+      assert.match(data, /content-type: text\/html; charset=utf-8/i);
+      const id = /x-request-id: (\S+)/i.exec(data)?.[1];
+      assert.ok(id && data.endsWith(`<p>431 headers_too_large ${id}</p>`));
+    } finally {
+      await server.close();
+    }
+  });
 });

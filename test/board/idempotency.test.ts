@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '../helpers/databases.js';
 import { startTestApp, type AppTier } from '../helpers/board.js';
 import { postJson, rawRequest } from '../helpers/http.js';
+import { ResetProxy } from '../helpers/reset-proxy.js';
 
 const newKey = () => crypto.randomBytes(16).toString('base64url');
 
@@ -107,6 +108,23 @@ for (const engine of ENGINES) {
       assert.equal(again.headers['idempotent-replayed'], undefined, 'a new post');
       assert.equal(await rowsWith(text), 2);
     });
+
+    it('expired keys are pruned', async () => {
+      const old = Date.now() - 25 * 3600_000;
+      await db.query('INSERT INTO idempotency_keys VALUES (?, ?, 0, ?, ?)', ['old-key-to-prune', 'x', '{}', old]);
+      const fresh = await startTestApp(db.url);
+      try {
+        assert.equal((await postJson(`${fresh.url}/api/v1/posts`, { text: `prune ${newKey()}` }, { 'idempotency-key': newKey() })).status, 201);
+        const left = async () => (await db.query("SELECT idem_key FROM idempotency_keys WHERE idem_key = 'old-key-to-prune'")).length;
+        // Pruning does not hold up the request: wait for it to be done.
+        for (let i = 0; i < 100 && (await left()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(await left(), 0);
+        const kept = await db.query('SELECT COUNT(*) AS n FROM idempotency_keys WHERE created_ms > ?', [old]);
+        assert.ok(Number((kept[0] as { n: number }).n) > 0, 'keys within the window are kept');
+      } finally {
+        await fresh.close();
+      }
+    });
   });
 }
 
@@ -165,25 +183,28 @@ describe('a retry after the connection was killed mid-insert (MariaDB)', () => {
     });
   }
 
-  it('a deadline that fires while the INSERT waits, then a retry: exactly one row', { timeout: 60_000 }, async () => {
-    const short = await startTestApp(db.url, { DB_TIMEOUT_MS: '1000' });
+  it('a post that commits after its deadline answered 503, then a retry: exactly one row', { timeout: 60_000 }, async () => {
+    const proxy = await ResetProxy.start(3306);
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    const short = await startTestApp(viaProxy.href, { DB_TIMEOUT_MS: '1000' });
     const key = newKey();
     const text = `deadline ${key}`;
-    const dbName = new URL(db.url).pathname.slice(1);
-    const holder = await rootConnection();
     try {
-      await holder.query(`LOCK TABLES ${dbName}.contents WRITE`);
+      // The INSERT reaches the server, but its answer is kept from the app past the deadline.
+      proxy.holdRepliesAfter(/insert into `contents`/i);
       const timedOut = await postJson(`${short.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
       assert.equal(timedOut.status, 503);
-      await holder.query('UNLOCK TABLES');
-      // The first INSERT may still commit now; the retry must not make a second row.
+      assert.ok(proxy.holding, 'the INSERT was sent and its answer held');
+      proxy.releaseReplies();
+      // The first request may commit now, or already has; the retry must not make a second row.
       const retry = await postJson(`${short.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
       assert.equal(retry.status, 201);
       const rows = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]);
       assert.equal(Number(rows[0]!.n), 1);
     } finally {
-      await holder.end();
       await short.close();
+      await proxy.close();
     }
   });
 });

@@ -2,6 +2,8 @@
 // cannot: a pooled connection that looks alive to the client but is dead, as after a firewall or
 // NAT forgot it. `resetNextUse()` makes the next connection already open when it is called reset
 // (RST) as soon as the client sends on it; connections opened later are forwarded untouched.
+// `holdRepliesAfter(pattern)` lets a statement reach the server but keeps the server's answer
+// from the client until `releaseReplies()`: a write that commits while its client times out.
 import net from 'node:net';
 
 export class ResetProxy {
@@ -9,6 +11,8 @@ export class ResetProxy {
   private doomed = new Set<net.Socket>();
   /** Connections reset so far. */
   resets = 0;
+  private holdPattern?: RegExp;
+  private readonly held = new Map<net.Socket, Buffer[]>();
 
   private constructor(
     private readonly server: net.Server,
@@ -29,6 +33,21 @@ export class ResetProxy {
     if (this.doomed.size === 0) throw new Error('no open connection to reset');
   }
 
+  /** The next connection that sends something matching `pattern` gets no answers until released. */
+  holdRepliesAfter(pattern: RegExp): void {
+    this.holdPattern = pattern;
+  }
+
+  /** Whether a connection's answers are being held now. */
+  get holding(): boolean {
+    return this.held.size > 0;
+  }
+
+  releaseReplies(): void {
+    for (const [client, chunks] of this.held) for (const c of chunks) client.write(c);
+    this.held.clear();
+  }
+
   async close(): Promise<void> {
     for (const s of this.live) s.destroy();
     await new Promise((r) => this.server.close(r));
@@ -45,9 +64,17 @@ export class ResetProxy {
         upstream.destroy();
         return;
       }
+      if (this.holdPattern?.test(chunk.toString('latin1'))) {
+        this.holdPattern = undefined;
+        this.held.set(client, []);
+      }
       upstream.write(chunk);
     });
-    upstream.on('data', (chunk) => client.write(chunk));
+    upstream.on('data', (chunk) => {
+      const held = this.held.get(client);
+      if (held) held.push(chunk);
+      else client.write(chunk);
+    });
     const end = () => {
       this.live.delete(client);
       client.destroy();
