@@ -3,6 +3,8 @@
 // file. Covers Unicode as typed, refusals, markup shown as text, no-JavaScript use, pagination.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -187,6 +189,46 @@ describe('board in a real browser (Chromium)', { timeout: 180_000 }, () => {
     } finally {
       await noJs.close();
     }
+  });
+
+  it('the page\'s own form sends its origin, so browsers without Fetch Metadata pass the Origin check', async () => {
+    await page.goto(board.url);
+    let origin: string | undefined;
+    await page.route(board.url, async (route) => {
+      if (route.request().method() === 'POST') origin = await route.request().headerValue('origin') ?? undefined;
+      await route.continue();
+    });
+    try {
+      const response = await postOnBoard(page, 'origin checked', 'fill');
+      assert.equal(response?.status(), 200);
+    } finally {
+      await page.unrouteAll();
+    }
+    assert.equal(origin, new URL(board.url).origin, 'not "null", which Referrer-Policy: no-referrer would make it');
+  });
+
+  it('a form on another site that posts to the board is refused with a 403 page; nothing is stored', async () => {
+    // localhost and 127.0.0.1 are different sites to the browser: this page is the attacker's.
+    const target = board.url;
+    const evil = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><form method="post" action="${target}"><input name="text" value="forged post"><button>Win a prize</button></form>`);
+    });
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+    try {
+      const p = await context.newPage();
+      p.setDefaultTimeout(15_000);
+      await p.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
+      const [response] = await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), p.locator('button').click()]);
+      assert.equal(response?.status(), 403);
+      assert.match((await p.locator('p.error').textContent()) ?? '', /sent from another site/);
+      assert.equal(await p.inputValue('#text'), '', 'the forged text is not put into the form');
+      await p.close();
+    } finally {
+      evil.close();
+    }
+    await page.goto(board.url);
+    assert.ok(!(await boardRows(page)).some(([, text]) => text === 'forged post'), 'nothing was stored');
   });
 
   it('pages through 25 posts: 20 on the first page, the rest behind the "older" link', async () => {

@@ -6,18 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { logSink, startTestApp, startTestWeb, type AppTier, type WebTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
-
-const form = (text: string, headers: Record<string, string> = {}) => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-  body: new URLSearchParams({ text }).toString(),
-});
-
-/** The rows of table.contents as [timestamp, text] with HTML entities still escaped. */
-function rows(html: string): [string, string][] {
-  const table = /<table class="contents">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
-  return [...table.matchAll(/<tr><td>(.*?)<\/td><td>(.*?)<\/td><\/tr>/g)].map((m) => [m[1]!, m[2]!]);
-}
+import { form, formKey, rows } from '../helpers/page.js';
 
 describe('web tier', () => {
   let db: TestDatabase;
@@ -242,8 +231,12 @@ describe('web tier sharing reads', () => {
       await stand.waitForReads(1);
       await new Promise((r) => setTimeout(r, 300)); // let the other nine reach the web tier
       stand.release();
-      for (const res of await Promise.all(pages)) assert.equal(res.status, 200);
+      const answers = await Promise.all(pages);
+      for (const res of answers) assert.equal(res.status, 200);
       assert.equal(stand.reads(), 1);
+      const keys = answers.map((res) => formKey(res.body));
+      assert.equal(new Set(keys).size, 10, 'each page has its own one-time key, though all ten shared one read');
+      for (const key of keys) assert.match(key ?? '', /^[A-Za-z0-9_-]{22}$/);
     } finally {
       stand.release();
       await web.close();

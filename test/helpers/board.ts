@@ -2,6 +2,8 @@
 // can read them (request ids, redaction) instead of printing them.
 import { Writable } from 'node:stream';
 import { startApp } from '../../src/board/app/main.js';
+import type { Engine } from '../../src/board/dbs/connect.js';
+import { createTestDatabase } from './databases.js';
 import { startWeb } from '../../src/board/web/main.js';
 
 export interface LogSink {
@@ -38,4 +40,25 @@ export async function startTestApp(databaseUrl: string, extra: Record<string, st
 
 export async function startTestWeb(restUrl: string, extra: Record<string, string> = {}, logs?: LogSink) {
   return startWeb({ WEB_PORT: '0', LOG_LEVEL: logs ? 'info' : 'silent', REST_URL: restUrl, ...extra }, logs?.stream);
+}
+
+export type TestBoard = Awaited<ReturnType<typeof startTestBoard>>;
+
+/** A whole board for a test file: a fresh database (SQLite unless told), the app tier, the web tier in front. */
+export async function startTestBoard(
+  opts: { engine?: Engine; appLogs?: LogSink; webLogs?: LogSink; web?: Record<string, string> } = {},
+) {
+  const db = await createTestDatabase(opts.engine ?? 'sqlite');
+  const app = await startTestApp(db.url, {}, opts.appLogs);
+  const web = await startTestWeb(app.url, opts.web, opts.webLogs);
+  return {
+    db,
+    app,
+    web,
+    async close() {
+      await web.close();
+      await app.close();
+      await db.drop();
+    },
+  };
 }

@@ -20,8 +20,8 @@ export interface ClientErrorInfo {
   requestId: string;
 }
 
-/** How a tier shows such an error: the app as its JSON error shape, the web as a page. */
-export type ClientErrorRenderer = (e: ClientErrorInfo) => { type: string; body: string };
+/** How a tier shows such an error: the app as its JSON error shape, the web as a page (with its headers). */
+export type ClientErrorRenderer = (e: ClientErrorInfo) => { type: string; body: string; headers?: Record<string, string> };
 
 export interface HttpServerOptions {
   limits?: HttpLimits;
@@ -102,9 +102,10 @@ function clientErrorHandler(log: Logger, render: ClientErrorRenderer) {
       socket.destroy();
       return;
     }
-    const { type, body } = render(info);
+    const { type, body, headers = {} } = render(info);
     const head = [
       `HTTP/1.1 ${info.status} ${STATUS_CODES[info.status]}`,
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
       `Content-Type: ${type}`,
       `Content-Length: ${Buffer.byteLength(body)}`,
       `X-Request-Id: ${info.requestId}`,

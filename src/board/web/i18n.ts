@@ -21,6 +21,14 @@ const en = {
   bad_request: 'Nothing was posted: the request could not be read.',
   internal: 'Something went wrong on the board. Please try again.',
   error_title: 'Error',
+  cross_site: 'Nothing was posted: the form was sent from another site. Please write your post on this board\'s own page.',
+  already_posted: 'This form was already used for an earlier post, which is stored (see the newest posts). Nothing new was posted; send your text again to post it as well.',
+  bad_link: 'This address is not valid on this board.',
+  uri_too_long: 'This address is too long for this board.',
+  headers_too_large: 'The request could not be read: its headers are too large.',
+  request_timeout: 'The request took too long to arrive. Nothing was posted; please try again.',
+  method_not_allowed: 'This page cannot be used that way.',
+  unreadable: 'The request could not be read.',
 };
 
 const ja: typeof en = {
@@ -42,6 +50,14 @@ const ja: typeof en = {
   bad_request: '投稿されませんでした。リクエストを読み取れませんでした。',
   internal: '掲示板でエラーが発生しました。もう一度お試しください。',
   error_title: 'エラー',
+  cross_site: '投稿されませんでした。フォームが別のサイトから送信されました。この掲示板のページから投稿してください。',
+  already_posted: 'このフォームは以前の投稿ですでに使われ、その投稿は保存されています（最新の投稿をご覧ください）。新しい投稿はされていません。この内容も投稿するには、もう一度送信してください。',
+  bad_link: 'このアドレスはこの掲示板では使えません。',
+  uri_too_long: 'このアドレスはこの掲示板には長すぎます。',
+  headers_too_large: 'リクエストを読み取れませんでした。ヘッダーが大きすぎます。',
+  request_timeout: 'リクエストの到着に時間がかかりすぎました。投稿されていません。もう一度お試しください。',
+  method_not_allowed: 'このページはその方法では使えません。',
+  unreadable: 'リクエストを読み取れませんでした。',
 };
 
 export type Messages = typeof en;
@@ -63,8 +79,4 @@ export function pickLang(acceptLanguage: string | undefined): Lang {
     }
   }
   return best;
-}
-
-export function isMessageKey(key: string): key is MessageKey {
-  return key in en;
 }

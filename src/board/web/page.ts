@@ -1,6 +1,7 @@
 // Server-side rendering of the board page. It keeps the original's contract, which clients and
 // tests rely on: a form whose input is id="text" name="text", submitted with Enter, and the posts
 // in <table class="contents">, newest first, one <tr> per post: <td>timestamp</td><td>text</td>.
+// The form also carries a one-time key (hidden input "key") that makes its post idempotent.
 import type { Lang, Messages } from './i18n.js';
 import type { PostView } from './rest-client.js';
 
@@ -15,6 +16,8 @@ export interface PageModel {
   error?: string;
   /** What the user typed, kept after a refused post. */
   typed?: string;
+  /** The form's one-time key (form-key.ts). */
+  key: string;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -39,6 +42,7 @@ export function renderBoard(m: PageModel): string {
 <form method="post" action="/">
 <label for="text">${escapeHtml(m.t.label)}</label>
 <input type="text" id="text" name="text" value="${escapeHtml(m.typed ?? '')}" autocomplete="off" autofocus required${m.error ? ' aria-invalid="true" aria-describedby="error"' : ''}>
+${keyInput(m.key)}
 ${m.error ? `<p class="error" id="error" role="alert">${escapeHtml(m.error)}</p>` : ''}
 </form>
 ${m.posts.length ? `<table class="contents">\n${m.posts.map(row).join('\n')}\n</table>` : `<p class="empty">${escapeHtml(m.t.empty)}</p>`}
@@ -46,12 +50,18 @@ ${nav(m)}`,
   );
 }
 
-export function renderUnavailable(lang: Lang, t: Messages, typed?: string): string {
-  return renderNotice(lang, t, t.unavailable_title, t.unavailable, typed);
+/** What a notice page's form holds: its one-time key, and what was typed when it is kept. */
+export interface NoticeForm {
+  key: string;
+  typed?: string;
+}
+
+export function renderUnavailable(lang: Lang, t: Messages, form: NoticeForm): string {
+  return renderNotice(lang, t, t.unavailable_title, t.unavailable, form);
 }
 
 /** A page that says one thing went wrong, with the form (and what was typed) kept. */
-export function renderNotice(lang: Lang, t: Messages, title: string, message: string, typed?: string): string {
+export function renderNotice(lang: Lang, t: Messages, title: string, message: string, form: NoticeForm): string {
   return layout(
     lang,
     title,
@@ -59,10 +69,15 @@ export function renderNotice(lang: Lang, t: Messages, title: string, message: st
 <p class="error" role="alert">${escapeHtml(message)}</p>
 <form method="post" action="/">
 <label for="text">${escapeHtml(t.label)}</label>
-<input type="text" id="text" name="text" value="${escapeHtml(typed ?? '')}" autocomplete="off" required>
+<input type="text" id="text" name="text" value="${escapeHtml(form.typed ?? '')}" autocomplete="off" required>
+${keyInput(form.key)}
 </form>
 <nav><a href="/">${escapeHtml(t.newest)}</a></nav>`,
   );
+}
+
+function keyInput(key: string): string {
+  return `<input type="hidden" name="key" value="${escapeHtml(key)}">`;
 }
 
 function row(p: PostView): string {

@@ -1,6 +1,7 @@
 // The web tier's only way to the data: HTTP to the app tier through a keep-alive pool.
 // Every call is bounded by a timeout; an app that is down, slow or failing becomes
 // AppUnavailableError (the page answers 503), and a refusal (4xx) becomes AppRejectedError.
+// A post carries an Idempotency-Key, which makes it safe to send again when its outcome is unknown.
 import { Pool } from 'undici';
 
 export interface PostView {
@@ -27,6 +28,11 @@ export class AppRejectedError extends Error {
   ) {
     super(message);
   }
+
+  /** The key was already used for a post with another text (IETF httpapi idempotency draft: 422). */
+  get keyReused(): boolean {
+    return this.status === 422;
+  }
 }
 
 export class RestClient {
@@ -51,8 +57,19 @@ export class RestClient {
     return this.call('GET', `/api/v1/posts?${q}`, requestId) as Promise<PageView>;
   }
 
-  createPost(text: string, requestId: string): Promise<PostView> {
-    return this.call('POST', '/api/v1/posts', requestId, { text }) as Promise<PostView>;
+  /**
+   * Stores a post once whatever happens on the way: when the app does not answer (timeout,
+   * connection lost, 5xx) the same request is sent once more with the same key. The app answers
+   * a repeat with the first result and stores nothing new (concurrent ones included).
+   */
+  async createPost(text: string, key: string, requestId: string): Promise<PostView> {
+    const send = () => this.once('POST', '/api/v1/posts', requestId, { text }, { 'idempotency-key': key });
+    try {
+      return (await send()) as PostView;
+    } catch (err) {
+      if (!(err instanceof AppUnavailableError)) throw err;
+      return (await send()) as PostView;
+    }
   }
 
   async ready(requestId: string): Promise<void> {
@@ -73,13 +90,15 @@ export class RestClient {
     }
   }
 
-  private async once(method: string, path: string, requestId: string, body?: unknown): Promise<unknown> {
+  private async once(
+    method: string, path: string, requestId: string, body?: unknown, headers: Record<string, string> = {},
+  ): Promise<unknown> {
     let res;
     try {
       res = await this.pool.request({
         method,
         path: this.basePath + path,
-        headers: { 'x-request-id': requestId, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: { 'x-request-id': requestId, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
@@ -89,11 +108,13 @@ export class RestClient {
     try {
       payload = await res.body.json();
     } catch (err) {
+      // A refusal without the API's JSON (e.g. Node's own 431) is still a refusal.
+      if (res.statusCode >= 400 && res.statusCode < 500) throw new AppRejectedError(res.statusCode, 'rejected', `app tier answered ${res.statusCode}`);
       throw new AppUnavailableError(`app tier sent an unreadable reply (${res.statusCode}): ${(err as Error).message}`);
     }
     if (res.statusCode >= 500) throw new AppUnavailableError(`app tier answered ${res.statusCode}`);
     if (res.statusCode >= 400) {
-      const e = (payload as { error?: { code?: string; message?: string } }).error;
+      const e = (payload as { error?: { code?: string; message?: string } } | null)?.error;
       throw new AppRejectedError(res.statusCode, e?.code ?? 'rejected', e?.message ?? `app tier answered ${res.statusCode}`);
     }
     return payload;
