@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
 import type { RequestLog } from '../../src/deployer/openstack/http.js';
-import { Cleanup, connectAs, RUN_ID, sshPublicKey, uniq } from './helpers.js';
+import { Cleanup, connectAs, RUN_ID, uniq } from './helpers.js';
+import { IMAGE, sshPublicKey } from './fixtures.js';
 
 const cleanup = new Cleanup();
 const calls: RequestLog[] = [];
@@ -90,7 +91,7 @@ test('images: 5 of them, page size 2, each seen once; two tag filters hold on ev
 
 test('servers: 3 of them, one per page, each seen once', async () => {
   const flavor = await os.compute.flavors.find('m1.tiny');
-  const image = await os.image.findActive('debian-12');
+  const image = await os.image.findActive(IMAGE);
   const tag = `${RUN_ID}-srv`;
   const made: string[] = [];
   for (let i = 0; i < 3; i++) {

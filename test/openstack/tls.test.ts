@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { connect, OpenStackConfigError, OpenStackError } from '../../src/deployer/openstack/index.js';
+import { IMAGE } from './fixtures.js';
 import { CLOUDS_YAML } from './helpers.js';
 import { makeCa, makeServerCert, TlsProxy } from './tls-proxy.js';
 
@@ -56,7 +57,7 @@ test('cacert as a path (relative to the working directory): Keystone, Nova and G
     assert.ok((await os.compute.flavors.list()).some((f) => f.name === 'm1.tiny'));
     // Glance over TLS with a page per image: every next link followed through the proxy.
     const images = await os.image.images.list({}, { pageSize: 1 });
-    assert.ok(images.some((i) => i.name === 'debian-12'));
+    assert.ok(images.some((i) => i.name === IMAGE));
   } finally {
     await os.close();
   }

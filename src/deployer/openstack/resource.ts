@@ -198,6 +198,16 @@ export class TaggedResource<T extends object, C = Partial<T>, U = Partial<T>> ex
     super(session, spec);
     this.tags = new Tags(session, spec.service, spec.path);
   }
+
+  /**
+   * Creates, then sets its tags. Neutron without the tag-creation extension (Zed) takes no tags
+   * in a create: a crash between the two calls leaves the resource named but untagged.
+   */
+  async createWithTags(body: C, tags: string[]): Promise<T & { tags: string[] }> {
+    const item = await this.create(body);
+    const id = String((item as Record<string, unknown>)[this.spec.idField ?? 'id']);
+    return { ...item, tags: await this.tags.replace(id, tags) };
+  }
 }
 
 /** Tag filters (`tags`, `tags-any`, `not-tags`, `not-tags-any`) take one comma-separated value. */
