@@ -72,9 +72,8 @@ test('flavors one per page', async () => {
 
 test('images: 5 of them, page size 2, each seen once; two tag filters hold on every page', async () => {
   const [a, b] = [`${RUN_ID}-a`, `${RUN_ID}-b`];
-  // Oldest first: the default order is newest first, so this one comes on the last page,
-  // where a dropped `tag=` would let it in.
-  const onlyB = await os.image.images.create({ name: uniq('img-only-b'), disk_format: 'raw', container_format: 'bare', tags: [b] });
+  // Sorted by name, this one comes last, on a page where a dropped `tag=` would let it in.
+  const onlyB = await os.image.images.create({ name: uniq('imgz-only-b'), disk_format: 'raw', container_format: 'bare', tags: [b] });
   cleanup.add('image only-b', () => os.image.images.delete(onlyB.id));
   const made: string[] = [];
   for (let i = 0; i < 5; i++) {
@@ -83,10 +82,10 @@ test('images: 5 of them, page size 2, each seen once; two tag filters hold on ev
     made.push(img.id);
   }
   calls.length = 0;
-  const listed = await os.image.images.list({ tag: [a, b] }, { pageSize: 2 });
+  const listed = await os.image.images.list({ tag: [a, b], sort: 'name:asc' }, { pageSize: 2 });
   assertEachOnce(listed.map((i) => i.id), made);
   assert.ok(gets(/^\/v2\/images\?/).length >= 3, 'read over three pages at least');
-  const withB = await os.image.images.list({ tag: b }, { pageSize: 2 });
+  const withB = await os.image.images.list({ tag: b, sort: 'name:asc' }, { pageSize: 2 });
   assertEachOnce(withB.map((i) => i.id), [...made, onlyB.id]);
 });
 
