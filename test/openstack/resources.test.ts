@@ -66,6 +66,12 @@ test('ports: a fixed IP outside the pool, security groups, port security off', a
   const ip = b.fixed_ips[0]!.ip_address.split('.').map(Number)[3]!;
   assert.ok(ip >= 100 && ip <= 200, `from the pool: ${b.fixed_ips[0]!.ip_address}`);
   s.ports = [a, b];
+  // Neutron's quota details count what exists: these two ports at least, with limit and reserved.
+  const projectId = (await os.session.getToken()).project!.id;
+  const port = (await os.network.quotas.details(projectId)).port!;
+  assert.ok(port.used >= 2, `ports used: ${port.used}`);
+  assert.equal(typeof port.reserved, 'number');
+  assert.ok(port.limit === -1 || port.limit >= port.used);
 });
 
 test('tags on every Neutron kind; lists filter by tags (all) and tags-any', async () => {
@@ -100,6 +106,8 @@ test('router: gateway, an interface on the subnet, tags; floating IP moved betwe
   cleanup.add('router', () => os.network.routers.delete(router.id));
   assert.equal(router.external_gateway_info, null);
   assert.equal((await os.network.routers.setGateway(router.id, s.ext.id)).external_gateway_info?.network_id, s.ext.id);
+  assert.equal((await os.network.routers.setGateway(router.id, null)).external_gateway_info, null);
+  await os.network.routers.setGateway(router.id, s.ext.id);
   const iface = await os.network.routers.addInterface(router.id, { subnet_id: s.subnet!.id });
   cleanup.add('router interface', () => os.network.routers.removeInterface(router.id, { subnet_id: s.subnet!.id }, { ignoreMissing: true }));
   assert.equal(iface.subnet_id, s.subnet!.id);
@@ -151,6 +159,9 @@ test('server tags and metadata', async () => {
   });
   // Nova's tags and metadata calls answer 404 until the server is scheduled into a cell.
   await os.compute.servers.waitFor(srv.id, 'ACTIVE', { timeoutMs: 300_000 });
+  const limits = await os.compute.limits.get();
+  assert.ok(limits.totalInstancesUsed >= 1 && limits.totalInstancesUsed <= limits.maxTotalInstances);
+  assert.ok((await os.compute.quotas.details((await os.session.getToken()).project!.id)).instances!.in_use >= 1);
   assert.deepEqual(await os.compute.servers.tags.list(srv.id), [TAG]);
   await os.compute.servers.tags.add(srv.id, 'tier=web');
   assert.deepEqual((await os.compute.servers.list({ tags: [TAG, 'tier=web'] })).map((x) => x.id), [srv.id]);
