@@ -165,6 +165,8 @@ test('server tags and metadata', async () => {
   assert.deepEqual(await os.compute.servers.tags.list(srv.id), [TAG]);
   await os.compute.servers.tags.add(srv.id, 'tier=web');
   assert.deepEqual((await os.compute.servers.list({ tags: [TAG, 'tier=web'] })).map((x) => x.id), [srv.id]);
+  assert.deepEqual(await os.compute.servers.list({ tags: ['tier=web', TAG, `${TAG}-none`] }), []);
+  assert.deepEqual(await os.compute.servers.list({ tags: [`${TAG}-none`, TAG] }), []);
   assert.deepEqual((await os.compute.servers.tags.replace(srv.id, [TAG])).sort(), [TAG]);
   assert.equal(await os.compute.servers.tags.has(srv.id, 'tier=web'), false);
   assert.deepEqual(await os.compute.servers.metadata.get(srv.id), { 'berth-tier': 'web' });
