@@ -62,10 +62,10 @@ export class Servers extends TaggedResource<Server, ServerCreate, ServerUpdate> 
     }
   }
 
-  /** The console log: the last `length` lines, or all of it. */
+  /** The console log: the last `length` lines, or all of it. A POST that only reads: retried. */
   async consoleOutput(id: string, o: { length?: number } = {}): Promise<string> {
     const action = { 'os-getConsoleOutput': o.length === undefined ? {} : { length: o.length } };
-    const body = (await this.call('POST', `${this.itemPath(id)}/action`, { json: action })) as { output: string };
+    const body = (await this.call('POST', `${this.itemPath(id)}/action`, { json: action, idempotent: true })) as { output: string };
     return body.output;
   }
 }
