@@ -46,4 +46,3 @@ export class Cleanup {
     if (failures.length) throw new Error(`cleanup failed:\n  ${failures.join('\n  ')}`);
   }
 }
-
