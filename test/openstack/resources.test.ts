@@ -182,6 +182,7 @@ test('images: create, update, tags, upload to active, delete', async () => {
   const img = await os.image.images.create({ name: uniq('img'), disk_format: 'raw', container_format: 'bare', visibility: 'private' });
   cleanup.add('image', () => os.image.images.delete(img.id, { ignoreMissing: true }));
   assert.equal(img.status, 'queued');
+  assert.equal(await os.image.findActive(img.id), undefined, 'not active yet');
   const updated = await os.image.images.update(img.id, { min_ram: 256, os_distro: 'debian' });
   assert.equal(updated.min_ram, 256);
   assert.equal(updated.os_distro, 'debian');
@@ -192,6 +193,7 @@ test('images: create, update, tags, upload to active, delete', async () => {
   const active = await os.image.images.get(img.id);
   assert.equal(active.status, 'active');
   assert.equal(active.size, 5);
+  assert.equal((await os.image.findActive(img.id))?.id, img.id);
   await os.image.images.delete(img.id);
   assert.equal(await os.image.images.getIfExists(img.id), undefined);
 });
