@@ -1,4 +1,6 @@
-# status: daemons from our PID files, APIs by a plain HTTP GET (sourced by openstack-sandbox.sh).
+# status: daemons from our PID files, APIs by a plain HTTP GET, Neutron's agents by their last
+# heartbeat, the instances' domains, the registry (sourced by openstack-sandbox.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/dataplane.sh"
 rc=0
 [ -f "$STATE/infra.env" ] && . "$STATE/infra.env"
 echo "state: $OSLAB"
@@ -13,5 +15,24 @@ for sp in $API_PORTS; do
   if curl -s -o /dev/null -m 5 "http://$IP:${sp#*:}/"; then echo "  answers  ${sp%%:*} http://$IP:${sp#*:}"
   else echo "  silent   ${sp%%:*} http://$IP:${sp#*:}"; rc=1; fi
 done
+if curl -sf -o /dev/null -m 5 --cacert "$OSLAB/registry-ca.crt" "https://$REGISTRY/v2/" 2>/dev/null; then
+  echo "  answers  registry https://$REGISTRY (CA $OSLAB/registry-ca.crt)"
+else echo "  silent   registry https://$REGISTRY"; rc=1; fi
+# Agents: alive when they reported within neutron's agent_down_time (75 s).
+if [ -n "${DB_PORT:-}" ]; then
+  if [ "$DB_MODE" = private ]; then DBQ=(mariadb --no-defaults -S "$RUN/mysql/mysqld.sock" -uroot)
+  else DBQ=(mariadb --no-defaults -h $IP -P "$DB_PORT" -uroot); fi
+  agents=$("${DBQ[@]}" -N -e "select agent_type, host, timestampdiff(second, heartbeat_timestamp, utc_timestamp())
+    from ${DBPFX}neutron.agents order by agent_type" 2>/dev/null) || agents=
+  [ -n "$agents" ] || { echo "  no Neutron agents registered"; rc=1; }
+  while IFS=$'\t' read -r type host age; do
+    [ -n "$type" ] || continue
+    if [ "$age" -le 75 ]; then echo "  alive    $type on $host (reported ${age}s ago)"
+    else echo "  DEAD     $type on $host (last report ${age}s ago)"; rc=1; fi
+  done <<<"$agents"
+fi
+if alive libvirtd; then
+  echo "  domains  $(virsh -q -c lxc:/// list --name 2>/dev/null | grep -c .) running (libvirt-LXC)"
+fi
 [ -f "$OSLAB/clouds.yaml" ] && echo "clouds.yaml: $OSLAB/clouds.yaml (clouds berth-admin, berth-demo)"
 exit $rc

@@ -46,3 +46,27 @@ export class Cleanup {
     if (failures.length) throw new Error(`cleanup failed:\n  ${failures.join('\n  ')}`);
   }
 }
+
+/** The sandbox's registry (TLS, on its external bridge) and its CA, written beside clouds.yaml. */
+export const REGISTRY = process.env.BERTH_OSLAB_REGISTRY ?? '203.0.113.1:5000';
+export const REGISTRY_CA = join(OSLAB, 'registry-ca.crt');
+export const GUEST_IMAGE = 'debian-12-docker';
+
+/**
+ * Polls fn until it returns something other than undefined, at most timeoutMs: the event a test
+ * waits for, with a bound. The last value seen goes into the failure message.
+ */
+export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, everyMs = 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
