@@ -59,13 +59,15 @@ logtail() {
 db_shared_ok()  { [ "${BERTH_OSLAB_PRIVATE_INFRA:-0}" != 1 ] && ! alive mariadb && port_open $IP 3306; }
 rmq_shared_ok() { [ "${BERTH_OSLAB_PRIVATE_INFRA:-0}" != 1 ] && ! alive rabbitmq && port_open $IP 5672; }
 
-# A signature of a command line, of the files it names (also as NAME=FILE) and of $SIG_EXTRA's
-# files: `up` restarts a running service whose command or configuration changed.
+# A signature of a command line, of the configuration files it names (also as NAME=FILE; not
+# logs or state) and of $SIG_EXTRA's files: `up` restarts a running service whose command or
+# configuration changed.
 sig() {
   local a f
   for a in "$@" ${SIG_EXTRA:-}; do
     echo "$a"; f=${a#*=}
-    [ -f "$f" ] && cat "$f"
+    case $f in "$LOG"/*|"$STATE"/*) continue ;; esac
+    if [ -f "$f" ]; then cat "$f"; fi
   done | sha1sum | cut -c1-16
 }
 # start NAME CMD...: own session (PID = process group), PID file, log file; no-op if it runs with
@@ -84,6 +86,7 @@ start() {
   echo $! > "$RUN/$name.pid"
   starttime $! > "$RUN/$name.start" || true
   echo "$want" > "$RUN/$name.sig"
+  STARTED="${STARTED:-} $name"
   log "started $name (pid $!)"
 }
 # stop NAME: only what `start` started, by its PID file. Each was started with setsid, so its PID

@@ -4,7 +4,7 @@
 # ($OSLAB/registry-ca.crt) and into the host Docker Engine's trust (/etc/docker/certs.d/), so
 # `berth build --push --registry $REGISTRY/NS` works; instances need it in their own certs.d.
 R=$STATE/registry
-install -d -m 755 "$R" "$ETC/registry"
+install -d -m 755 "$R"
 install -d -o docker-registry -g docker-registry "$R/data"
 if [ ! -s "$R/ca.crt" ] || [ ! -s "$R/server.crt" ]; then
   openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj "/CN=berth sandbox CA" \
@@ -16,7 +16,7 @@ if [ ! -s "$R/ca.crt" ] || [ ! -s "$R/server.crt" ]; then
     -extfile "$R/server.ext" -out "$R/server.crt" 2>/dev/null || die "openssl: cannot sign the registry's certificate"
   chmod 600 "$R/ca.key"; chown docker-registry: "$R/server.key"; chmod 600 "$R/server.key"
 fi
-cat > "$ETC/registry/config.yml" <<EOC
+cat > "$R/config.yml" <<EOC
 version: 0.1
 log:
   level: info
@@ -31,11 +31,11 @@ http:
     certificate: $R/server.crt
     key: $R/server.key
 EOC
-chmod 644 "$ETC/registry/config.yml"
+chmod 644 "$R/config.yml"
 install -m 644 "$R/ca.crt" "$OSLAB/registry-ca.crt"
 install -D -m 644 "$R/ca.crt" "/etc/docker/certs.d/$REGISTRY/ca.crt"
 start registry setpriv --reuid=docker-registry --regid=docker-registry --init-groups \
-  /usr/bin/docker-registry serve "$ETC/registry/config.yml"
+  /usr/bin/docker-registry serve "$R/config.yml"
 for ((i = 0; i < 60; i++)); do
   curl -sf -o /dev/null -m 3 --cacert "$OSLAB/registry-ca.crt" "https://$REGISTRY/v2/" && break
   alive registry || { logtail registry; die "registry died (logs in $LOG)"; }

@@ -3,6 +3,7 @@
 # running). Sourced by openstack-sandbox.sh.
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages, makes bridges and starts daemons)"
 mkdir -p "$OSLAB" "$ETC" "$RUN" "$LOG" "$STATE"
+T0_UTC=$(date -u '+%F %T')
 chmod 755 "$OSLAB"
 : > "$OSLAB/timings.txt"
 mark() { echo "$1 $(el)" >> "$OSLAB/timings.txt"; }
@@ -75,26 +76,31 @@ done
 "${DBQ[@]}" -e "delete from ${DBPFX}neutron.agents where agent_type='Open vSwitch agent'"
 
 # The compute host must be mapped to cell1, have its libvirt node's resource provider in placement
-# and a fresh heartbeat (after a restart the old service row says "down" to the scheduler); every
-# agent must have reported since this run started.
-since="utc_timestamp() - interval $(( ${EPOCHREALTIME%.*} - ${T0%.*} + 2 )) second"
+# and a heartbeat newer than its (re)start, if this run (re)started it (the old service row says
+# "down" to the scheduler), else one that says it is up; every agent must be alive the same way.
+fresh() {   # fresh SERVICE UP_WINDOW_S: the SQL condition a heartbeat must meet
+  if [[ " ${STARTED:-} " == *" $1 "* ]]; then echo "> '$T0_UTC'"; else echo "> utc_timestamp() - interval $2 second"; fi
+}
 q_mapped="select count(*) from ${DBPFX}nova_api.host_mappings where host='$COMPUTE_HOST'"
 q_rp="select count(*) from ${DBPFX}placement.resource_providers rp join ${DBPFX}nova.compute_nodes cn
   on cn.uuid = rp.uuid where cn.host='$COMPUTE_HOST' and cn.deleted=0 and cn.hypervisor_type='lxc'"
 q_beat="select count(*) from ${DBPFX}nova.services where host='$COMPUTE_HOST' and topic='compute'
-  and deleted=0 and updated_at > $since"
-q_agents="select count(*) from ${DBPFX}neutron.agents where host='$COMPUTE_HOST' and heartbeat_timestamp > $since"
+  and deleted=0 and updated_at $(fresh nova-compute 60)"
+q_agents=$(for a in $AGENT_SERVICES; do
+  echo "select count(*) from ${DBPFX}neutron.agents where host='$COMPUTE_HOST' and \`binary\`='$a' and heartbeat_timestamp $(fresh $a 75);"
+done)
 n_agents=$(wc -w <<<"$AGENT_SERVICES")
-for ((i = 0; i < 180; i++)); do
+registered() {
   [ "$("${DBQ[@]}" -N -e "$q_mapped")" -ge 1 ] && [ "$("${DBQ[@]}" -N -e "$q_rp")" -ge 1 ] \
-    && [ "$("${DBQ[@]}" -N -e "$q_beat")" -ge 1 ] && [ "$("${DBQ[@]}" -N -e "$q_agents")" -ge "$n_agents" ] && break
-  for s in nova-compute $AGENT_SERVICES; do
-    alive $s || { logtail $s; die "$s died"; }
-  done
-  ((i % 5 == 4)) && "${NOVA_MANAGE[@]}" cell_v2 discover_hosts > /dev/null 2>&1 || true
+    && [ "$("${DBQ[@]}" -N -e "$q_beat")" -ge 1 ] && [ "$("${DBQ[@]}" -N -e "$q_agents" | grep -cx 1)" -ge "$n_agents" ]
+}
+deadline=$((SECONDS + 180)) i=0
+until registered; do
+  [ $SECONDS -lt $deadline ] || { logtail nova-compute; die "compute host $COMPUTE_HOST or its agents not registered in 180 s"; }
+  for s in nova-compute $AGENT_SERVICES; do alive $s || { logtail $s; die "$s died"; }; done
+  ((++i % 5 == 0)) && "${NOVA_MANAGE[@]}" cell_v2 discover_hosts > /dev/null 2>&1 || true
   sleep 1
 done
-[ "$i" -lt 180 ] || { logtail nova-compute; die "compute host $COMPUTE_HOST or its agents not registered in 180 s"; }
 for s in $SERVICES; do alive $s || { logtail $s; die "$s died"; }; done
 mark compute_ready
 log "nova-compute (libvirt-LXC) registered, mapped to cell1 and in placement; $n_agents agents alive"
