@@ -56,7 +56,7 @@ async function pushTestImage(): Promise<void> {
   await docker.getImage('berth-base/node:20').tag({ repo: PULLED.replace(/:20$/, ''), tag: '20' });
   cleanup.add('local tag', () => docker.getImage(PULLED).remove());
   cleanup.add('registry manifest', () => deleteFromRegistry(`${RUN_ID}/node`, '20'));
-  const stream = await docker.getImage(PULLED).push({});
+  const stream = await docker.getImage(PULLED).push({ authconfig: {} });
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
       const failed = err?.message ?? events.find((e) => e.error)?.error;
