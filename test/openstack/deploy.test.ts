@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { encodeUserData, exactNameRegex, OpenStackError, type OpenStack } from '../../src/deployer/openstack/index.js';
 import type { Server } from '../../src/deployer/openstack/compute.js';
 import type { Network, Port, SecurityGroup, Subnet } from '../../src/deployer/openstack/network.js';
-import { Cleanup, connectAs, uniq } from './helpers.js';
+import { Cleanup, connectAs, GUEST_IMAGE, uniq, waitFor } from './helpers.js';
 
 const cleanup = new Cleanup();
 let os: OpenStack;
@@ -40,10 +40,10 @@ function sshPublicKey(): string {
 test('flavors, image, availability zones, limits and quotas', async () => {
   const flavors = await os.compute.listFlavors();
   assert.ok(flavors.some((f) => f.name === 'm1.tiny'));
-  assert.equal((await os.compute.findFlavor('m1.small'))?.ram, 2048);
-  const image = await os.image.findImage('debian-12');
+  assert.equal((await os.compute.findFlavor('m1.small'))?.ram, 1024);
+  const image = await os.image.findImage(GUEST_IMAGE);
   assert.equal(image?.status, 'active');
-  assert.equal((await os.image.findImage(image!.id))?.name, 'debian-12');
+  assert.equal((await os.image.findImage(image!.id))?.name, GUEST_IMAGE);
   assert.equal(await os.image.findImage('no-such-image'), undefined);
   assert.deepEqual(await os.compute.listAvailabilityZones(), [{ name: 'nova', available: true }]);
   const limits = await os.compute.getLimits();
@@ -106,7 +106,7 @@ test('server: user data checked for size before sending', () => {
 
 test('server: boots to ACTIVE on a port, with user data, metadata and tags', async () => {
   const flavor = await os.compute.findFlavor('m1.tiny');
-  const image = await os.image.findImage('debian-12');
+  const image = await os.image.findImage(GUEST_IMAGE);
   const t0 = Date.now();
   const created = await os.compute.createServer({
     name: serverName,
@@ -132,7 +132,7 @@ test('server: boots to ACTIVE on a port, with user data, metadata and tags', asy
 
 test('server: a second one on a network by uuid with a security group by name', async () => {
   const flavor = await os.compute.findFlavor('m1.tiny');
-  const image = await os.image.findImage('debian-12');
+  const image = await os.image.findImage(GUEST_IMAGE);
   const created = await os.compute.createServer({
     name: uniq('app'),
     flavorId: flavor!.id,
@@ -159,8 +159,9 @@ test('server: list by exact name (regex characters), by tag; show; console outpu
   assert.equal((await os.compute.listServers({ name: serverName.slice(0, -1) })).length, 0);
   assert.ok((await os.compute.listServers({ tags: ['tier-web'] })).some((x) => x.id === s.server!.id));
   assert.equal((await os.compute.getServer(s.server!.id)).status, 'ACTIVE');
-  const console = await os.compute.getConsoleOutput(s.server!.id);
-  assert.ok(console.length > 0);
+  // the guest's boot output (systemd, cloud-init), as soon as the instance writes any
+  const console = await waitFor('console output', 60_000, async () => (await os.compute.getConsoleOutput(s.server!.id)) || undefined);
+  assert.match(console, /systemd|cloud-init/i);
   const lastLine = await os.compute.getConsoleOutput(s.server!.id, 1);
   assert.ok(lastLine.split('\n').filter(Boolean).length <= 1);
 });
@@ -207,8 +208,8 @@ test('errors carry service, method, path, status, request id and OpenStack\'s me
 });
 
 test('a server that goes to ERROR: waitForServer fails with its fault', async () => {
-  // A flavor no host can hold (the fake driver has ~600 TB of disk): the scheduler finds no host.
-  const image = await os.image.findImage('debian-12');
+  // A flavor no host can hold (100 PB of disk): the scheduler finds no host.
+  const image = await os.image.findImage(GUEST_IMAGE);
   const res = await admin.session.request<{ flavor: { id: string } }>('compute', 'POST', '/flavors', {
     json: { flavor: { name: uniq('huge'), ram: 512, vcpus: 1, disk: 100_000_000 } },
   });
@@ -228,7 +229,7 @@ test('a server that goes to ERROR: waitForServer fails with its fault', async ()
 });
 
 test('a create Nova refuses at once (port already in use) is a 409 with its message', async () => {
-  const image = await os.image.findImage('debian-12');
+  const image = await os.image.findImage(GUEST_IMAGE);
   const flavor = await os.compute.findFlavor('m1.tiny');
   // A port that is already bound to the first server cannot be used again: Nova refuses at once (409).
   await assert.rejects(
