@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
 import type { Server } from '../../src/deployer/openstack/compute.js';
 import type { FloatingIp, Network, SecurityGroup } from '../../src/deployer/openstack/network.js';
-import { Cleanup, connectAs, GUEST_IMAGE, REGISTRY, REGISTRY_CA, RUN_ID, uniq, waitFor } from './helpers.js';
+import { Cleanup, connectAs, deleteFromRegistry, GUEST_IMAGE, REGISTRY, REGISTRY_CA, RUN_ID, uniq, waitFor } from './helpers.js';
 
 const cleanup = new Cleanup();
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -64,23 +64,6 @@ async function pushTestImage(): Promise<void> {
       else resolve();
     });
   });
-}
-
-/** Deletes a manifest from the sandbox registry (its API over TLS, trusting only the sandbox CA). */
-async function deleteFromRegistry(name: string, tag: string): Promise<void> {
-  const dispatcher = new Agent({ connect: { ca: readFileSync(REGISTRY_CA) } });
-  try {
-    const head = await request(`https://${REGISTRY}/v2/${name}/manifests/${tag}`, {
-      method: 'HEAD', dispatcher, headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
-    });
-    const digest = head.headers['docker-content-digest'];
-    if (head.statusCode === 404 || typeof digest !== 'string') return;
-    const del = await request(`https://${REGISTRY}/v2/${name}/manifests/${digest}`, { method: 'DELETE', dispatcher });
-    await del.body.dump();
-    if (del.statusCode !== 202) throw new Error(`registry DELETE ${name}@${digest}: ${del.statusCode}`);
-  } finally {
-    await dispatcher.close();
-  }
 }
 
 async function makeNetwork(): Promise<void> {
