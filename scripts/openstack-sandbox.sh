@@ -20,5 +20,7 @@ case "${1:-}" in
   up)     . "$HERE/up.sh" ;;
   down)   shift; . "$HERE/down.sh" ;;
   status) . "$HERE/status.sh" ;;
-  *) echo "usage: $0 up|down [--purge]|status" >&2; exit 2 ;;
+  # what of the sandbox is on the host (domains, namespaces, links, chains, mounts, loops)
+  leftovers) . "$HERE/dataplane.sh"; left=$(sbx_leftovers); [ -z "$left" ] || { echo "$left"; exit 1; } ;;
+  *) echo "usage: $0 up|down [--purge]|status|leftovers" >&2; exit 2 ;;
 esac

@@ -10,11 +10,17 @@ sbx_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "$NS_R
 sbx_links() { ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | grep -E "$LINK_RE" || true; }
 sbx_mounts() { awk -v p="$OSLAB/" 'index($2, p) == 1 || $2 == substr(p, 1, length(p) - 1) {print $2}' /proc/self/mounts | sort -r; }
 sbx_loops() { losetup -n -l -O NAME,BACK-FILE 2>/dev/null | awk -v p="$OSLAB/" 'index($2, p) == 1 {print $1}'; }
-sbx_domains() {   # the LXC controllers of our libvirtd's domains (their pid files)
-  local f
-  for f in /run/libvirt/lxc/*.pid; do [ -e "$f" ] && basename "$f" .pid; done
+sbx_domains() {   # the live LXC controllers of our libvirtd's domains, from their pid files
+  local f pid
+  for f in /run/libvirt/lxc/instance-*.pid; do
+    pid=$(cat "$f" 2>/dev/null) || continue
+    [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/lib/libvirt/libvirt_lxc ] && basename "$f" .pid
+  done
   return 0
 }
+# Loop devices Nova leaves behind when a server is deleted while it is still spawning: their
+# backing file is gone (deleted with the instance's directory), so nothing can use them.
+sbx_leaked_loops() { losetup -n -l -O NAME,BACK-FILE 2>/dev/null | awk -v p="$OSLAB/" 'index($2, p) == 1 && / \(deleted\)$/ {print $1}'; }
 # "TOOL TABLE CHAIN" for every chain of ours in iptables/ip6tables/ebtables
 sbx_chains() {
   local t table
@@ -77,4 +83,6 @@ sbx_clean_dataplane() {
   sbx_clean_netfilter
   for x in $(sbx_mounts); do umount "$x" 2>/dev/null || umount -l "$x"; done
   for x in $(sbx_loops); do losetup -d "$x" 2>/dev/null || true; done
+  # what libvirt keeps per domain under /run (its devpts/fuse mount points, sockets, state)
+  rm -rf /run/libvirt/lxc/instance-*
 }

@@ -20,8 +20,7 @@ else
   for n in rabbitmq epmd mariadb; do stop "$n"; done
   # Controllers of domains a dead libvirtd left behind.
   for d in $(sbx_domains); do
-    pid=$(cat "/run/libvirt/lxc/$d.pid" 2>/dev/null) && kill "$pid" 2>/dev/null && log "stopped orphan domain $d"
-    rm -f "/run/libvirt/lxc/$d.pid"
+    kill "$(cat "/run/libvirt/lxc/$d.pid")" 2>/dev/null && log "stopped orphan domain $d"
   done
 fi
 sbx_clean_dataplane

@@ -1,0 +1,99 @@
+// The sandbox's own life cycle: with a server, a router and DHCP running, `down` leaves nothing of
+// the sandbox on the host (no domains, veths, bridges, namespaces, iptables rules, loop devices or
+// mounts), `up` after `down` brings every API and agent back, and a new server boots.
+// It takes the shared sandbox down: it runs only where BERTH_SANDBOX_LIFECYCLE=1 says it may
+// (scripts/test.sh, i.e. CI, sets it), never while other work uses the sandbox.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import type { OpenStack } from '../../src/deployer/openstack/index.js';
+import { Cleanup, connectAs, GUEST_IMAGE, OSLAB, uniq, waitFor } from './helpers.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const enabled = process.env.BERTH_SANDBOX_LIFECYCLE === '1';
+const skip = enabled ? false : 'takes the shared sandbox down and up: set BERTH_SANDBOX_LIFECYCLE=1 (CI does)';
+const cleanup = new Cleanup();
+let os: OpenStack | undefined;
+after(async () => {
+  try {
+    await cleanup.run();
+  } finally {
+    await os?.close();
+  }
+});
+
+function sandbox(cmd: string) {
+  const r = spawnSync('bash', ['scripts/openstack-sandbox.sh', cmd], { cwd: ROOT, encoding: 'utf8', timeout: 900_000 });
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' });
+
+/** The host as the kernel and libvirt see it: everything here is read without the sandbox's scripts. */
+function hostState() {
+  const links = sh('ip', ['-o', 'link', 'show']).split('\n').map((l) => l.split(': ')[1]?.replace(/@.*/, '') ?? '');
+  return {
+    namespaces: sh('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0]!).filter((n) => /^(qrouter|qdhcp)-/.test(n)),
+    links: links.filter((l) => /^(tap|brq|vxlan-|br-sbxext)/.test(l)),
+    chains: [sh('iptables-save', []), sh('ip6tables-save', [])].join('\n').split('\n').filter((l) => /neutron-|BERTH-SBX/.test(l)),
+    ebtables: sh('ebtables', ['-t', 'nat', '-L']).split('\n').filter((l) => /neutron/.test(l)),
+    loops: sh('losetup', ['-n', '-l', '-O', 'BACK-FILE']).split('\n').filter((l) => l.includes(OSLAB)),
+    mounts: readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(OSLAB)),
+    controllers: sh('ps', ['-e', '-o', 'comm=']).split('\n').filter((c) => c.trim() === 'libvirt_lxc'),
+  };
+}
+
+async function bootOne(name: string, networkId: string) {
+  const flavor = await os!.compute.findFlavor('m1.tiny');
+  const image = await os!.image.findImage(GUEST_IMAGE);
+  const created = await os!.compute.createServer({ name: uniq(name), flavorId: flavor!.id, imageId: image!.id, networks: [{ uuid: networkId }] });
+  cleanup.add(`server ${name}`, async () => {
+    await os!.compute.deleteServer(created.id, { ignoreMissing: true });
+    await os!.compute.waitForServerDeleted(created.id);
+  });
+  return os!.compute.waitForServer(created.id, 'ACTIVE', 240_000);
+}
+
+test('down leaves nothing of the sandbox on the host; up after down works; status shows every agent alive', { skip }, async () => {
+  os = await connectAs('demo');
+  const ext = (await os.network.listExternalNetworks()).find((n) => n.name === 'public')!;
+  const net = await os.network.createNetwork({ name: uniq('net') });
+  cleanup.add('network', () => os!.network.deleteNetwork(net.id));
+  const subnet = await os.network.createSubnet({ network_id: net.id, cidr: '10.72.0.0/24', name: uniq('subnet') });
+  cleanup.add('subnet', () => os!.network.deleteSubnet(subnet.id));
+  const router = await os.network.createRouter({ name: uniq('router'), external_gateway_info: { network_id: ext.id } });
+  cleanup.add('router', () => os!.network.deleteRouter(router.id));
+  await os.network.addRouterInterface(router.id, { subnet_id: subnet.id });
+  cleanup.add('router interface', () => os!.network.removeRouterInterface(router.id, { subnet_id: subnet.id }));
+  const first = await bootOne('before-down', net.id);
+  const [port] = await os.network.listPorts({ device_id: first.id });
+  // The dataplane is really there before down: the instance's veth, router and DHCP namespaces.
+  const before = await waitFor('the router and DHCP namespaces', 60_000, async () => {
+    const s = hostState();
+    return s.namespaces.includes(`qrouter-${router.id}`) && s.namespaces.includes(`qdhcp-${net.id}`) ? s : undefined;
+  });
+  assert.ok(before.links.includes(`tap${port!.id.slice(0, 11)}`), 'the instance\'s veth is on the host');
+  assert.ok(before.loops.length > 0 && before.controllers.length > 0);
+  await os.close();
+  os = undefined;
+
+  const down = sandbox('down');
+  assert.equal(down.code, 0, down.out);
+  assert.deepEqual(hostState(), { namespaces: [], links: [], chains: [], ebtables: [], loops: [], mounts: [], controllers: [] });
+
+  const up = sandbox('up');
+  assert.equal(up.code, 0, up.out);
+  const status = sandbox('status');
+  assert.equal(status.code, 0, status.out);
+  for (const agent of ['Linux bridge agent', 'DHCP agent', 'L3 agent', 'Metadata agent']) {
+    assert.match(status.out, new RegExp(`alive +${agent} on berth-compute`));
+  }
+  os = await connectAs('demo');
+  const second = await bootOne('after-up', net.id);
+  const console = await waitFor('the guest\'s boot output', 120_000, async () => {
+    const out = await os!.compute.getConsoleOutput(second.id);
+    return /Cloud-init v\. \S+ finished/.test(out) ? out : undefined;
+  }, 2000);
+  assert.match(console, /Datasource DataSourceOpenStack/);
+});
