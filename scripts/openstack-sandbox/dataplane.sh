@@ -61,10 +61,19 @@ sbx_clean_netfilter() {
         echo COMMIT; } | $t-restore -w --noflush || echo "down: could not remove $t $table chains" >&2
     done
   done
+  sbx_clean_ebtables
+}
+
+sbx_clean_ebtables() {
+  local table chains c chain rule
   for table in filter nat; do
     chains=$(ebtables -t $table -L 2>/dev/null | sed -n 's/^Bridge chain: \([^,]*\),.*/\1/p' | grep -E '^neutron') || continue
-    ebtables -t $table -L --Lx 2>/dev/null | grep -E -- "-j neutron" | grep -vE -- "-A neutron" \
-      | sed 's/ -A / -D /' | while read -r line; do eval "$line" || true; done
+    # the jumps into neutron's chains from the built-in ones ("CHAIN RULE"; rules hold no quotes)
+    ebtables -t $table -L 2>/dev/null | awk '/^Bridge chain: / {c = $3; sub(/,$/, "", c); next}
+      c !~ /^neutron/ && / -j neutron/ {print c, $0}' | while read -r chain rule; do
+      # shellcheck disable=SC2086
+      ebtables -t $table -D "$chain" $rule || true
+    done
     for c in $chains; do ebtables -t $table -F "$c"; done
     for c in $chains; do ebtables -t $table -X "$c"; done
   done
