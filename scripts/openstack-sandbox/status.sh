@@ -34,5 +34,17 @@ fi
 if alive libvirtd; then
   echo "  domains  $(virsh -q -c lxc:/// list --name 2>/dev/null | grep -c .) running (libvirt-LXC)"
 fi
+# Memory: each daemon's whole process group (workers, the agents' privsep helpers), the daemons
+# the agents run in namespaces (dnsmasq, haproxy), the instances' memory cgroups and their
+# libvirt_lxc controllers.
+mib() { awk '{s += $1} END {printf "%d", s / 1024}'; }
+ps_rss=$(ps -e -o pid=,pgid=,rss=)
+daemons=$(for s in $SERVICES; do if alive "$s"; then awk -v g="$(cat "$RUN/$s.pid")" '$2 == g {print $3}' <<<"$ps_rss"; fi; done | mib)
+in_ns=$(for ns in $(sbx_namespaces); do for p in $(ip netns pids "$ns"); do awk -v p="$p" '$1 == p {print $3}' <<<"$ps_rss"; done; done | mib)
+controllers=$(for d in $(sbx_domains); do awk -v p="$(cat "/run/libvirt/lxc/$d.pid")" '$1 == p {print $3}' <<<"$ps_rss"; done | mib)
+stats=$(cat /sys/fs/cgroup/memory/machine/*.libvirt-lxc/memory.stat 2>/dev/null || true)
+guests=$(awk '$1 == "total_rss" {print $2 / 1024}' <<<"$stats" | mib)
+cache=$(awk '$1 == "total_cache" {print $2 / 1024}' <<<"$stats" | mib)
+echo "memory (RSS, MiB): daemons $daemons, in namespaces $in_ns, instances $guests (+$cache page cache) + controllers $controllers; total $((daemons + in_ns + guests + controllers))"
 [ -f "$OSLAB/clouds.yaml" ] && echo "clouds.yaml: $OSLAB/clouds.yaml (clouds berth-admin, berth-demo)"
 exit $rc
