@@ -9,7 +9,6 @@
 #   host's / is private) and libvirtd's namespace a slave of it.
 getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
 getent passwd libvirt-qemu >/dev/null || useradd --system -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
-. "$H/dataplane.sh"
 for x in $(sbx_leaked_loops); do losetup -d "$x" && log "detached $x (its instance was deleted while spawning)"; done
 INSTANCES=$STATE/nova/instances
 mountpoint -q "$INSTANCES" || mount --bind "$INSTANCES" "$INSTANCES"

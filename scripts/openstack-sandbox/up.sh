@@ -11,6 +11,14 @@ H=$(dirname "${BASH_SOURCE[0]}")
 
 . "$H/checks.sh";   mark checked
 . "$H/install.sh";  mark installed
+# Daemons gone without a `down` (a reboot, a killed session) leave their dataplane behind:
+# namespaces, devices, chains, mounts, loop devices. Start from a clean host.
+. "$H/dataplane.sh"
+if ! alive libvirtd && ! alive neutron-linuxbridge-agent && [ -n "$(sbx_leftovers)" ]; then
+  log "removing what an earlier sandbox left on the host (its daemons are gone)"
+  for d in $(sbx_domains); do kill "$(cat "/run/libvirt/lxc/$d.pid")" 2>/dev/null || true; done
+  sbx_clean_dataplane
+fi
 ebtables -t nat -L >/dev/null 2>&1 \
   || die "ebtables has no nat table (the agents' anti-spoofing rules): needs nf_tables bridge support in the kernel (CONFIG_NF_TABLES_BRIDGE)"
 # The guest image builds (once, then it is cached) while the cloud starts.
