@@ -7,4 +7,4 @@ cd "$(dirname "$0")/../.."
 t0=$SECONDS
 bash scripts/openstack-sandbox.sh up
 echo "OpenStack sandbox up in $((SECONDS - t0)) s"
-cat /var/tmp/berth-openstack/timings.txt 2>/dev/null || true
+cat "${BERTH_OSLAB:-/var/tmp/berth-openstack}/timings.txt" 2>/dev/null || true

@@ -217,6 +217,27 @@ test('stop and start: the server comes back and its container serves again', asy
   assert.equal(body, TOKEN);
 });
 
+test('reboot: a soft reboot (done as a hard one on LXC) succeeds and the container serves again', async () => {
+  await os.session.request('compute', 'POST', `/servers/${web.id}/action`, { json: { reboot: { type: 'SOFT' } } });
+  type Action = { action: string; request_id: string; start_time: string };
+  type Event = { event: string; finish_time: string | null; result: string | null };
+  const done = await waitFor('the reboot action to finish', 180_000, async () => {
+    const { body } = await os.session.request<{ instanceActions: Action[] }>('compute', 'GET', `/servers/${web.id}/os-instance-actions`);
+    const reboot = body.instanceActions.find((a) => a.action === 'reboot');
+    if (!reboot) return undefined;
+    const detail = await os.session.request<{ instanceAction: { events: Event[] } }>('compute', 'GET', `/servers/${web.id}/os-instance-actions/${reboot.request_id}`);
+    const events = detail.body.instanceAction.events;
+    return events.length && events.every((e) => e.finish_time) ? events : undefined;
+  });
+  assert.deepEqual(done.map((e) => e.result), done.map(() => 'Success'));
+  assert.equal((await os.compute.waitForServer(web.id, 'ACTIVE', 120_000)).status, 'ACTIVE');
+  const body = await waitFor('HTTP after reboot', 120_000, async () => {
+    const res = await request(`http://${fip.floating_ip_address}/`, { headersTimeout: 3000, bodyTimeout: 3000 });
+    return res.statusCode === 200 ? await res.body.text() : undefined;
+  });
+  assert.equal(body, TOKEN);
+});
+
 test('cleanup leaves no server, port or floating IP of this run', async () => {
   await cleanup.run();
   assert.deepEqual((await os.compute.listServers()).filter((x) => x.name.startsWith(RUN_ID)).map((x) => x.name), []);
