@@ -4,7 +4,7 @@
 // HTTP on a floating IP; a second server shows that security groups decide, with real packets,
 // what the first can reach. Everything made here is deleted at the end, also when a step fails.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ let web: Server;
 let peer: Server;
 let fip: FloatingIp;
 let webCreatedAt = 0;
+const DUMMY = `bsbx${process.pid % 100000}`;
 
 before(async () => {
   os = await connectAs('demo');
@@ -171,11 +172,14 @@ test('the image pushed to the sandbox registry is pulled over TLS and serves HTT
 
 /** From web (over SSH on its floating IP) a TCP connect to peer:8080, bounded by 5 s. */
 function probePeer(): string {
-  const peerIp = Object.values(peer.addresses ?? {}).flat()[0]!.addr;
+  return probeFromWeb(Object.values(peer.addresses ?? {}).flat()[0]!.addr, 8080);
+}
+
+function probeFromWeb(ip: string, port: number): string {
   const script = [
     'import socket, sys',
     'try:',
-    `    socket.create_connection(('${peerIp}', 8080), 5); print('connected')`,
+    `    socket.create_connection(('${ip}', ${port}), 5); print('connected')`,
     'except TimeoutError: print("timeout")',
     'except ConnectionRefusedError: print("refused")',
   ].join('\n');
@@ -203,6 +207,26 @@ test('security groups decide: no rule drops the packets, a rule lets them in, re
   console.log(`rule added: connects after ${await probeUntil('connected', 60_000)} ms`);
   await os.network.deleteSecurityGroupRule(rule.id);
   console.log(`rule removed: dropped again after ${await probeUntil('timeout', 60_000)} ms`);
+});
+
+/** Packets the sandbox's guard chain dropped on their way off its external bridge. */
+function guardDrops(): number {
+  const out = execFileSync('iptables', ['-w', '-n', '-v', '-x', '-L', 'BERTH-SBX'], { encoding: 'utf8' });
+  const line = out.split('\n').find((l) => /DROP .* br-sbxext +!br-sbxext/.test(l));
+  assert.ok(line, `the guard rule is in place:\n${out}`);
+  return Number(line.trim().split(/\s+/)[0]);
+}
+
+test('nothing leaves the external bridge: traffic to an address routed elsewhere is dropped by the guard', async () => {
+  // A bridge without ports (it swallows whatever is sent to it) with a documentation prefix: the
+  // host routes 198.51.100.0/24 there, never to its uplink, even if the guard were missing.
+  execFileSync('ip', ['link', 'add', DUMMY, 'type', 'bridge']);
+  cleanup.add('portless bridge', async () => execFileSync('ip', ['link', 'del', DUMMY]));
+  execFileSync('ip', ['addr', 'add', '198.51.100.1/24', 'dev', DUMMY]);
+  execFileSync('ip', ['link', 'set', DUMMY, 'up']);
+  const before = guardDrops();
+  assert.equal(probeFromWeb('198.51.100.2', 80), 'timeout');
+  assert.ok(guardDrops() > before, 'the guard chain dropped the forwarded packets');
 });
 
 test('stop and start: the server comes back and its container serves again', async () => {
