@@ -27,9 +27,10 @@ grep -q ':memory:' /proc/self/cgroup \
 if [ -S /run/libvirt/libvirt-sock ] && ! alive libvirtd && need virsh -c lxc:/// version; then
   fail "a libvirtd that the sandbox did not start is running: stop it (the sandbox runs its own in a separate mount namespace)"
 fi
-mkdir -p "$OSLAB"
-free_mb=$(df -Pm "$OSLAB" | awk 'NR==2 {print $4}')
-[ "$free_mb" -ge "${BERTH_OSLAB_MIN_FREE_MB:-8192}" ] \
-  || fail "only $free_mb MiB free on $OSLAB's filesystem; the sandbox needs 8 GiB (image, Glance, instance disks): free space or set BERTH_OSLAB to a bigger disk"
+at=$OSLAB; while [ ! -d "$at" ]; do at=$(dirname "$at"); done
+free_mb=$(df -Pm "$at" | awk 'NR==2 {print $4}')
+min_mb=${BERTH_OSLAB_MIN_FREE_MB:-8192}
+[ "$free_mb" -ge "$min_mb" ] \
+  || fail "only $free_mb MiB free on $OSLAB's filesystem; the sandbox needs $min_mb MiB (image, Glance, instance disks): free space or set BERTH_OSLAB to a bigger disk"
 avail_mb=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
 [ "$avail_mb" -ge 3072 ] || fail "only $avail_mb MiB of memory available; the sandbox needs ~3 GiB (+ its instances): stop something"

@@ -2,14 +2,14 @@
 # place (a daemon whose command or configuration changed is restarted, the others are left
 # running). Sourced by openstack-sandbox.sh.
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages, makes bridges and starts daemons)"
+H=$(dirname "${BASH_SOURCE[0]}")
+. "$H/checks.sh"    # before anything changes
 mkdir -p "$OSLAB" "$ETC" "$RUN" "$LOG" "$STATE"
 T0_UTC=$(date -u '+%F %T')
 chmod 755 "$OSLAB"
 : > "$OSLAB/timings.txt"
 mark() { echo "$1 $(el)" >> "$OSLAB/timings.txt"; }
-H=$(dirname "${BASH_SOURCE[0]}")
-
-. "$H/checks.sh";   mark checked
+mark checked
 . "$H/install.sh";  mark installed
 # Daemons gone without a `down` (a reboot, a killed session) leave their dataplane behind:
 # namespaces, devices, chains, mounts, loop devices. Start from a clean host.

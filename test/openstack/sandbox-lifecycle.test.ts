@@ -5,7 +5,8 @@
 // (scripts/test.sh, i.e. CI, sets it), never while other work uses the sandbox.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
@@ -24,9 +25,9 @@ after(async () => {
   }
 });
 
-function sandbox(cmd: string) {
-  const r = spawnSync('bash', ['scripts/openstack-sandbox.sh', cmd], { cwd: ROOT, encoding: 'utf8', timeout: 900_000 });
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+function sandbox(cmd: string, env: Record<string, string> = {}) {
+  const r = spawnSync('bash', ['scripts/openstack-sandbox.sh', cmd], { cwd: ROOT, encoding: 'utf8', timeout: 900_000, env: { ...process.env, ...env } });
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}`, stderr: r.stderr };
 }
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' });
 
@@ -94,4 +95,17 @@ test('down leaves nothing of the sandbox on the host; up after down works; statu
     return /Cloud-init v\. \S+ finished/.test(out) ? out : undefined;
   }, 2000);
   assert.match(console, /Datasource DataSourceOpenStack/);
+});
+
+test('up on a machine without what the sandbox needs stops with one line and changes nothing', () => {
+  // Too little disk, as the check sees it: asking for more free space than any disk has.
+  const timings = join(OSLAB, 'timings.txt');
+  const before = statSync(timings).mtimeMs;
+  const r = sandbox('up', { BERTH_OSLAB_MIN_FREE_MB: String(1024 ** 3) });
+  assert.equal(r.code, 1);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^openstack-sandbox: ERROR: only \d+ MiB free on .*; the sandbox needs \d+ MiB .*: free space or set BERTH_OSLAB/);
+  assert.equal(statSync(timings).mtimeMs, before, 'nothing was touched');
+  assert.equal(sandbox('status').code, 0, 'the running sandbox is as it was');
 });
