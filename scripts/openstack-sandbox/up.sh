@@ -76,7 +76,9 @@ log "all APIs answering"
 # ---- Neutron's agents, as root (their root_helper is plain sudo).
 start neutron-linuxbridge-agent $PY "$H/py/linuxbridge_agent.py" "${NCONF[@]}" \
   --config-file "$ETC/neutron/linuxbridge_agent.ini" --log-file "$LOG/neutron-linuxbridge-agent-app.log"
-for a in dhcp l3 metadata; do
+start neutron-dhcp-agent $PY "$H/py/dhcp_agent.py" "${NCONF[@]}" --config-file "$ETC/neutron/dhcp_agent.ini" \
+  --log-file "$LOG/neutron-dhcp-agent-app.log"
+for a in l3 metadata; do
   start neutron-$a-agent neutron-$a-agent "${NCONF[@]}" --config-file "$ETC/neutron/${a}_agent.ini" \
     --log-file "$LOG/neutron-$a-agent-app.log"
 done
