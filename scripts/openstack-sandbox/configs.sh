@@ -99,10 +99,10 @@ api_paste_config = /etc/neutron/api-paste.ini
 state_path = $STATE/neutron
 notify_nova_on_port_status_changes = true
 notify_nova_on_port_data_changes = true
-dhcp_agent_notification = false
-# No real L2 agent runs: a fake OVS agent is registered once by "up" and must never be
-# considered dead (10 years), or ports stop binding.
-agent_down_time = 315360000
+dhcp_agent_notification = true
+[experimental]
+# Zed refuses the linuxbridge mechanism driver without this
+linuxbridge = true
 [database]
 connection = $(DBURL neutron)
 [keystone_authtoken]
@@ -120,7 +120,9 @@ cat > "$ETC/neutron/ml2_conf.ini" <<EOC
 [ml2]
 type_drivers = flat,vxlan
 tenant_network_types = vxlan
-mechanism_drivers = openvswitch
+# l2population is required: without it the VXLAN device floods multicast on lo, the bridge
+# learns guest MACs behind it and DHCP/metadata replies go astray.
+mechanism_drivers = linuxbridge,l2population
 extension_drivers = port_security
 [ml2_type_flat]
 flat_networks = physnet1
@@ -128,7 +130,43 @@ flat_networks = physnet1
 vni_ranges = 1:1000
 [securitygroup]
 enable_security_group = true
-firewall_driver = openvswitch
+firewall_driver = iptables
+EOC
+
+# The agents, all on the compute host's name (else ports fail to bind: PortBindingFailed).
+cat > "$ETC/neutron/linuxbridge_agent.ini" <<EOC
+[DEFAULT]
+host = $COMPUTE_HOST
+[linux_bridge]
+bridge_mappings = physnet1:$EXT_BRIDGE
+[vxlan]
+enable_vxlan = true
+local_ip = $IP
+l2_population = true
+[securitygroup]
+enable_security_group = true
+firewall_driver = iptables
+EOC
+cat > "$ETC/neutron/dhcp_agent.ini" <<EOC
+[DEFAULT]
+host = $COMPUTE_HOST
+interface_driver = linuxbridge
+enable_isolated_metadata = true
+# dnsmasq answers for the tenant's names only and forwards nothing off the machine
+dnsmasq_local_resolv = false
+EOC
+cat > "$ETC/neutron/l3_agent.ini" <<EOC
+[DEFAULT]
+host = $COMPUTE_HOST
+interface_driver = linuxbridge
+EOC
+cat > "$ETC/neutron/metadata_agent.ini" <<EOC
+[DEFAULT]
+host = $COMPUTE_HOST
+nova_metadata_host = $IP
+nova_metadata_port = 8775
+metadata_proxy_shared_secret = $MD_SECRET
+metadata_workers = 1
 EOC
 
 cat > "$ETC/nova/nova.conf" <<EOC
@@ -138,8 +176,16 @@ my_ip = $IP
 state_path = $STATE/nova
 instances_path = $STATE/nova/instances
 transport_url = $TRANSPORT
-compute_driver = fake.FakeDriver
-enabled_apis = osapi_compute
+# Nova's libvirt driver on LXC plus CAP_MKNOD (py/berth_lxc.py)
+compute_driver = berth_lxc.BerthLxcDriver
+# no nbd here: raw images, copied per instance and loop-mounted
+use_cow_images = false
+force_raw_images = true
+force_config_drive = false
+enabled_apis = osapi_compute,metadata
+metadata_listen = $IP
+metadata_listen_port = 8775
+metadata_workers = 1
 osapi_compute_listen = $IP
 osapi_compute_listen_port = 8774
 osapi_compute_workers = 1
@@ -166,6 +212,10 @@ $(ksauth nova)
 $(ksauth nova)
 [neutron]
 $(ksauth nova)
+service_metadata_proxy = true
+metadata_proxy_shared_secret = $MD_SECRET
+[libvirt]
+virt_type = lxc
 [glance]
 region_name = $REGION
 [cinder]

@@ -1,26 +1,31 @@
-# down: stop only the daemons `up` started, using its PID files. Each was started with setsid, so
-# its PID is its process-group id and the whole group (uwsgi/eventlet workers, beam) is signalled.
-# Never kills by name. --purge also drops our databases, RabbitMQ vhost/user and state.
-# (sourced by openstack-sandbox.sh)
-stop() {
-  local name=$1 pidf=$RUN/$1.pid pid i t0=$SECONDS
-  [ -s "$pidf" ] || return 0
-  pid=$(cat "$pidf")
-  # Not ours any more (gone, or the PID reused since): only forget it.
-  if ! alive "$name"; then rm -f "$pidf" "$RUN/$name.start"; return 0; fi
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-  for ((i = 0; i < 40; i++)); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.5; done
-  if kill -0 -- "-$pid" 2>/dev/null; then
-    echo "down: $name (pgid $pid) did not stop in 20 s, sending KILL"
-    kill -KILL -- "-$pid" 2>/dev/null; sleep 0.5
+# down: stop what `up` started (by its PID files, never by name) and remove the dataplane it made:
+# the instances' domains (Nova keeps their records and re-creates them on start/reboot), Neutron's
+# namespaces, devices and netfilter chains, the external bridge, mounts and loop devices. --purge
+# also drops our databases, RabbitMQ vhost/user, state and the Docker Engine's trust of our CA
+# (the guest image stays cached in $BERTH_CACHE). (sourced by openstack-sandbox.sh)
+. "$(dirname "${BASH_SOURCE[0]}")/dataplane.sh"
+[ "$(id -u)" = 0 ] || die "run as root"
+if [ ! -d "$RUN" ]; then
+  echo "down: nothing running ($RUN does not exist)"
+else
+  # Instances first, while libvirtd can still stop them cleanly.
+  if alive libvirtd; then
+    for d in $(virsh -q -c lxc:/// list --all --name 2>/dev/null); do
+      virsh -q -c lxc:/// destroy "$d" >/dev/null 2>&1 || true
+      virsh -q -c lxc:/// undefine "$d" >/dev/null 2>&1 && log "removed domain $d"
+    done
   fi
-  rm -f "$pidf" "$RUN/$name.start"
-  echo "down: stopped $name ($((SECONDS - t0))s)"
-}
-[ -d "$RUN" ] || { echo "down: nothing to stop ($RUN does not exist)"; [ "${1:-}" = --purge ] || exit 0; }
-for n in $SERVICES; do stop "$n" & done
-wait
-for n in rabbitmq epmd mariadb; do stop "$n"; done
+  for n in $SERVICES; do stop "$n" & done
+  wait
+  for n in rabbitmq epmd mariadb; do stop "$n"; done
+  # Controllers of domains a dead libvirtd left behind.
+  for d in $(sbx_domains); do
+    kill "$(cat "/run/libvirt/lxc/$d.pid")" 2>/dev/null && log "stopped orphan domain $d"
+  done
+fi
+sbx_clean_dataplane
+left=$(sbx_leftovers)
+[ -z "$left" ] || { echo "down: still on the host:" >&2; echo "$left" | sed 's/^/  /' >&2; }
 
 if [ "${1:-}" = "--purge" ]; then
   [ -f "$STATE/infra.env" ] && . "$STATE/infra.env"
@@ -35,7 +40,8 @@ if [ "${1:-}" = "--purge" ]; then
     rabbitmqctl -q delete_vhost "$RMQ_VHOST" >/dev/null 2>&1 || true
     rabbitmqctl -q delete_user "$RMQ_USER" >/dev/null 2>&1 || true
   fi
-  rm -rf "$STATE" "$LOG" "$RUN" "$ETC" "$OSLAB"/*-openrc "$OSLAB/clouds.yaml" "$OSLAB/timings.txt"
+  rm -rf "$STATE" "$LOG" "$RUN" "$ETC" "$OSLAB"/*-openrc "$OSLAB/clouds.yaml" "$OSLAB/timings.txt" \
+    "$OSLAB/registry-ca.crt" "/etc/docker/certs.d/$REGISTRY"
   echo "down: purged $OSLAB"
 fi
-exit 0
+[ -z "$left" ]

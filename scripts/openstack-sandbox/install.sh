@@ -1,9 +1,13 @@
 # Installs the Debian packages that are missing (sourced by up.sh). Needs root.
-# Not the nova-compute package: it depends on nova-compute-kvm (libvirt, qemu, ~400 packages);
-# python3-nova has nova.cmd.compute and the fake driver, which is all the sandbox runs.
+# Not the nova-compute package: it depends on nova-compute-kvm (qemu, ~400 packages); python3-nova
+# has nova.cmd.compute and the libvirt driver, and libvirt's LXC driver alone is what instances
+# need. debootstrap builds the guest image; docker-registry is the instances' registry.
 PKGS="uwsgi-core uwsgi-plugin-python3 keystone glance-api placement-api nova-api nova-conductor
  nova-scheduler python3-nova neutron-server python3-openstackclient python3-pymysql curl
- openssh-client mariadb-client"
+ openssh-client mariadb-client
+ libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients python3-libvirt
+ neutron-linuxbridge-agent neutron-dhcp-agent neutron-l3-agent neutron-metadata-agent
+ iptables ebtables debootstrap e2fsprogs docker-registry openssl"
 # Our own MariaDB/RabbitMQ only where the machine has none running.
 db_shared_ok || PKGS="$PKGS mariadb-server"
 rmq_shared_ok || PKGS="$PKGS rabbitmq-server"

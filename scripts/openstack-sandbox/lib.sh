@@ -9,7 +9,12 @@ OSLAB=${BERTH_OSLAB:-/var/tmp/berth-openstack}
 PW=${BERTH_OSLAB_PASSWORD:-berth-sandbox-pw}   # a throw-away test cloud on loopback
 IP=127.0.0.1
 REGION=RegionOne
-COMPUTE_HOST=berth-compute        # nova CONF.host == the fake neutron agent's host
+COMPUTE_HOST=berth-compute        # nova's CONF.host == every neutron agent's host
+# The external network "public": a bridge of our own with the host's address on it, no uplink.
+EXT_BRIDGE=br-sbxext EXT_GW=203.0.113.1 EXT_CIDR=203.0.113.0/24
+REGISTRY=$EXT_GW:5000             # docker-registry (TLS, our CA) on the external bridge
+MD_SECRET=${PW}-metadata          # neutron metadata proxy <-> nova metadata API
+FW_CHAIN=BERTH-SBX                # our iptables chain: nothing forwarded between $EXT_BRIDGE and others
 ETC=$OSLAB/etc RUN=$OSLAB/run LOG=$OSLAB/log STATE=$OSLAB/state
 DBPFX=berthos_                    # own databases in a shared MariaDB
 DBUSER=berthos
@@ -19,7 +24,9 @@ PRIV_DB_PORT=${BERTH_OSLAB_DB_PORT:-13306}
 PRIV_RMQ_PORT=${BERTH_OSLAB_RABBIT_PORT:-5673}
 PRIV_RMQ_NODE=berthos@localhost
 # API daemons in start order; infrastructure we may have started ourselves last.
-SERVICES="keystone placement glance-api neutron-server nova-api nova-conductor nova-scheduler nova-compute"
+SERVICES="keystone placement glance-api neutron-server nova-api nova-conductor nova-scheduler libvirtd
+ nova-compute neutron-linuxbridge-agent neutron-dhcp-agent neutron-l3-agent neutron-metadata-agent registry"
+AGENT_SERVICES="neutron-linuxbridge-agent neutron-dhcp-agent neutron-l3-agent neutron-metadata-agent"
 API_PORTS="keystone:5000 placement:8778 glance-api:9292 neutron-server:9696 nova-api:8774"
 
 T0=$EPOCHREALTIME
@@ -52,14 +59,53 @@ logtail() {
 db_shared_ok()  { [ "${BERTH_OSLAB_PRIVATE_INFRA:-0}" != 1 ] && ! alive mariadb && port_open $IP 3306; }
 rmq_shared_ok() { [ "${BERTH_OSLAB_PRIVATE_INFRA:-0}" != 1 ] && ! alive rabbitmq && port_open $IP 5672; }
 
-# start NAME CMD...: own session (PID = process group), PID file, log file; no-op if it runs.
+# A signature of a command line, of the configuration files it names (also as NAME=FILE; not
+# logs or state) and of $SIG_EXTRA's files: `up` restarts a running service whose command or
+# configuration changed.
+sig() {
+  local a f
+  for a in "$@" ${SIG_EXTRA:-}; do
+    echo "$a"; f=${a#*=}
+    case $f in "$LOG"/*|"$STATE"/*) continue ;; esac
+    if [ -f "$f" ]; then cat "$f"; fi
+  done | sha1sum | cut -c1-16
+}
+# start NAME CMD...: own session (PID = process group), PID file, log file; no-op if it runs with
+# the same command and configuration, else a restart.
 start() {
-  local name=$1; shift
-  if alive "$name"; then log "$name already running (pid $(cat "$RUN/$name.pid"))"; return 0; fi
+  local name=$1 want; shift
+  want=$(sig "$@")
+  if alive "$name"; then
+    if [ "$(cat "$RUN/$name.sig" 2>/dev/null)" = "$want" ]; then
+      log "$name already running (pid $(cat "$RUN/$name.pid"))"; return 0
+    fi
+    log "$name: command or configuration changed, restarting"
+    stop "$name"
+  fi
   setsid "$@" >> "$LOG/$name.log" 2>&1 < /dev/null &
   echo $! > "$RUN/$name.pid"
   starttime $! > "$RUN/$name.start" || true
+  echo "$want" > "$RUN/$name.sig"
+  STARTED="${STARTED:-} $name"
   log "started $name (pid $!)"
+}
+# stop NAME: only what `start` started, by its PID file. Each was started with setsid, so its PID
+# is its process-group id and the whole group (uwsgi/eventlet workers, helpers) is signalled.
+# Never kills by name.
+stop() {
+  local name=$1 pidf=$RUN/$1.pid pid i t0=$SECONDS
+  [ -s "$pidf" ] || return 0
+  pid=$(cat "$pidf")
+  # Not ours any more (gone, or the PID reused since): only forget it.
+  if ! alive "$name"; then rm -f "$pidf" "$RUN/$name.start" "$RUN/$name.sig"; return 0; fi
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+  for ((i = 0; i < 40; i++)); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 -- "-$pid" 2>/dev/null; then
+    echo "$name (pgid $pid) did not stop in 20 s, sending KILL"
+    kill -KILL -- "-$pid" 2>/dev/null; sleep 0.5
+  fi
+  rm -f "$pidf" "$RUN/$name.start" "$RUN/$name.sig"
+  log "stopped $name ($((SECONDS - t0))s)"
 }
 # wait_port NAME HOST PORT SECONDS / wait_http NAME URL SECONDS (any HTTP status counts as up).
 # Bounded, and a dead or silent service fails with the tail of its logs.

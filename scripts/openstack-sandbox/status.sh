@@ -1,4 +1,6 @@
-# status: daemons from our PID files, APIs by a plain HTTP GET (sourced by openstack-sandbox.sh).
+# status: daemons from our PID files, APIs by a plain HTTP GET, Neutron's agents by their last
+# heartbeat, the instances' domains, the registry (sourced by openstack-sandbox.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/dataplane.sh"
 rc=0
 [ -f "$STATE/infra.env" ] && . "$STATE/infra.env"
 echo "state: $OSLAB"
@@ -13,5 +15,36 @@ for sp in $API_PORTS; do
   if curl -s -o /dev/null -m 5 "http://$IP:${sp#*:}/"; then echo "  answers  ${sp%%:*} http://$IP:${sp#*:}"
   else echo "  silent   ${sp%%:*} http://$IP:${sp#*:}"; rc=1; fi
 done
+if curl -sf -o /dev/null -m 5 --cacert "$OSLAB/registry-ca.crt" "https://$REGISTRY/v2/" 2>/dev/null; then
+  echo "  answers  registry https://$REGISTRY (CA $OSLAB/registry-ca.crt)"
+else echo "  silent   registry https://$REGISTRY"; rc=1; fi
+# Agents: alive when they reported within neutron's agent_down_time (75 s).
+if [ -n "${DB_PORT:-}" ]; then
+  if [ "$DB_MODE" = private ]; then DBQ=(mariadb --no-defaults -S "$RUN/mysql/mysqld.sock" -uroot)
+  else DBQ=(mariadb --no-defaults -h $IP -P "$DB_PORT" -uroot); fi
+  agents=$("${DBQ[@]}" -N -e "select agent_type, host, timestampdiff(second, heartbeat_timestamp, utc_timestamp())
+    from ${DBPFX}neutron.agents order by agent_type" 2>/dev/null) || agents=
+  [ -n "$agents" ] || { echo "  no Neutron agents registered"; rc=1; }
+  while IFS=$'\t' read -r type host age; do
+    [ -n "$type" ] || continue
+    if [ "$age" -le 75 ]; then echo "  alive    $type on $host (reported ${age}s ago)"
+    else echo "  DEAD     $type on $host (last report ${age}s ago)"; rc=1; fi
+  done <<<"$agents"
+fi
+if alive libvirtd; then
+  echo "  domains  $(virsh -q -c lxc:/// list --name 2>/dev/null | grep -c .) running (libvirt-LXC)"
+fi
+# Memory: each daemon's whole process group (workers, the agents' privsep helpers), the daemons
+# the agents run in namespaces (dnsmasq, haproxy), the instances' memory cgroups and their
+# libvirt_lxc controllers.
+mib() { awk '{s += $1} END {printf "%d", s / 1024}'; }
+ps_rss=$(ps -e -o pid=,pgid=,rss=)
+daemons=$(for s in $SERVICES; do if alive "$s"; then awk -v g="$(cat "$RUN/$s.pid")" '$2 == g {print $3}' <<<"$ps_rss"; fi; done | mib)
+in_ns=$(for ns in $(sbx_namespaces); do for p in $(ip netns pids "$ns"); do awk -v p="$p" '$1 == p {print $3}' <<<"$ps_rss"; done; done | mib)
+controllers=$(for d in $(sbx_domains); do awk -v p="$(cat "/run/libvirt/lxc/$d.pid")" '$1 == p {print $3}' <<<"$ps_rss"; done | mib)
+stats=$(cat /sys/fs/cgroup/memory/machine/*.libvirt-lxc/memory.stat 2>/dev/null || true)
+guests=$(awk '$1 == "total_rss" {print $2 / 1024}' <<<"$stats" | mib)
+cache=$(awk '$1 == "total_cache" {print $2 / 1024}' <<<"$stats" | mib)
+echo "memory (RSS, MiB): daemons $daemons, in namespaces $in_ns, instances $guests (+$cache page cache) + controllers $controllers; total $((daemons + in_ns + guests + controllers))"
 [ -f "$OSLAB/clouds.yaml" ] && echo "clouds.yaml: $OSLAB/clouds.yaml (clouds berth-admin, berth-demo)"
 exit $rc

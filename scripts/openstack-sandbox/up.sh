@@ -1,28 +1,47 @@
-# up: install, configure, start, bootstrap; idempotent (sourced by openstack-sandbox.sh).
-[ "$(id -u)" = 0 ] || die "run as root (it installs packages and starts daemons as their users)"
+# up: check, install, configure, start, bootstrap; idempotent, and converts a running sandbox in
+# place (a daemon whose command or configuration changed is restarted, the others are left
+# running). Sourced by openstack-sandbox.sh.
+[ "$(id -u)" = 0 ] || die "run as root (it installs packages, makes bridges and starts daemons)"
+H=$(dirname "${BASH_SOURCE[0]}")
+. "$H/checks.sh"    # before anything changes
 mkdir -p "$OSLAB" "$ETC" "$RUN" "$LOG" "$STATE"
+T0_UTC=$(date -u '+%F %T')
 chmod 755 "$OSLAB"
 : > "$OSLAB/timings.txt"
 mark() { echo "$1 $(el)" >> "$OSLAB/timings.txt"; }
-H=$(dirname "${BASH_SOURCE[0]}")
-
+mark checked
 . "$H/install.sh";  mark installed
+# Daemons gone without a `down` (a reboot, a killed session) leave their dataplane behind:
+# namespaces, devices, chains, mounts, loop devices. Start from a clean host.
+. "$H/dataplane.sh"
+if ! alive libvirtd && ! alive neutron-linuxbridge-agent && [ -n "$(sbx_leftovers)" ]; then
+  log "removing what an earlier sandbox left on the host (its daemons are gone)"
+  for d in $(sbx_domains); do kill "$(cat "/run/libvirt/lxc/$d.pid")" 2>/dev/null || true; done
+  sbx_clean_dataplane
+fi
+ebtables -t nat -L >/dev/null 2>&1 \
+  || die "ebtables has no nat table (the agents' anti-spoofing rules): needs nf_tables bridge support in the kernel (CONFIG_NF_TABLES_BRIDGE)"
+# The guest image builds (once, then it is cached) while the cloud starts.
+bash "$H/guest-image.sh" > "$LOG/guest-image.log" 2>&1 & image_pid=$!
 . "$H/infra.sh";    mark infra_ready
 . "$H/configs.sh"
 . "$H/schema.sh";   mark schemas_synced
+. "$H/network.sh"
+. "$H/registry.sh"; mark network_ready
 
-# ---- daemons. keystone and placement under uwsgi (1 process x 4 threads), the others as the
-# packaged eventlet scripts with one worker each.
+# ---- API daemons. keystone and placement under uwsgi (1 process x 4 threads), the others as
+# the packaged eventlet scripts with one worker each.
 UWSGI=(uwsgi --plugin python3 --master --processes 1 --threads 4 --enable-threads --lazy-apps
   --die-on-term --buffer-size 65535 --need-app
   --add-header "Connection: close")  # uwsgi's http-socket closes after each reply without saying so
 start keystone "${UWSGI[@]}" --http-socket $IP:5000 --wsgi-file /usr/bin/keystone-wsgi-public \
   --env OS_KEYSTONE_CONFIG_FILES="$ETC/keystone/keystone.conf"
-start placement "${UWSGI[@]}" --http-socket $IP:8778 --wsgi-file /usr/bin/placement-api \
-  --env OS_PLACEMENT_CONFIG_DIR="$ETC/placement"
+SIG_EXTRA="$ETC/placement/placement.conf" start placement "${UWSGI[@]}" --http-socket $IP:8778 \
+  --wsgi-file /usr/bin/placement-api --env OS_PLACEMENT_CONFIG_DIR="$ETC/placement"
 start glance-api glance-api --config-file "$ETC/glance/glance-api.conf"
-start neutron-server neutron-server --config-file "$ETC/neutron/neutron.conf" \
-  --config-file "$ETC/neutron/ml2_conf.ini" --log-file "$LOG/neutron-server-app.log"
+NCONF=(--config-file "$ETC/neutron/neutron.conf")
+start neutron-server neutron-server "${NCONF[@]}" --config-file "$ETC/neutron/ml2_conf.ini" \
+  --log-file "$LOG/neutron-server-app.log"
 start nova-api nova-api --config-file "$ETC/nova/nova.conf" --log-file "$LOG/nova-api-app.log"
 wait_http keystone http://$IP:5000/v3 90
 mark keystone_up
@@ -33,20 +52,20 @@ demo_auth='{"auth":{"identity":{"methods":["password"],"password":{"user":{"name
 if [ -f "$STATE/bootstrap.stamp" ] && curl -sf -o /dev/null -m 10 -H 'Content-Type: application/json' -d @- http://$IP:5000/v3/auth/tokens <<<"$demo_auth"; then
   log "keystone: already bootstrapped"
 else
-  $PY "$H/bootstrap.py" > "$LOG/bootstrap.log" 2>&1 || { tail -30 "$LOG/bootstrap.log" >&2; die "keystone bootstrap failed ($LOG/bootstrap.log)"; }
+  $PY "$H/py/bootstrap.py" > "$LOG/bootstrap.log" 2>&1 || { tail -30 "$LOG/bootstrap.log" >&2; die "keystone bootstrap failed ($LOG/bootstrap.log)"; }
   touch "$STATE/bootstrap.stamp"
   log "keystone: projects, users and catalog in place"
 fi
 mark keystone_bootstrapped
 
 # Conductor, scheduler and compute authenticate as user nova when they start (and die if they
-# cannot); compute's first resource-provider report also needs placement, else the next comes a
-# minute later.
+# cannot); compute's first resource-provider report also needs placement.
 for s in nova-conductor nova-scheduler; do
   start $s $s --config-file "$ETC/nova/nova.conf" --log-file "$LOG/$s-app.log"
 done
 wait_http placement http://$IP:8778/ 90
-start nova-compute $PY -c 'import sys; from nova.cmd.compute import main; sys.argv[0] = "nova-compute"; sys.exit(main())' \
+. "$H/compute.sh"
+SIG_EXTRA="$H/py/berth_lxc.py" start nova-compute $PY "$H/py/nova_compute.py" \
   --config-file "$ETC/nova/nova-compute.conf" --log-file "$LOG/nova-compute-app.log"
 wait_http glance-api http://$IP:9292/ 120
 wait_http neutron-server http://$IP:9696/ 120
@@ -54,44 +73,62 @@ wait_http nova-api http://$IP:8774/ 120
 mark apis_up
 log "all APIs answering"
 
-if "${DBQ[@]}" -N -e "select host from ${DBPFX}neutron.agents where agent_type='Open vSwitch agent'" | grep -x "$COMPUTE_HOST" >/dev/null; then
-  log "fake OVS agent already registered"
-else
-  timeout 120 $PY "$H/fake_ovs_agent.py" "$ETC/neutron/neutron.conf" $COMPUTE_HOST > "$LOG/fake-ovs-agent.log" 2>&1 \
-    || { tail -30 "$LOG/fake-ovs-agent.log" >&2; logtail neutron-server; die "fake OVS agent registration failed"; }
-  log "fake OVS agent registered for host $COMPUTE_HOST"
-fi
+# ---- Neutron's agents, as root (their root_helper is plain sudo).
+start neutron-linuxbridge-agent $PY "$H/py/linuxbridge_agent.py" "${NCONF[@]}" \
+  --config-file "$ETC/neutron/linuxbridge_agent.ini" --log-file "$LOG/neutron-linuxbridge-agent-app.log"
+start neutron-dhcp-agent $PY "$H/py/dhcp_agent.py" "${NCONF[@]}" --config-file "$ETC/neutron/dhcp_agent.ini" \
+  --log-file "$LOG/neutron-dhcp-agent-app.log"
+for a in l3 metadata; do
+  start neutron-$a-agent neutron-$a-agent "${NCONF[@]}" --config-file "$ETC/neutron/${a}_agent.ini" \
+    --log-file "$LOG/neutron-$a-agent-app.log"
+done
+# A sandbox made by an older `up` registered a fake Open vSwitch agent: it has no place here.
+"${DBQ[@]}" -e "delete from ${DBPFX}neutron.agents where agent_type='Open vSwitch agent'"
 
-# The compute host must be mapped to cell1 and have its resource provider in placement before a
-# server can be scheduled.
+# The compute host must be mapped to cell1, have its libvirt node's resource provider in placement
+# and a heartbeat newer than its (re)start, if this run (re)started it (the old service row says
+# "down" to the scheduler), else one that says it is up; every agent must be alive the same way.
+fresh() {   # fresh SERVICE UP_WINDOW_S: the SQL condition a heartbeat must meet
+  if [[ " ${STARTED:-} " == *" $1 "* ]]; then echo "> '$T0_UTC'"; else echo "> utc_timestamp() - interval $2 second"; fi
+}
 q_mapped="select count(*) from ${DBPFX}nova_api.host_mappings where host='$COMPUTE_HOST'"
-q_rp="select count(*) from ${DBPFX}placement.resource_providers where name='$COMPUTE_HOST'"
-# ... and a fresh heartbeat: after a restart the old service row says "down" to the scheduler.
+q_rp="select count(*) from ${DBPFX}placement.resource_providers rp join ${DBPFX}nova.compute_nodes cn
+  on cn.uuid = rp.uuid where cn.host='$COMPUTE_HOST' and cn.deleted=0 and cn.hypervisor_type='lxc'"
 q_beat="select count(*) from ${DBPFX}nova.services where host='$COMPUTE_HOST' and topic='compute'
-  and deleted=0 and updated_at > utc_timestamp() - interval $(( ${EPOCHREALTIME%.*} - ${T0%.*} )) second"
-for ((i = 0; i < 120; i++)); do
+  and deleted=0 and updated_at $(fresh nova-compute 60)"
+q_agents=$(for a in $AGENT_SERVICES; do
+  echo "select count(*) from ${DBPFX}neutron.agents where host='$COMPUTE_HOST' and \`binary\`='$a' and heartbeat_timestamp $(fresh $a 75);"
+done)
+n_agents=$(wc -w <<<"$AGENT_SERVICES")
+registered() {
   [ "$("${DBQ[@]}" -N -e "$q_mapped")" -ge 1 ] && [ "$("${DBQ[@]}" -N -e "$q_rp")" -ge 1 ] \
-    && [ "$("${DBQ[@]}" -N -e "$q_beat")" -ge 1 ] && break
-  alive nova-compute || { logtail nova-compute; die "nova-compute died"; }
-  ((i % 5 == 4)) && "${NOVA_MANAGE[@]}" cell_v2 discover_hosts > /dev/null 2>&1 || true
+    && [ "$("${DBQ[@]}" -N -e "$q_beat")" -ge 1 ] && [ "$("${DBQ[@]}" -N -e "$q_agents" | grep -cx 1)" -ge "$n_agents" ]
+}
+deadline=$((SECONDS + 180)) i=0
+until registered; do
+  [ $SECONDS -lt $deadline ] || { logtail nova-compute; die "compute host $COMPUTE_HOST or its agents not registered in 180 s"; }
+  for s in nova-compute $AGENT_SERVICES; do alive $s || { logtail $s; die "$s died"; }; done
+  ((++i % 5 == 0)) && "${NOVA_MANAGE[@]}" cell_v2 discover_hosts > /dev/null 2>&1 || true
   sleep 1
 done
-[ "$i" -lt 120 ] || { logtail nova-compute; die "compute host $COMPUTE_HOST not registered in 120 s"; }
 for s in $SERVICES; do alive $s || { logtail $s; die "$s died"; }; done
 mark compute_ready
-log "nova-compute registered, mapped to cell1 and in placement"
+log "nova-compute (libvirt-LXC) registered, mapped to cell1 and in placement; $n_agents agents alive"
 
 # ---- fixtures and credentials
-[ -f "$STATE/debian-12.raw" ] || head -c 1048576 /dev/zero > "$STATE/debian-12.raw"
+wait $image_pid || { tail -20 "$LOG/guest-image.log" >&2; die "the guest image build failed ($LOG/guest-image.log)"; }
+GUEST_IMAGE=$(tail -n 1 "$LOG/guest-image.log")
+mark image_ready
 mkdir -p "$STATE/ssh"
 [ -f "$STATE/ssh/berth_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C berth-sandbox -f "$STATE/ssh/berth_ed25519"
-if [ -f "$STATE/fixtures.stamp" ]; then
+want_fixtures="$(sig "$H/py/fixtures.py") $(basename "$GUEST_IMAGE")"
+if [ "$(cat "$STATE/fixtures.stamp" 2>/dev/null)" = "$want_fixtures" ]; then
   log "fixtures: already made"
 else
-  $PY "$H/fixtures.py" "$STATE/debian-12.raw" "$STATE/ssh/berth_ed25519.pub" > "$LOG/fixtures.log" 2>&1 \
+  $PY "$H/py/fixtures.py" "$GUEST_IMAGE" "$STATE/ssh/berth_ed25519.pub" > "$LOG/fixtures.log" 2>&1 \
     || { tail -30 "$LOG/fixtures.log" >&2; die "fixtures failed ($LOG/fixtures.log)"; }
-  touch "$STATE/fixtures.stamp"
-  log "fixtures: flavors, image debian-12, external network public, key pair berth (demo)"
+  echo "$want_fixtures" > "$STATE/fixtures.stamp"
+  log "fixtures: flavors, image debian-12-docker, external network public, key pair berth (demo)"
 fi
 mark fixtures_done
 
@@ -115,4 +152,5 @@ EOC
 } > "$OSLAB/clouds.yaml"
 umask 022
 mark done
+log "registry: https://$REGISTRY, its CA: $OSLAB/registry-ca.crt"
 log "ready: export OS_CLIENT_CONFIG_FILE=$OSLAB/clouds.yaml OS_CLOUD=berth-demo"

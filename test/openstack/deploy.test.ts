@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { encodeUserData, exactNameRegex, OpenStackError, type OpenStack } from '../../src/deployer/openstack/index.js';
 import type { Network, Port, SecurityGroup, Server, Subnet } from '../../src/deployer/openstack/index.js';
-import { Cleanup, connectAs, uniq } from './helpers.js';
+import { Cleanup, connectAs, uniq, waitFor } from './helpers.js';
 import { IMAGE, sshPublicKey } from './fixtures.js';
 
 const cleanup = new Cleanup();
@@ -152,8 +152,9 @@ test('server: list by exact name (regex characters), by tag; show; console outpu
   assert.equal((await os.compute.servers.list({ name: serverName.slice(0, -1) })).length, 0);
   assert.ok((await os.compute.servers.list({ tags: ['tier-web'] })).some((x) => x.id === s.server!.id));
   assert.equal((await os.compute.servers.get(s.server!.id)).status, 'ACTIVE');
-  const console = await os.compute.servers.consoleOutput(s.server!.id);
-  assert.ok(console.length > 0);
+  // the guest's boot output (systemd, cloud-init), as soon as the instance writes any
+  const console = await waitFor('console output', 60_000, async () => (await os.compute.servers.consoleOutput(s.server!.id)) || undefined);
+  assert.match(console, /systemd|cloud-init/i);
   const lastLine = await os.compute.servers.consoleOutput(s.server!.id, { length: 1 });
   assert.ok(lastLine.split('\n').filter(Boolean).length <= 1);
 });
@@ -200,7 +201,7 @@ test('errors carry service, method, path, status, request id and OpenStack\'s me
 });
 
 test('a server that goes to ERROR: waitForServer fails with its fault', async () => {
-  // A flavor no host can hold (the fake driver has ~600 TB of disk): the scheduler finds no host.
+  // A flavor no host can hold (100 PB of disk): the scheduler finds no host.
   const image = await os.image.findActive(IMAGE);
   const huge = await admin.compute.flavors.create({ name: uniq('huge'), ram: 512, vcpus: 1, disk: 100_000_000 });
   cleanup.add('huge flavor', () => admin.compute.flavors.delete(huge.id));

@@ -1,7 +1,8 @@
 // Shared by the openstack suite: the sandbox's clouds.yaml, unique names, and a cleanup list
 // that runs (newest first) even when a test fails, so no server, port or network is left behind.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { connect, isNotFound, type OpenStack } from '../../src/deployer/openstack/index.js';
 import type { ConnectOptions } from '../../src/deployer/openstack/index.js';
 
@@ -46,3 +47,48 @@ export class Cleanup {
     if (failures.length) throw new Error(`cleanup failed:\n  ${failures.join('\n  ')}`);
   }
 }
+
+/** The sandbox's registry (TLS, on its external bridge) and its CA, written beside clouds.yaml. */
+export const REGISTRY = process.env.BERTH_OSLAB_REGISTRY ?? '203.0.113.1:5000';
+export const REGISTRY_CA = join(OSLAB, 'registry-ca.crt');
+export const GUEST_IMAGE = 'debian-12-docker';
+
+/**
+ * Polls fn until it returns something other than undefined, at most timeoutMs: the event a test
+ * waits for, with a bound. The last value seen goes into the failure message.
+ */
+export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, everyMs = 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A client of the sandbox registry's API that trusts the sandbox CA and nothing else. */
+export const registryAgent = () => new Agent({ connect: { ca: readFileSync(REGISTRY_CA) } });
+
+/** Deletes a manifest from the sandbox registry (its API over TLS, trusting only the sandbox CA). */
+export async function deleteFromRegistry(name: string, tag: string): Promise<void> {
+  const dispatcher = registryAgent();
+  try {
+    const head = await request(`https://${REGISTRY}/v2/${name}/manifests/${tag}`, {
+      method: 'HEAD', dispatcher, headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+    });
+    const digest = head.headers['docker-content-digest'];
+    if (head.statusCode === 404 || typeof digest !== 'string') return;
+    const del = await request(`https://${REGISTRY}/v2/${name}/manifests/${digest}`, { method: 'DELETE', dispatcher });
+    await del.body.dump();
+    if (del.statusCode !== 202) throw new Error(`registry DELETE ${name}@${digest}: ${del.statusCode}`);
+  } finally {
+    await dispatcher.close();
+  }
+}
+

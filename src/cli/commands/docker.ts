@@ -62,15 +62,17 @@ function parseArgs(list: string[]): Record<string, string> {
 }
 
 export function registerDockerCommands(program: Command): void {
-  common(program.command('build').description('build and tag the stack\'s images (and push them when --registry is given)'))
+  common(program.command('build').description('build and tag the stack\'s images (--push: and push them to --registry)'))
+    .option('--push', 'push the images to the registry given with --registry')
     .option('--offline-bases', 'use the base images made by scripts/base-images.sh (no registry needed)')
     .option('--build-arg <NAME=VALUE>', 'build argument (NODE_BASE, DEBIAN_BASE, ...); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--service <name>', 'build only this service; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .action((o: Common & { offlineBases?: boolean; buildArg: string[]; service: string[] }) => cli(async () => {
+    .action((o: Common & { push?: boolean; offlineBases?: boolean; buildArg: string[]; service: string[] }) => cli(async () => {
+      if (o.push && !o.registry) throw new CliError('--push needs --registry HOST[:PORT][/NAMESPACE]: where to push to');
       const { stack } = loadStack(o);
       const docker = await dk.connectEngine();
       const buildArgs = { ...(o.offlineBases ? OFFLINE_BASES : {}), ...parseArgs(o.buildArg) };
-      const built = await dk.buildImages(docker, stack, { root: ROOT, naming: naming(o), buildArgs, push: Boolean(o.registry), ...(o.service.length ? { services: o.service } : {}) }, dk.stderrProgress);
+      const built = await dk.buildImages(docker, stack, { root: ROOT, naming: naming(o), buildArgs, push: Boolean(o.push), ...(o.service.length ? { services: o.service } : {}) }, dk.stderrProgress);
       for (const b of built) process.stdout.write(`${b.ref}  ${(b.bytes / 1e6).toFixed(0)} MB  built in ${b.seconds.toFixed(0)} s\n`);
     }));
 

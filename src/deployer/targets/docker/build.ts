@@ -102,7 +102,9 @@ function followBuild(docker: Docker, stream: NodeJS.ReadableStream, ref: string,
 
 async function pushImage(docker: Docker, ref: string, progress: Progress): Promise<void> {
   progress.step(`pushing ${ref}`);
-  const stream = await docker.getImage(ref).push({});
+  // The Engine refuses a push without an X-Registry-Auth header, even for a registry that needs
+  // no login: an empty auth config is sent (dockerode sends none for no authconfig).
+  const stream = await docker.getImage(ref).push({ authconfig: {} });
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (err: Error | null, events: BuildEvent[]) => {
       const failed = err?.message ?? events.find((e) => e.error)?.error;

@@ -1,0 +1,70 @@
+"""What a real cloud would already have, idempotent: public flavors sized for the board, the
+public guest image debian-12-docker, an external network "public" with a floating-IP subnet
+(TEST-NET-3, on the sandbox's own bridge), and for user demo a key pair "berth".
+Usage: fixtures.py IMAGE_FILE PUBLIC_KEY_FILE"""
+import os
+import sys
+import openstack
+
+ip, pw, region = os.environ['SANDBOX_IP'], os.environ['SANDBOX_PW'], os.environ['SANDBOX_REGION']
+image_file, pubkey_file = sys.argv[1], sys.argv[2]
+IMAGE = 'debian-12-docker'
+# RAM in MiB, disk in GB. Each boot copies the image (~1.2 GB) and grows its filesystem to the
+# flavor's disk: the disk holds the system plus the board's pulled images, no more.
+FLAVORS = {'m1.tiny': (512, 1, 4), 'm1.small': (1024, 1, 8), 'm1.medium': (2048, 2, 12)}
+
+
+def connect(who):
+    return openstack.connect(auth_url=f'http://{ip}:5000/v3', username=who, password=pw,
+                             project_name=who, user_domain_name='Default',
+                             project_domain_name='Default', region_name=region)
+
+
+def flavors(c):
+    """Flavors are immutable: one of another size (an older sandbox's) is made anew."""
+    for name, (ram, vcpus, disk) in FLAVORS.items():
+        f = c.compute.find_flavor(name)
+        if f and (f.ram, f.vcpus, f.disk) == (ram, vcpus, disk):
+            continue
+        if f:
+            c.compute.delete_flavor(f)
+        c.compute.create_flavor(name=name, ram=ram, vcpus=vcpus, disk=disk, is_public=True)
+
+
+def image(c):
+    """The guest image, uploaded again when the cached build changed; the fake-driver sandbox's
+    placeholder "debian-12" (1 MiB of zeros, unbootable) goes."""
+    build = os.path.basename(image_file)
+    same = [i for i in c.image.images(name=IMAGE)]
+    if not any(i.status == 'active' and i.properties.get('berth_build') == build for i in same):
+        c.image.create_image(name=IMAGE, filename=image_file, disk_format='raw',
+                             container_format='bare', visibility='public', allow_duplicates=True,
+                             properties={'os_distro': 'debian', 'os_version': '12',
+                                         'os_type': 'linux', 'berth_build': build})
+    for i in list(c.image.images(name=IMAGE)) + list(c.image.images(name='debian-12')):
+        if i.name == 'debian-12' or i.properties.get('berth_build') != build or i.status != 'active':
+            c.image.delete_image(i)
+
+
+def public_network(c):
+    net = c.network.find_network('public')
+    if not net:
+        net = c.network.create_network(name='public', is_router_external=True, is_shared=False,
+                                       provider_network_type='flat',
+                                       provider_physical_network='physnet1')
+    if not c.network.find_subnet('public-subnet'):
+        c.network.create_subnet(name='public-subnet', network_id=net.id, ip_version=4,
+                                cidr='203.0.113.0/24', gateway_ip='203.0.113.1',
+                                allocation_pools=[{'start': '203.0.113.10', 'end': '203.0.113.250'}],
+                                is_dhcp_enabled=False)
+
+
+admin = connect('admin')
+flavors(admin)
+image(admin)
+public_network(admin)
+demo = connect('demo')
+if not demo.compute.find_keypair('berth'):
+    with open(pubkey_file) as f:
+        demo.compute.create_keypair(name='berth', public_key=f.read().strip())
+print('fixtures ok')
