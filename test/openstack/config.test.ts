@@ -1,12 +1,13 @@
 // clouds.yaml / secure.yaml / OS_* loading, as openstacksdk does it (files in a temp dir).
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { loadCloudConfig, OpenStackConfigError } from '../../src/deployer/openstack/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-os-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const home = join(dir, 'home');
 const cwd = join(dir, 'cwd');
 mkdirSync(join(home, '.config', 'openstack'), { recursive: true });
@@ -87,4 +88,16 @@ test('clear errors: no cloud selected, unknown cloud, missing password', () => {
   const f = join(dir, 'nopw.yaml');
   writeFileSync(f, 'clouds:\n  c:\n    auth: {auth_url: "http://k:5000", username: u}\n');
   assert.throws(() => loadCloudConfig({ cloud: 'c', env: { OS_CLIENT_CONFIG_FILE: f }, cwd, home }), /password missing/);
+});
+
+test('cacert is a path: relative to the working directory, ~ for home, OS_CACERT alike', () => {
+  const file = join(dir, 'cacert-clouds.yaml');
+  const cloud = (cacert: string) => `  c-${cacert.replace(/\W/g, '')}:\n    auth: { auth_url: http://k.example:5000, username: u, password: p }\n    cacert: ${cacert}\n`;
+  writeFileSync(file, `clouds:\n${cloud('ca/bundle.pem')}${cloud('~/ca.pem')}${cloud('/etc/ssl/ca.pem')}`);
+  const load = (name: string) => loadCloudConfig({ cloud: name, env: { OS_CLIENT_CONFIG_FILE: file }, cwd, home }).cacert;
+  assert.equal(load('c-cabundlepem'), join(cwd, 'ca', 'bundle.pem'));
+  assert.equal(load('c-capem'), join(home, 'ca.pem'));
+  assert.equal(load('c-etcsslcapem'), '/etc/ssl/ca.pem');
+  const env = { OS_AUTH_URL: 'http://k.example:5000', OS_USERNAME: 'u', OS_PASSWORD: 'p', OS_CACERT: 'my-ca.pem' };
+  assert.equal(loadCloudConfig({ env, cwd, home }).cacert, join(cwd, 'my-ca.pem'));
 });

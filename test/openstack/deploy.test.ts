@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { encodeUserData, exactNameRegex, OpenStackError, type OpenStack } from '../../src/deployer/openstack/index.js';
 import type { Network, Port, SecurityGroup, Server, Subnet } from '../../src/deployer/openstack/index.js';
-import { Cleanup, connectAs, sshPublicKey, uniq } from './helpers.js';
+import { Cleanup, connectAs, uniq } from './helpers.js';
+import { IMAGE, sshPublicKey } from './fixtures.js';
 
 const cleanup = new Cleanup();
 let os: OpenStack;
@@ -32,10 +33,10 @@ after(async () => {
 test('flavors, image, availability zones, limits and quotas', async () => {
   const flavors = await os.compute.flavors.list();
   assert.ok(flavors.some((f) => f.name === 'm1.tiny'));
-  assert.equal((await os.compute.flavors.find('m1.small'))?.ram, 2048);
-  const image = await os.image.findActive('debian-12');
+  assert.equal((await os.compute.flavors.find('m1.small'))?.ram, flavors.find((f) => f.name === 'm1.small')?.ram);
+  const image = await os.image.findActive(IMAGE);
   assert.equal(image?.status, 'active');
-  assert.equal((await os.image.findActive(image!.id))?.name, 'debian-12');
+  assert.equal((await os.image.findActive(image!.id))?.name, IMAGE);
   assert.equal(await os.image.findActive('no-such-image'), undefined);
   assert.deepEqual((await os.compute.availabilityZones.list()).map((z) => [z.zoneName, z.zoneState.available]), [['nova', true]]);
   const limits = await os.compute.limits.get();
@@ -98,7 +99,7 @@ test('server: user data checked for size before sending', () => {
 
 test('server: boots to ACTIVE on a port, with user data, metadata and tags', async () => {
   const flavor = await os.compute.flavors.find('m1.tiny');
-  const image = await os.image.findActive('debian-12');
+  const image = await os.image.findActive(IMAGE);
   const t0 = Date.now();
   const created = await os.compute.servers.create({
     name: serverName,
@@ -124,7 +125,7 @@ test('server: boots to ACTIVE on a port, with user data, metadata and tags', asy
 
 test('server: a second one on a network by uuid with a security group by name', async () => {
   const flavor = await os.compute.flavors.find('m1.tiny');
-  const image = await os.image.findActive('debian-12');
+  const image = await os.image.findActive(IMAGE);
   const created = await os.compute.servers.create({
     name: uniq('app'),
     flavorRef: flavor!.id,
@@ -200,7 +201,7 @@ test('errors carry service, method, path, status, request id and OpenStack\'s me
 
 test('a server that goes to ERROR: waitForServer fails with its fault', async () => {
   // A flavor no host can hold (the fake driver has ~600 TB of disk): the scheduler finds no host.
-  const image = await os.image.findActive('debian-12');
+  const image = await os.image.findActive(IMAGE);
   const huge = await admin.compute.flavors.create({ name: uniq('huge'), ram: 512, vcpus: 1, disk: 100_000_000 });
   cleanup.add('huge flavor', () => admin.compute.flavors.delete(huge.id));
   const created = await admin.compute.servers.create({ name: uniq('nohost'), flavorRef: huge.id, imageRef: image!.id, networks: 'none' });
@@ -217,7 +218,7 @@ test('a server that goes to ERROR: waitForServer fails with its fault', async ()
 });
 
 test('a create Nova refuses at once (port already in use) is a 409 with its message', async () => {
-  const image = await os.image.findActive('debian-12');
+  const image = await os.image.findActive(IMAGE);
   const flavor = await os.compute.flavors.find('m1.tiny');
   // A port that is already bound to the first server cannot be used again: Nova refuses at once (409).
   await assert.rejects(

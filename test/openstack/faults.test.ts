@@ -121,6 +121,13 @@ test('a POST is not retried after a 500 (it may have happened), but is after a 5
   assert.equal(neutron.count('POST', /^\/v2\.0\/security-groups$/), 3); // 500, then 503 + the real one
 });
 
+test('the console log is a POST that only reads: a reset connection is retried', async () => {
+  const id = '00000000-0000-0000-0000-0000000000bb';
+  nova.inject(new RegExp(`^/v2\\.1/servers/${id}/action$`), { kind: 'reset' }, 1, 'POST');
+  await assert.rejects(os.compute.servers.consoleOutput(id, { length: 10 }), (e: unknown) => e instanceof OpenStackError && e.status === 404);
+  assert.equal(nova.count('POST', /^\/v2\.1\/servers\/[^/]+\/action$/), 2);
+});
+
 test('a 409 task-state conflict is retried; other 409s are not', async () => {
   const id = '00000000-0000-0000-0000-0000000000aa';
   nova.inject(new RegExp(`^/v2\\.1/servers/${id}$`), { kind: 'status', status: 409, body: { conflictingRequest: { code: 409, message: `Cannot 'delete' instance ${id} while it is in task_state spawning` } } }, 1, 'DELETE');

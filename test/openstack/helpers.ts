@@ -1,6 +1,5 @@
 // Shared by the openstack suite: the sandbox's clouds.yaml, unique names, and a cleanup list
 // that runs (newest first) even when a test fails, so no server, port or network is left behind.
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, isNotFound, type OpenStack } from '../../src/deployer/openstack/index.js';
@@ -46,11 +45,4 @@ export class Cleanup {
     }
     if (failures.length) throw new Error(`cleanup failed:\n  ${failures.join('\n  ')}`);
   }
-}
-
-/** A fresh OpenSSH ed25519 public key line (Nova only imports key pairs since 2.92). */
-export function sshPublicKey(): string {
-  const raw = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
-  const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
-  return `ssh-ed25519 ${Buffer.concat([field(Buffer.from('ssh-ed25519')), field(raw)]).toString('base64')} berth-test`;
 }

@@ -1,6 +1,7 @@
 // A TLS endpoint signed by a private CA, for the `cacert` tests: a CA and a server certificate
 // for 127.0.0.1 made with the openssl CLI, and a TLS-terminating proxy on 127.0.0.1 that passes
-// the bytes on to one real sandbox service.
+// the bytes on to one real sandbox service. The openssl CLI is there wherever the suite runs:
+// ca-certificates and the sandbox's python3-nova depend on it.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';

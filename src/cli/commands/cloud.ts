@@ -29,7 +29,7 @@ export function registerCloudCommands(program: Command): void {
     .description('Log in and report what berth would use, what a deployment needs, and the quota headroom')
     .option('--cloud <name>', 'cloud in clouds.yaml (default: $OS_CLOUD, else the OS_* variables)')
     .option('--flavor <name...>', 'flavors the deployment uses', ['m1.small'])
-    .option('--image <name>', 'image the servers boot from', 'debian-12')
+    .option('--image <name>', 'image the servers boot from', 'debian-12-docker')
     .option('--key-name <name>', 'key pair put on the servers', 'berth')
     .option('--external-network <name>', 'network for floating IPs (default: any external network)')
     .option('--json', 'print JSON')

@@ -54,6 +54,8 @@ export interface CallOptions {
   retryConflict?: (err: OpenStackError) => boolean;
   /** Retry 404 too (a port Neutron has just made may not be visible to every worker yet). */
   retryNotFound?: boolean;
+  /** A POST that only reads (Nova's os-getConsoleOutput action): retried like a GET. */
+  idempotent?: boolean;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -166,9 +168,10 @@ export class HttpClient {
 
   private retriable(o: CallOptions, err: OpenStackError): boolean {
     const s = err.status;
-    if (s === undefined) return !TLS_UNTRUSTED.test(err.osType ?? '') && (IDEMPOTENT.has(o.method) || NOT_SENT.has(err.osType ?? ''));
+    const idempotent = IDEMPOTENT.has(o.method) || o.idempotent === true;
+    if (s === undefined) return !TLS_UNTRUSTED.test(err.osType ?? '') && (idempotent || NOT_SENT.has(err.osType ?? ''));
     if (s === 429 || s === 503) return true;
-    if (s >= 500) return IDEMPOTENT.has(o.method);
+    if (s >= 500) return idempotent;
     if (s === 409) return (o.retryConflict ?? isTaskStateConflict)(err);
     if (s === 404) return o.retryNotFound === true;
     return false; // 400, 401, 403, 413 and the rest: a retry would get the same answer

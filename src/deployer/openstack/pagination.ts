@@ -1,8 +1,10 @@
 // Following every page of a list. Nova and Neutron answer with `<key>_links` holding a "next"
 // link, Glance with a top-level `next`; all use limit/marker. Only the next link's query string
 // is used, applied to our own endpoint: the link's host is the service's idea of itself, which
-// behind a proxy or an endpoint override is not where we talk to it. The next link's parameters
-// replace ours key by key, repeated keys kept (`id=a&id=b` filters by both ids on every page).
+// behind a proxy or an endpoint override is not where we talk to it. Our own filters are sent
+// again on every page as we gave them, repeated keys included: the links do not always carry
+// them whole (Glance's next link keeps one of `tag=a&tag=b`). From the link comes the marker,
+// and whatever else it adds (sort keys, a limit the service chose).
 import type { Query, ServiceType, Session } from './session.js';
 
 interface Link {
@@ -20,7 +22,8 @@ export interface PageOptions {
 }
 
 export async function* paginate<T>(session: Session, service: ServiceType, path: string, key: string, o: PageOptions = {}): AsyncGenerator<T> {
-  let query: Query = { ...o.query, limit: o.pageSize };
+  const ours: Query = { ...o.query, limit: o.pageSize };
+  let query = ours;
   const seen = new Set<string>();
   for (;;) {
     const res = await session.request<Record<string, unknown>>(service, 'GET', path, { query, headers: o.headers });
@@ -30,7 +33,7 @@ export async function* paginate<T>(session: Session, service: ServiceType, path:
     // An empty page or a marker we have seen ends it: some services link to an empty last page.
     if (!next || entries.length === 0 || seen.has(next)) return;
     seen.add(next);
-    query = { ...query, ...queryOf(next) };
+    query = { ...queryOf(next), ...refilters(ours) };
   }
 }
 
@@ -44,6 +47,9 @@ export function queryOf(href: string): Record<string, string | string[]> {
   }
   return out;
 }
+
+/** What we send again on every page: our filters and limit, never a marker of our own. */
+const refilters = (q: Query): Query => Object.fromEntries(Object.entries(q).filter(([k, v]) => v !== undefined && k !== 'marker'));
 
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

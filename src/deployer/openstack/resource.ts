@@ -51,19 +51,20 @@ export interface ResourceSpec {
   idField?: string;
 }
 
-export class Resource<T extends object, C = Partial<T>, U = Partial<T>> {
+/** T: the resource as read; C, U: create and update bodies; F: list filters. */
+export class Resource<T extends object, C = Partial<T>, U = Partial<T>, F extends Filters = Filters> {
   constructor(
     protected readonly session: Session,
     readonly spec: ResourceSpec,
   ) {}
 
   /** Every item matching the filters, all pages followed. */
-  list(filters: Filters = {}, o: ListOptions = {}): Promise<T[]> {
+  list(filters: F = {} as F, o: ListOptions = {}): Promise<T[]> {
     return collect(this.iterate(filters, o));
   }
 
   /** The same as list, one item at a time as the pages come. */
-  iterate(filters: Filters = {}, o: ListOptions = {}): AsyncGenerator<T> {
+  iterate(filters: F = {} as F, o: ListOptions = {}): AsyncGenerator<T> {
     const s = this.spec;
     const query = { ...s.baseQuery, ...(s.query ? s.query(filters) : joinTagFilters(filters)) };
     return paginate<T>(this.session, s.service, s.listPath ?? s.path, s.plural, { query, pageSize: o.pageSize, unwrap: s.unwrap });
@@ -95,7 +96,7 @@ export class Resource<T extends object, C = Partial<T>, U = Partial<T>> {
    * Like find, and when nothing matches, the names near it (for "did you mean"). `filters`
    * narrow the candidates (images: `{ status: 'active' }`).
    */
-  async findNear(nameOrId: string, filters: Filters = {}): Promise<Found<T>> {
+  async findNear(nameOrId: string, filters: F = {} as F): Promise<Found<T>> {
     const kind = this.spec.key.replaceAll('_', ' ');
     if (this.spec.nameFilter) {
       const named = await this.list({ ...filters, name: nameOrId });
@@ -191,12 +192,22 @@ export class Tags {
 }
 
 /** A resource with tags (`networks.tags.replace(id, [...])`). */
-export class TaggedResource<T extends object, C = Partial<T>, U = Partial<T>> extends Resource<T, C, U> {
+export class TaggedResource<T extends object, C = Partial<T>, U = Partial<T>, F extends Filters = Filters> extends Resource<T, C, U, F> {
   readonly tags: Tags;
 
   constructor(session: Session, spec: ResourceSpec) {
     super(session, spec);
     this.tags = new Tags(session, spec.service, spec.path);
+  }
+
+  /**
+   * Creates, then sets its tags. Neutron without the tag-creation extension (Zed) takes no tags
+   * in a create: a crash between the two calls leaves the resource named but untagged.
+   */
+  async createWithTags(body: C, tags: string[]): Promise<T & { tags: string[] }> {
+    const item = await this.create(body);
+    const id = String((item as Record<string, unknown>)[this.spec.idField ?? 'id']);
+    return { ...item, tags: await this.tags.replace(id, tags) };
   }
 }
 

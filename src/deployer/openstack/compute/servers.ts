@@ -5,7 +5,7 @@ import { OpenStackError } from '../errors.js';
 import { sleep } from '../http.js';
 import { enc, joinTagFilters, TaggedResource, type Filters } from '../resource.js';
 import type { Query, Session } from '../session.js';
-import type { Server, ServerCreate, ServerUpdate } from './types.js';
+import type { Server, ServerCreate, ServerFilters, ServerUpdate } from './types.js';
 
 /** Nova stores user_data base64-encoded in a 64 KiB column. */
 export const MAX_USER_DATA_BASE64 = 65535;
@@ -14,7 +14,7 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
-export class Servers extends TaggedResource<Server, ServerCreate, ServerUpdate> {
+export class Servers extends TaggedResource<Server, ServerCreate, ServerUpdate, ServerFilters> {
   readonly metadata: ServerMetadata;
 
   constructor(session: Session) {
@@ -62,10 +62,10 @@ export class Servers extends TaggedResource<Server, ServerCreate, ServerUpdate> 
     }
   }
 
-  /** The console log: the last `length` lines, or all of it. */
+  /** The console log: the last `length` lines, or all of it. A POST that only reads: retried. */
   async consoleOutput(id: string, o: { length?: number } = {}): Promise<string> {
     const action = { 'os-getConsoleOutput': o.length === undefined ? {} : { length: o.length } };
-    const body = (await this.call('POST', `${this.itemPath(id)}/action`, { json: action })) as { output: string };
+    const body = (await this.call('POST', `${this.itemPath(id)}/action`, { json: action, idempotent: true })) as { output: string };
     return body.output;
   }
 }

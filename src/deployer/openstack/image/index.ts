@@ -75,8 +75,9 @@ export class ImageClient {
     this.images = new Images(session);
   }
 
-  /** An active image by exact name or id (Glance's name filter is exact). */
-  findActive(nameOrId: string): Promise<Image | undefined> {
-    return this.images.findNear(nameOrId, { status: 'active' }).then((f) => f.item);
+  /** An active image by exact name or id (Glance's name filter is exact); a queued one is not. */
+  async findActive(nameOrId: string): Promise<Image | undefined> {
+    const { item } = await this.images.findNear(nameOrId, { status: 'active' });
+    return item?.status === 'active' ? item : undefined;
   }
 }

@@ -7,6 +7,7 @@ import type { Session } from '../session.js';
 import { FloatingIps } from './floating-ips.js';
 import { Routers } from './routers.js';
 import { SecurityGroupRules } from './security-groups.js';
+import { Subnets } from './subnets.js';
 import type * as T from './types.js';
 
 /** Deleting a network/subnet/SG races the release of its ports after a server delete. */
@@ -23,7 +24,7 @@ const spec = (path: string, key: string) => ({
 
 export class NetworkClient {
   readonly networks: TaggedResource<T.Network, T.NetworkCreate, T.NetworkUpdate>;
-  readonly subnets: TaggedResource<T.Subnet, T.SubnetCreate, T.SubnetUpdate>;
+  readonly subnets: Subnets;
   readonly routers: Routers;
   readonly ports: TaggedResource<T.Port, T.PortCreate, T.PortUpdate>;
   readonly securityGroups: TaggedResource<T.SecurityGroup, T.SecurityGroupCreate, T.SecurityGroupUpdate>;
@@ -33,7 +34,7 @@ export class NetworkClient {
 
   constructor(session: Session) {
     this.networks = new TaggedResource(session, spec('/networks', 'network'));
-    this.subnets = new TaggedResource(session, spec('/subnets', 'subnet'));
+    this.subnets = new Subnets(session, spec('/subnets', 'subnet'));
     this.routers = new Routers(session, spec('/routers', 'router'));
     this.ports = new TaggedResource(session, spec('/ports', 'port'));
     this.securityGroups = new TaggedResource(session, spec('/security-groups', 'security_group'));
@@ -60,4 +61,4 @@ export class NetworkQuotas {
 
 export type * from './types.js';
 export type { CreatedRule } from './security-groups.js';
-export { FloatingIps, Routers, SecurityGroupRules };
+export { FloatingIps, Routers, SecurityGroupRules, Subnets };
