@@ -5,7 +5,7 @@
 // is converged by the next `up`, the inventory is read by ansible-inventory, and `down` leaves
 // nothing. `--wait active`: meaningful with Nova's fake driver and with real instances alike.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,15 @@ after(async () => {
     await px?.stop();
   }
 });
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
 
 const up = (extra: string[] = []) => berthAsync(['up', ...ARGS, '--wait', 'active', ...extra], px.cloudsFile);
 
@@ -144,8 +153,9 @@ describe('up --layout tiered (API level)', () => {
       const script = join(dir, 'berth-inventory.sh');
       writeFileSync(script, `#!/bin/sh\nexport OS_CLIENT_CONFIG_FILE='${px.cloudsFile}' OS_CLOUD=berth-demo\nexec '${process.execPath}' '${join(ROOT, 'bin/berth.js')}' inventory --prefix '${PREFIX}' "$@"\n`);
       chmodSync(script, 0o755);
-      const r = spawnSync('ansible-inventory', ['--list', '-i', script], { encoding: 'utf8', env: { ...process.env, ANSIBLE_LOCAL_TEMP: dir, HOME: dir } });
-      assert.equal(r.status, 0, r.stderr);
+      // Asynchronously: the script's berth calls go through the proxies in this process.
+      const r = await run('ansible-inventory', ['--list', '-i', script], { ...process.env, ANSIBLE_LOCAL_TEMP: dir, HOME: dir });
+      assert.equal(r.code, 0, r.stderr);
       const inv = JSON.parse(r.stdout) as Record<string, { hosts?: string[] }> & { _meta: { hostvars: Record<string, { ansible_host: string; berth_tier: string }> } };
       assert.deepEqual(inv.web?.hosts, [`${ID}-web`]);
       assert.deepEqual(inv.app?.hosts, [`${ID}-app`]);
