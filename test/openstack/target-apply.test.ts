@@ -145,6 +145,20 @@ describe('up --layout tiered (API level)', () => {
     assert.doesNotMatch(r.stdout, /BERTH_SECRET|user_?data/i, 'no user-data or secret in the plan');
   });
 
+  it('berth status --json lists the servers, their addresses and the floating IP, and no secret', async () => {
+    const r = await berthAsync(['status', ...ARGS.filter((a) => a !== '--layout' && a !== 'tiered'), '--json'], px.cloudsFile);
+    assert.equal(r.code, 0, r.stderr);
+    const st = JSON.parse(r.stdout) as { stack: string; layout: string; url: string; servers: { name: string; tier: string; status: string; addresses: Record<string, string[]>; floatingIp?: string }[] };
+    assert.equal(st.stack, ID);
+    assert.equal(st.layout, 'tiered');
+    assert.deepEqual(st.servers.map((s) => [s.tier, s.status]), [['app', 'ACTIVE'], ['dbs', 'ACTIVE'], ['web', 'ACTIVE']]);
+    assert.deepEqual(st.servers.find((s) => s.tier === 'dbs')!.addresses, { [`${ID}-dmz-net`]: ['192.168.0.30'], [`${ID}-dbs-net`]: ['172.16.20.30'] });
+    assert.deepEqual(st.servers.filter((s) => s.floatingIp).map((s) => s.tier), ['web']);
+    assert.equal(st.url, `http://${st.servers.find((s) => s.tier === 'web')!.floatingIp}/`);
+    const secret = (await os.compute.servers.list({ tags: [TAG.stack(ID)] })).map((s) => s.metadata[META.secretPrefix + 'db-password']).find(Boolean)!;
+    assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'the database password is not printed');
+  });
+
   it('berth inventory --list is read by ansible-inventory with the right groups and hosts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-inv-'));
     try {
