@@ -5,7 +5,7 @@
 // is converged by the next `up`, the inventory is read by ansible-inventory, and `down` leaves
 // nothing. `--wait active`: meaningful with Nova's fake driver and with real instances alike.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,15 @@ after(async () => {
     await px?.stop();
   }
 });
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
 
 const up = (extra: string[] = []) => berthAsync(['up', ...ARGS, '--wait', 'active', ...extra], px.cloudsFile);
 
@@ -123,8 +132,6 @@ describe('up --layout tiered (API level)', () => {
       const userData = Buffer.from(full['OS-EXT-SRV-ATTR:user_data']!, 'base64').toString('utf8');
       assert.equal(userData, d.servers.find((x) => x.name === s.name)!.userData, `user-data of ${s.name}`);
     }
-    const byName = (n: string) => Buffer.from(servers.find((s) => s.name === `${ID}-${n}`)!.id);
-    assert.ok(byName('app'));
     assert.match(d.servers.find((s) => s.key === 'app')!.userData, /DB_PORT_3306_TCP_ADDR=172\.16\.20\.30/);
     assert.match(d.servers.find((s) => s.key === 'web')!.userData, /REST_PORT_5555_TCP_ADDR=172\.16\.10\.20/);
   });
@@ -138,14 +145,29 @@ describe('up --layout tiered (API level)', () => {
     assert.doesNotMatch(r.stdout, /BERTH_SECRET|user_?data/i, 'no user-data or secret in the plan');
   });
 
+  it('berth status --json lists the servers, their addresses and the floating IP, and no secret', async () => {
+    const r = await berthAsync(['status', ...ARGS.filter((a) => a !== '--layout' && a !== 'tiered'), '--json'], px.cloudsFile);
+    assert.equal(r.code, 0, r.stderr);
+    const st = JSON.parse(r.stdout) as { stack: string; layout: string; url: string; servers: { name: string; tier: string; status: string; addresses: Record<string, string[]>; floatingIp?: string }[] };
+    assert.equal(st.stack, ID);
+    assert.equal(st.layout, 'tiered');
+    assert.deepEqual(st.servers.map((s) => [s.tier, s.status]), [['app', 'ACTIVE'], ['dbs', 'ACTIVE'], ['web', 'ACTIVE']]);
+    assert.deepEqual(st.servers.find((s) => s.tier === 'dbs')!.addresses, { [`${ID}-dmz-net`]: ['192.168.0.30'], [`${ID}-dbs-net`]: ['172.16.20.30'] });
+    assert.deepEqual(st.servers.filter((s) => s.floatingIp).map((s) => s.tier), ['web']);
+    assert.equal(st.url, `http://${st.servers.find((s) => s.tier === 'web')!.floatingIp}/`);
+    const secret = (await os.compute.servers.list({ tags: [TAG.stack(ID)] })).map((s) => s.metadata[META.secretPrefix + 'db-password']).find(Boolean)!;
+    assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'the database password is not printed');
+  });
+
   it('berth inventory --list is read by ansible-inventory with the right groups and hosts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-inv-'));
     try {
       const script = join(dir, 'berth-inventory.sh');
       writeFileSync(script, `#!/bin/sh\nexport OS_CLIENT_CONFIG_FILE='${px.cloudsFile}' OS_CLOUD=berth-demo\nexec '${process.execPath}' '${join(ROOT, 'bin/berth.js')}' inventory --prefix '${PREFIX}' "$@"\n`);
       chmodSync(script, 0o755);
-      const r = spawnSync('ansible-inventory', ['--list', '-i', script], { encoding: 'utf8', env: { ...process.env, ANSIBLE_LOCAL_TEMP: dir, HOME: dir } });
-      assert.equal(r.status, 0, r.stderr);
+      // Asynchronously: the script's berth calls go through the proxies in this process.
+      const r = await run('ansible-inventory', ['--list', '-i', script], { ...process.env, ANSIBLE_LOCAL_TEMP: dir, HOME: dir });
+      assert.equal(r.code, 0, r.stderr);
       const inv = JSON.parse(r.stdout) as Record<string, { hosts?: string[] }> & { _meta: { hostvars: Record<string, { ansible_host: string; berth_tier: string }> } };
       assert.deepEqual(inv.web?.hosts, [`${ID}-web`]);
       assert.deepEqual(inv.app?.hosts, [`${ID}-app`]);

@@ -1,13 +1,11 @@
 // Shared by the openstack target's tests: the berth CLI run against the sandbox through counting
 // proxies (Nova, Neutron, Glance), a unique prefix per run, and what is left of a stack.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
-import { parse } from 'yaml';
-import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
 import { ownerDescription, TAG } from '../../src/deployer/targets/openstack/names.js';
 import { FaultProxy } from './fault-proxy.js';

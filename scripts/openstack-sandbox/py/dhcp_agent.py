@@ -5,9 +5,9 @@ with KeyError: 'fixed_ips' and dnsmasq keeps the deleted port's host entry until
 resync. Compare the addresses only when both updates have them. Usage: as neutron-dhcp-agent."""
 import sys
 
-from neutron.agent.common import resource_processing_queue as queue
-from neutron.agent.dhcp import agent
-from neutron.cmd.eventlet.agents.dhcp import main
+from neutron.cmd.eventlet.agents.dhcp import main  # first: it monkey-patches eventlet
+from neutron.agent.common import resource_processing_queue as queue  # noqa: E402
+from neutron.agent.dhcp import agent  # noqa: E402
 
 
 def _ips(update):

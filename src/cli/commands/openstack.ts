@@ -81,7 +81,7 @@ export async function osCli(fn: () => Promise<void>): Promise<void> {
     if (err instanceof DiffConflict) throw new CliError(err.message);
     if (err instanceof OpenStackConfigError) throw new CliError(err.message, err.hint);
     if (err instanceof OpenStackError) {
-      const hint = err.status === 401 ? 'check the credentials in clouds.yaml' : err.status === undefined ? 'is the cloud reachable? (berth cloud check)' : err.status === 403 ? 'the project\'s role may not allow this; berth cloud check shows the roles' : 'run berth up again: it continues where this stopped';
+      const hint = err.status === 401 ? 'check the credentials in clouds.yaml' : err.status === undefined ? 'is the cloud reachable? (berth cloud check)' : err.status === 403 ? 'the project\'s role may not allow this; berth cloud check shows the roles' : 'run the same command again: berth continues where it stopped';
       throw new CliError(err.message, hint);
     }
     throw err;

@@ -1,15 +1,12 @@
 // The network half of `up`: networks and subnets, the router with its gateway and its interface
 // on dmz-net, the security groups and their rules, the ports with their planned IPs and MACs.
-// Each create is followed by setting its tags (Neutron does not take them in the create).
+// Each create is followed by setting its tags (Neutron does not take them in the create): the
+// description set in the create marks it ours meanwhile.
 import type { PortCreate } from '../../openstack/network/types.js';
 import type { TaggedResource } from '../../openstack/resource.js';
 import { groupOf, portDecision } from './diff.js';
 import { each, ownedBody, stepsOf, tagsFor, type ApplyContext } from './context.js';
 import { ANYWHERE } from './rules.js';
-
-async function tag<T extends object>(res: TaggedResource<T>, id: string, tags: string[]): Promise<void> {
-  await res.tags.replace(id, tags);
-}
 
 export function knownIds(c: ApplyContext): void {
   for (const n of c.d.networks) {
@@ -35,14 +32,12 @@ export async function applyNetworks(c: ApplyContext): Promise<void> {
   await each(c, c.d.networks, async (net) => {
     if (!c.ids.network.has(net.key)) {
       c.progress.step(`creating network ${net.name}`);
-      const created = await n.networks.create({ name: net.name, ...ownedBody(c) });
-      await tag(n.networks, created.id, c.d.tags);
+      const created = await n.networks.createWithTags({ name: net.name, ...ownedBody(c) }, c.d.tags);
       c.ids.network.set(net.key, created.id);
     }
     if (!c.ids.subnet.has(net.key)) {
       c.progress.step(`creating subnet ${net.subnetName} ${net.cidr}`);
-      const sub = await n.subnets.create({ network_id: c.ids.network.get(net.key)!, name: net.subnetName, cidr: net.cidr, ip_version: 4, gateway_ip: net.gateway, enable_dhcp: true, ...ownedBody(c) });
-      await tag(n.subnets, sub.id, c.d.tags);
+      const sub = await n.subnets.createWithTags({ network_id: c.ids.network.get(net.key)!, name: net.subnetName, cidr: net.cidr, ip_version: 4, gateway_ip: net.gateway, enable_dhcp: true, ...ownedBody(c) }, c.d.tags);
       c.ids.subnet.set(net.key, sub.id);
     }
   });
@@ -52,8 +47,7 @@ export async function applyRouter(c: ApplyContext): Promise<void> {
   const n = c.os.network;
   if (!c.ids.router) {
     c.progress.step(`creating router ${c.d.router.name} to ${c.r.externalNetworkName}`);
-    const r = await n.routers.create({ name: c.d.router.name, external_gateway_info: { network_id: c.r.externalNetworkId }, ...ownedBody(c) });
-    await tag(n.routers, r.id, c.d.tags);
+    const r = await n.routers.createWithTags({ name: c.d.router.name, external_gateway_info: { network_id: c.r.externalNetworkId }, ...ownedBody(c) }, c.d.tags);
     c.ids.router = r.id;
   } else if (stepsOf(c, 'router-gateway', 'change').length) {
     c.progress.step(`setting the gateway of ${c.d.router.name} to ${c.r.externalNetworkName}`);
@@ -69,8 +63,7 @@ export async function applyGroups(c: ApplyContext): Promise<void> {
   const n = c.os.network;
   await each(c, c.d.groups.filter((g) => !c.ids.group.has(g.key)), async (g) => {
     c.progress.step(`creating security group ${g.name}`);
-    const sg = await n.securityGroups.create({ name: g.name, ...ownedBody(c) });
-    await tag(n.securityGroups, sg.id, c.d.tags);
+    const sg = await n.securityGroups.createWithTags({ name: g.name, ...ownedBody(c) }, c.d.tags);
     c.ids.group.set(g.key, sg.id);
   });
   // Rules after every group exists: a rule may name another group as its source.
@@ -104,8 +97,7 @@ export async function applyPorts(c: ApplyContext): Promise<void> {
     c.progress.step(`creating port ${p.name} ${p.ip}`);
     const body = { network_id: c.ids.network.get(p.network)!, name: p.name, fixed_ips: [{ subnet_id: c.ids.subnet.get(p.network)!, ip_address: p.ip }], security_groups: [sg], mac_address: p.mac, ...ownedBody(c) };
     // mac_address: PortCreate lacks it; Neutron lets a network's owner choose it.
-    const port = await n.ports.create(body as PortCreate);
-    await tag(n.ports, port.id, tagsFor(c, c.d.servers.find((s) => s.key === p.server)?.metadata['berth-tier']));
+    const port = await n.ports.createWithTags(body as PortCreate, tagsFor(c, c.d.servers.find((s) => s.key === p.server)?.metadata['berth-tier']));
     c.ids.port.set(p.name, port.id);
   });
 }
@@ -113,6 +105,6 @@ export async function applyPorts(c: ApplyContext): Promise<void> {
 export async function applyRetags(c: ApplyContext): Promise<void> {
   await Promise.all(stepsOf(c, 'tags', 'change').map(async (s) => {
     c.progress.step(`tagging ${s.name} (left untagged by an interrupted run)`);
-    await tag(c.os.network[s.collection!] as TaggedResource<object>, s.id!, c.d.tags);
+    await (c.os.network[s.collection!] as TaggedResource<object>).tags.replace(s.id!, c.d.tags);
   }));
 }

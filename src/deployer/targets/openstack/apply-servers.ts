@@ -82,7 +82,6 @@ export async function applyFloatingIp(c: ApplyContext): Promise<string | undefin
     return (await fips.associate(move.id!, port)).floating_ip_address;
   }
   c.progress.step(`allocating a floating IP on ${c.r.externalNetworkName} for ${c.d.floatingIp.port}`);
-  const fip = await fips.create({ floating_network_id: c.r.externalNetworkId, port_id: port, ...ownedBody(c) });
-  await fips.tags.replace(fip.id, c.d.tags);
+  const fip = await fips.createWithTags({ floating_network_id: c.r.externalNetworkId, port_id: port, ...ownedBody(c) }, c.d.tags);
   return fip.floating_ip_address;
 }

@@ -59,7 +59,7 @@ export function desiredState(stack: StackSpec, layout: LayoutName, i: OpenStackI
   const id = stackId(i.prefix, i.stack);
   const tags = baseTags(i.prefix, id, layout);
   const plan = layout === 'single' ? singleVmPlan(stack, { project: stack.name, naming: i.naming }) : tieredPlan(stack, i);
-  const layoutOf = layout === 'single' ? singleServers(plan, id) : tieredServers(plan, stack, id);
+  const layoutOf = layout === 'single' ? singleServers(plan) : tieredServers(plan, stack);
   const netKeys = [...new Set(layoutOf.flatMap((s) => s.nets))] as NetKey[];
   const networks = (['dmz', 'app', 'dbs'] as const).filter((k) => netKeys.includes(k)).map((key) => ({
     key, name: names.network(id, key), subnetName: names.subnet(id, key), cidr: i.networks[key], gateway: hostAt(i.networks[key], 1),
@@ -92,12 +92,12 @@ function tieredPlan(stack: StackSpec, i: OpenStackInputs): Plan {
   });
 }
 
-function singleServers(_plan: Plan, _id: string): ServerLayout[] {
-  return [{ key: 'vm', services: _plan.services.map((s) => s.service), nets: ['dmz'], ip: (_n, cidr) => hostAt(cidr, SINGLE_HOST) }];
+function singleServers(plan: Plan): ServerLayout[] {
+  return [{ key: 'vm', services: plan.services.map((s) => s.service), nets: ['dmz'], ip: (_net, cidr) => hostAt(cidr, SINGLE_HOST) }];
 }
 
 /** One server per service, its dmz NIC first (the router and the floating IP are there). */
-function tieredServers(plan: Plan, stack: StackSpec, _id: string): ServerLayout[] {
+function tieredServers(plan: Plan, stack: StackSpec): ServerLayout[] {
   return plan.services.map((s) => {
     const nets = s.attachments.map((a) => a.network as NetKey).sort((a, b) => (a === 'dmz' ? -1 : b === 'dmz' ? 1 : 0));
     const addr = new Map(s.attachments.map((a) => [a.network, a.ipv4!]));
