@@ -22,7 +22,9 @@ before(async () => {
 });
 after(async () => {
   try {
-    await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+    const r = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await leftovers(os, ID), {});
   } finally {
     await os?.close();
     await px?.stop();
