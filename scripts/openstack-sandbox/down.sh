@@ -1,5 +1,5 @@
 # down: stop what `up` started (by its PID files, never by name) and remove the dataplane it made:
-# the instances' domains (Nova keeps their records and re-creates them on start/reboot), Neutron's
+# the instances' domains (Nova keeps their records: delete those servers after), Neutron's
 # namespaces, devices and netfilter chains, the external bridge, mounts and loop devices. --purge
 # also drops our databases, RabbitMQ vhost/user, state and the Docker Engine's trust of our CA
 # (the guest image stays cached in $BERTH_CACHE). (sourced by openstack-sandbox.sh)

@@ -76,6 +76,8 @@ log "all APIs answering"
 # ---- Neutron's agents, as root (their root_helper is plain sudo).
 start neutron-linuxbridge-agent $PY "$H/py/linuxbridge_agent.py" "${NCONF[@]}" \
   --config-file "$ETC/neutron/linuxbridge_agent.ini" --log-file "$LOG/neutron-linuxbridge-agent-app.log"
+dhcp_log=$LOG/neutron-dhcp-agent-app.log
+dhcp_log_at=$(($(stat -c %s "$dhcp_log" 2>/dev/null || echo 0) + 1))
 start neutron-dhcp-agent $PY "$H/py/dhcp_agent.py" "${NCONF[@]}" --config-file "$ETC/neutron/dhcp_agent.ini" \
   --log-file "$LOG/neutron-dhcp-agent-app.log"
 for a in l3 metadata; do
@@ -112,6 +114,16 @@ until registered; do
   sleep 1
 done
 for s in $SERVICES; do alive $s || { logtail $s; die "$s died"; }; done
+# A (re)started DHCP agent reports its heartbeat even while its first sync hangs: wait for the
+# sync itself, so servers booted right after `up` get their leases.
+if [[ " ${STARTED:-} " == *" neutron-dhcp-agent "* ]]; then
+  deadline=$((SECONDS + 120))
+  until tail -c "+$dhcp_log_at" "$dhcp_log" 2>/dev/null | grep -q 'Synchronizing state complete'; do
+    [ $SECONDS -lt $deadline ] || { logtail neutron-dhcp-agent; die "the DHCP agent did not finish its first sync in 120 s"; }
+    alive neutron-dhcp-agent || { logtail neutron-dhcp-agent; die "neutron-dhcp-agent died"; }
+    sleep 1
+  done
+fi
 mark compute_ready
 log "nova-compute (libvirt-LXC) registered, mapped to cell1 and in placement; $n_agents agents alive"
 

@@ -185,7 +185,7 @@ function probeFromWeb(ip: string, port: number): string {
   ].join('\n');
   const r = spawnSync('ssh', ['-i', join(keyDir, 'id'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
     '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', `debian@${fip.floating_ip_address}`, 'python3', '-'],
-  { input: script, encoding: 'utf8', timeout: 30_000 });
+  { input: script, encoding: 'utf8', timeout: 45_000 });
   if (r.status !== 0) throw new Error(`ssh: ${r.stderr || r.error?.message}`);
   return r.stdout.trim();
 }
@@ -225,7 +225,8 @@ test('nothing leaves the external bridge: traffic to an address routed elsewhere
   execFileSync('ip', ['addr', 'add', '198.51.100.1/24', 'dev', DUMMY]);
   execFileSync('ip', ['link', 'set', DUMMY, 'up']);
   const before = guardDrops();
-  assert.equal(probeFromWeb('198.51.100.2', 80), 'timeout');
+  // (an ssh that fails on a busy machine is tried again; the probe's own answer is what counts)
+  assert.equal(await waitFor('a probe from web', 90_000, async () => probeFromWeb('198.51.100.2', 80), 2000), 'timeout');
   assert.ok(guardDrops() > before, 'the guard chain dropped the forwarded packets');
 });
 

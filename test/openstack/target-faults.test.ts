@@ -22,7 +22,9 @@ before(async () => {
 });
 after(async () => {
   try {
-    await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+    const r = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await leftovers(os, ID), {});
   } finally {
     await os?.close();
     await px?.stop();
@@ -81,4 +83,14 @@ it('409 "in use" while a port and a network are still held: down retries and lea
   assert.equal(r.code, 0, r.stderr);
   assert.equal(px.neutron.count('DELETE', new RegExp(`^/v2\\.0/networks/${UUID}$`)), 2, 'the refused delete was sent again');
   assert.deepEqual(await leftovers(os, ID), {});
+});
+
+it('an ACTIVE server whose console answers 404 (its host lost it) fails up at once, not after the timeout', async () => {
+  px.clear();
+  px.nova.inject(new RegExp(`^/v2\\.1/servers/${UUID}/action$`), { kind: 'status', status: 404, body: { itemNotFound: { code: 404, message: 'Instance could not be found.' } } }, 3, 'POST');
+  const started = Date.now();
+  const r = await berthAsync(['up', ...ARGS, '--wait', 'ready', '--ready-timeout', '600'], px.cloudsFile);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /is ACTIVE but its compute host no longer has it \(its console answers 404\)\nhint: replace it: berth down/);
+  assert.ok(Date.now() - started < 300_000, 'long before the ready timeout');
 });

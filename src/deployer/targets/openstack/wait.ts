@@ -3,7 +3,7 @@
 // A VM whose user-data fails, or never runs (an image without cloud-init), is reported with the
 // console's last lines instead of a silent timeout.
 import { request } from 'undici';
-import type { OpenStack } from '../../openstack/index.js';
+import { isNotFound, type OpenStack } from '../../openstack/index.js';
 import { TargetError } from '../docker/errors.js';
 import type { Progress } from '../docker/progress.js';
 import type { Booted } from './apply-servers.js';
@@ -60,10 +60,30 @@ class Consoles {
     private readonly progress: Progress,
   ) {}
 
+  private readonly missing = new Map<string, number>();
+
+  /**
+   * The console so far ('' while it cannot be read). Nova answering 404 for an ACTIVE server's
+   * console, again and again, means its compute host lost the instance: waiting cannot help.
+   */
+  private async console(b: Booted): Promise<string> {
+    try {
+      const out = await this.os.compute.servers.consoleOutput(b.id);
+      this.missing.delete(b.id);
+      return out;
+    } catch (err) {
+      if (!isNotFound(err)) return '';
+      const n = (this.missing.get(b.id) ?? 0) + 1;
+      this.missing.set(b.id, n);
+      if (n >= 3) throw new TargetError(`${b.server.name} is ACTIVE but its compute host no longer has it (its console answers 404)`, 'replace it: berth down --target openstack, then berth up again (or ask the cloud\'s admins about the host)');
+      return '';
+    }
+  }
+
   /** One round; true when every server's user-data has finished. */
   async poll(): Promise<boolean> {
     for (const b of this.booted.filter((x) => !this.done.has(x.id))) {
-      const lines = (await this.os.compute.servers.consoleOutput(b.id).catch(() => '')).split('\n');
+      const lines = (await this.console(b)).split('\n');
       const tier = b.server.metadata[META.tier];
       // The last line may still be being written: it is shown once complete, next round.
       for (const l of lines.slice(this.seen.get(b.id) ?? 0, -1)) if (USERDATA_LINE.test(l)) this.progress.detail(`[${tier}] ${l.replace(/^.* berth: /, '')}`);
