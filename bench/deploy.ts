@@ -4,7 +4,7 @@
 // nothing changed (and its mutating calls, which must be 0); `down`. See docs/openstack.md.
 //
 //   npm run bench:deploy -- [--cloud berth-demo] [--image debian-12-docker] [--flavor m1.tiny]
-//                           [--registry 203.0.113.1:5000] [--registry-ca FILE] [--json FILE]
+//                           [--registry 198.51.100.1:5000] [--registry-ca FILE] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connect, type OpenStack } from '../src/deployer/openstack/index.js';
@@ -18,7 +18,7 @@ const { values: a } = parseArgs({
     cloud: { type: 'string', default: process.env.OS_CLOUD ?? 'berth-demo' },
     image: { type: 'string', default: 'debian-12-docker' },
     flavor: { type: 'string', default: 'm1.tiny' },
-    registry: { type: 'string', default: '203.0.113.1:5000' },
+    registry: { type: 'string', default: '198.51.100.1:5000' },
     'registry-ca': { type: 'string', default: '/var/tmp/berth-openstack/registry-ca.crt' },
     json: { type: 'string' },
   },

@@ -21,6 +21,15 @@ kmod vxlan
   || fail "the kernel cannot make veth pairs (instance and router ports): modprobe veth (CONFIG_VETH)"
 { need ip netns add berthsbx-chk && ip netns del berthsbx-chk; } \
   || fail "cannot make network namespaces (routers, DHCP): needs CONFIG_NET_NS and root"
+# The external network's range is routed into the sandbox's bridge: it must not hold an address
+# the host needs to reach (package registries, default gateway, name servers).
+ext_clash=$(
+  { ip -4 route show default | awk '{print $3}'; awk '/^nameserver/ {print $2}' /etc/resolv.conf
+    for h in deb.debian.org security.debian.org "$(npm config get registry 2>/dev/null | sed -E 's#^[a-z]+://([^/:]+).*#\1#')"; do
+      [ -n "$h" ] && getent ahostsv4 "$h" | awk '{print $1}'; done; } 2>/dev/null | sort -u |
+  $PY -c 'import ipaddress, sys; n = ipaddress.ip_network(sys.argv[1]); print(" ".join(a for a in sys.stdin.read().split() if ipaddress.ip_address(a) in n))' "$EXT_CIDR")
+[ -z "$ext_clash" ] \
+  || fail "the external network $EXT_CIDR holds $ext_clash, which this host must reach (package registries, gateway or DNS): set BERTH_OSLAB_EXT_CIDR to a free /24"
 need iptables -w -n -L FORWARD || fail "iptables does not work (security groups, routers): apt-get install iptables; needs nf_tables or x_tables in the kernel"
 grep -q ':memory:' /proc/self/cgroup \
   || fail "no cgroup v1 memory hierarchy (the LXC guests' init expects the hybrid layout): boot with systemd.unified_cgroup_hierarchy=0"

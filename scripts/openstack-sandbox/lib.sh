@@ -11,7 +11,11 @@ IP=127.0.0.1
 REGION=RegionOne
 COMPUTE_HOST=berth-compute        # nova's CONF.host == every neutron agent's host
 # The external network "public": a bridge of our own with the host's address on it, no uplink.
-EXT_BRIDGE=br-sbxext EXT_GW=203.0.113.1 EXT_CIDR=203.0.113.0/24
+# A /24 the host routes nowhere else: the host's route to it goes into the bridge, so it must not
+# hold an address the host talks to (checks.sh refuses one that holds the package registries,
+# the default gateway or a name server: 203.0.113.0/24 held this workplace's package proxy).
+EXT_CIDR=${BERTH_OSLAB_EXT_CIDR:-198.51.100.0/24}
+EXT_BRIDGE=br-sbxext EXT_GW=${EXT_CIDR%.*/*}.1
 REGISTRY=$EXT_GW:5000             # docker-registry (TLS, our CA) on the external bridge
 MD_SECRET=${PW}-metadata          # neutron metadata proxy <-> nova metadata API
 FW_CHAIN=BERTH-SBX                # our iptables chain: nothing forwarded between $EXT_BRIDGE and others

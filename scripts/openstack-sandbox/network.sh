@@ -14,6 +14,8 @@ sysctl -q -w net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6t
 if ! ip link show "$EXT_BRIDGE" >/dev/null 2>&1; then
   ip link add "$EXT_BRIDGE" type bridge || die "cannot create bridge $EXT_BRIDGE"
 fi
+# Only our address on it: an address of an earlier external CIDR would keep routing that range here.
+for a in $(ip -4 -o addr show dev "$EXT_BRIDGE" | awk '{print $4}'); do [ "$a" = "$EXT_GW/24" ] || ip addr del "$a" dev "$EXT_BRIDGE"; done
 ip addr replace "$EXT_GW/24" dev "$EXT_BRIDGE"
 ip link set "$EXT_BRIDGE" up
 

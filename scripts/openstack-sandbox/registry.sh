@@ -6,6 +6,10 @@
 R=$STATE/registry
 install -d -m 755 "$R"
 install -d -o docker-registry -g docker-registry "$R/data"
+# A certificate made for another external address is made again (the CA stays).
+if [ -s "$R/server.crt" ] && ! openssl x509 -in "$R/server.crt" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:$EXT_GW\$"; then
+  rm -f "$R/ca.crt" "$R/server.crt"
+fi
 if [ ! -s "$R/ca.crt" ] || [ ! -s "$R/server.crt" ]; then
   openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj "/CN=berth sandbox CA" \
     -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \

@@ -133,11 +133,11 @@ GUEST_IMAGE=$(tail -n 1 "$LOG/guest-image.log")
 mark image_ready
 mkdir -p "$STATE/ssh"
 [ -f "$STATE/ssh/berth_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C berth-sandbox -f "$STATE/ssh/berth_ed25519"
-want_fixtures="$(sig "$H/py/fixtures.py") $(basename "$GUEST_IMAGE")"
+want_fixtures="$(sig "$H/py/fixtures.py") $(basename "$GUEST_IMAGE") $EXT_CIDR"
 if [ "$(cat "$STATE/fixtures.stamp" 2>/dev/null)" = "$want_fixtures" ]; then
   log "fixtures: already made"
 else
-  $PY "$H/py/fixtures.py" "$GUEST_IMAGE" "$STATE/ssh/berth_ed25519.pub" > "$LOG/fixtures.log" 2>&1 \
+  SANDBOX_EXT_CIDR=$EXT_CIDR $PY "$H/py/fixtures.py" "$GUEST_IMAGE" "$STATE/ssh/berth_ed25519.pub" > "$LOG/fixtures.log" 2>&1 \
     || { tail -30 "$LOG/fixtures.log" >&2; die "fixtures failed ($LOG/fixtures.log)"; }
   echo "$want_fixtures" > "$STATE/fixtures.stamp"
   log "fixtures: flavors, image debian-12-docker, external network public, key pair berth (demo)"

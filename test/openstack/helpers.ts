@@ -49,7 +49,7 @@ export class Cleanup {
 }
 
 /** The sandbox's registry (TLS, on its external bridge) and its CA, written beside clouds.yaml. */
-export const REGISTRY = process.env.BERTH_OSLAB_REGISTRY ?? '203.0.113.1:5000';
+export const REGISTRY = process.env.BERTH_OSLAB_REGISTRY ?? '198.51.100.1:5000';
 export const REGISTRY_CA = join(OSLAB, 'registry-ca.crt');
 export const GUEST_IMAGE = 'debian-12-docker';
 

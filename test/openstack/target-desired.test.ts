@@ -125,7 +125,7 @@ describe('desired state of the tiered layout', () => {
   it('writes the registry CA where the Docker Engine looks for it', () => {
     const ca = join(dir, 'ca.crt');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    const s = tiered({ registry: '203.0.113.1:5000', registryCa: ca }).servers[0]!;
+    const s = tiered({ registry: '198.51.100.1:5000', registryCa: ca }).servers[0]!;
     assert.match(s.userData, /install -d -m 0755 '\/etc\/docker\/certs\.d\/203\.0\.113\.1:5000'\ncat >'\/etc\/docker\/certs\.d\/203\.0\.113\.1:5000\/ca\.crt' <<'BERTH_CA'\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\nBERTH_CA\n/);
     assert.match(s.userData, /ensure_image '203\.0\.113\.1:5000\/berth\/dbs:latest'/);
   });
@@ -162,7 +162,7 @@ function observedAfterUp(d: DesiredState, ext = 'ext-id'): Observed {
     })),
     ports: d.ports.map((p) => ({ id: `port-${p.name}`, name: p.name, owned: true, tagged: true, networkId: netId(p.network), ips: [p.ip], mac: p.mac, groupIds: [sgId(p.group)], deviceId: `srv-${p.server}`, deviceOwner: 'compute:nova' })),
     servers: d.servers.map((s) => ({ id: `srv-${s.key}`, name: s.name, status: 'ACTIVE', metadata: s.metadata, tags: s.tags, addresses: [] })),
-    floatingIps: [{ id: 'fip1', address: '203.0.113.50', portId: `port-${d.floatingIp.port}`, owned: true, tagged: true }],
+    floatingIps: [{ id: 'fip1', address: '198.51.100.50', portId: `port-${d.floatingIp.port}`, owned: true, tagged: true }],
   };
 }
 
@@ -233,16 +233,16 @@ describe('diff', () => {
 describe('inventory', () => {
   it('groups the servers by tier, with the floating IP or a jump through it', () => {
     const inv = inventory('alice-board', [
-      { id: '1', name: 'alice-board-web', status: 'ACTIVE', metadata: { [META.tier]: 'web', [META.layout]: 'tiered' }, tags: [], addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.10', floating: false }, { network: 'alice-board-dmz-net', addr: '203.0.113.7', floating: true }, { network: 'alice-board-app-net', addr: '172.16.10.10', floating: false }] },
+      { id: '1', name: 'alice-board-web', status: 'ACTIVE', metadata: { [META.tier]: 'web', [META.layout]: 'tiered' }, tags: [], addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.10', floating: false }, { network: 'alice-board-dmz-net', addr: '198.51.100.7', floating: true }, { network: 'alice-board-app-net', addr: '172.16.10.10', floating: false }] },
       { id: '2', name: 'alice-board-dbs', status: 'ACTIVE', metadata: { [META.tier]: 'dbs', [META.layout]: 'tiered' }, tags: [], addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.30', floating: false }] },
     ], 'debian');
     assert.deepEqual(inv.web, { hosts: ['alice-board-web'] });
     assert.deepEqual(inv.app, { hosts: [] });
     assert.deepEqual(inv.dbs, { hosts: ['alice-board-dbs'] });
     assert.deepEqual(inv._meta.hostvars['alice-board-web']!.berth_addresses, { dmz: '192.168.0.10', app: '172.16.10.10' });
-    assert.equal(inv._meta.hostvars['alice-board-web']!.ansible_host, '203.0.113.7');
+    assert.equal(inv._meta.hostvars['alice-board-web']!.ansible_host, '198.51.100.7');
     assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_host, '192.168.0.30');
-    assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_common_args, '-o ProxyJump=debian@203.0.113.7');
+    assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_common_args, '-o ProxyJump=debian@198.51.100.7');
   });
 });
 

@@ -18,12 +18,12 @@ import { boardRows, launchChromium, postOnBoard } from '../helpers/browser.js';
 import { connectAs, OSLAB } from './helpers.js';
 import { berthAsync, IMAGE, leftovers, prefix } from './target-helpers.js';
 
-const REGISTRY = process.env.BERTH_TEST_REGISTRY ?? '203.0.113.1:5000';
+const REGISTRY = process.env.BERTH_TEST_REGISTRY ?? '198.51.100.1:5000';
 const CA = join(OSLAB, 'registry-ca.crt');
 const KEY = join(OSLAB, 'state/ssh/berth_ed25519');
 const CLOUDS = join(OSLAB, 'clouds.yaml');
 const real = existsSync(CA) && existsSync(KEY);
-const common = (p: string) => ['--target', 'openstack', '--prefix', p, '--image', IMAGE, '--flavor', 'm1.tiny', '--key-name', 'berth', '--ssh-cidr', '203.0.113.0/24', '--registry', REGISTRY, '--registry-ca', CA];
+const common = (p: string) => ['--target', 'openstack', '--prefix', p, '--image', IMAGE, '--flavor', 'm1.tiny', '--key-name', 'berth', '--ssh-cidr', '198.51.100.0/24', '--registry', REGISTRY, '--registry-ca', CA];
 
 let os: OpenStack;
 let browser: Browser;

@@ -7,6 +7,8 @@ import sys
 import openstack
 
 ip, pw, region = os.environ['SANDBOX_IP'], os.environ['SANDBOX_PW'], os.environ['SANDBOX_REGION']
+ext_cidr = os.environ['SANDBOX_EXT_CIDR']            # a /24
+ext_prefix = ext_cidr.rsplit('.', 1)[0]
 image_file, pubkey_file = sys.argv[1], sys.argv[2]
 IMAGE = 'debian-12-docker'
 # RAM in MiB, disk in GB. Each boot copies the image (~1.2 GB) and grows its filesystem to the
@@ -52,10 +54,20 @@ def public_network(c):
         net = c.network.create_network(name='public', is_router_external=True, is_shared=False,
                                        provider_network_type='flat',
                                        provider_physical_network='physnet1')
-    if not c.network.find_subnet('public-subnet'):
+    sub = c.network.find_subnet('public-subnet')
+    if sub and sub.cidr != ext_cidr:
+        # Made for another external range: free its addresses, then make it anew.
+        for fip in c.network.ips(floating_network_id=net.id):
+            c.network.delete_ip(fip)
+        for r in c.network.routers():
+            if (r.external_gateway_info or {}).get('network_id') == net.id:
+                c.network.update_router(r, external_gateway_info={})
+        c.network.delete_subnet(sub)
+        sub = None
+    if not sub:
         c.network.create_subnet(name='public-subnet', network_id=net.id, ip_version=4,
-                                cidr='203.0.113.0/24', gateway_ip='203.0.113.1',
-                                allocation_pools=[{'start': '203.0.113.10', 'end': '203.0.113.250'}],
+                                cidr=ext_cidr, gateway_ip=ext_prefix + '.1',
+                                allocation_pools=[{'start': ext_prefix + '.10', 'end': ext_prefix + '.250'}],
                                 is_dhcp_enabled=False)
 
 
