@@ -164,7 +164,7 @@ test('floating IP on the server port, shown on the server', async () => {
   cleanup.add('floating ip', () => os.network.floatingIps.delete(fip.id));
   assert.equal(fip.port_id, s.port!.id);
   assert.equal(fip.fixed_ip_address, '192.168.0.10');
-  assert.match(fip.floating_ip_address, /^203\.0\.113\./);
+  assert.match(fip.floating_ip_address, /^198\.51\.100\./);
   // Nova learns of it through Neutron's network-changed event, a few seconds later.
   const deadline = Date.now() + 60_000;
   let addrs: string[] = [];

@@ -76,7 +76,7 @@ describe('up --layout tiered (API level)', () => {
     assert.ok(left.servers?.length, 'the last killed run had booted a server');
     const done = await up();
     assert.equal(done.code, 0, done.stderr);
-    assert.match(done.stdout, /^http:\/\/203\.0\.113\.\d+\/\n$/);
+    assert.match(done.stdout, /^http:\/\/198\.51\.100\.\d+\/\n$/);
   });
 
   it('a second up makes zero mutating calls', async () => {
@@ -172,7 +172,7 @@ describe('up --layout tiered (API level)', () => {
       assert.deepEqual(inv.web?.hosts, [`${ID}-web`]);
       assert.deepEqual(inv.app?.hosts, [`${ID}-app`]);
       assert.deepEqual(inv.dbs?.hosts, [`${ID}-dbs`]);
-      assert.match(inv._meta.hostvars[`${ID}-web`]!.ansible_host, /^203\.0\.113\./);
+      assert.match(inv._meta.hostvars[`${ID}-web`]!.ansible_host, /^198\.51\.100\./);
       assert.equal(inv._meta.hostvars[`${ID}-dbs`]!.ansible_host, '192.168.0.30');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -126,8 +126,8 @@ describe('desired state of the tiered layout', () => {
     const ca = join(dir, 'ca.crt');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const s = tiered({ registry: '198.51.100.1:5000', registryCa: ca }).servers[0]!;
-    assert.match(s.userData, /install -d -m 0755 '\/etc\/docker\/certs\.d\/203\.0\.113\.1:5000'\ncat >'\/etc\/docker\/certs\.d\/203\.0\.113\.1:5000\/ca\.crt' <<'BERTH_CA'\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\nBERTH_CA\n/);
-    assert.match(s.userData, /ensure_image '203\.0\.113\.1:5000\/berth\/dbs:latest'/);
+    assert.match(s.userData, /install -d -m 0755 '\/etc\/docker\/certs\.d\/198\.51\.100\.1:5000'\ncat >'\/etc\/docker\/certs\.d\/198\.51\.100\.1:5000\/ca\.crt' <<'BERTH_CA'\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\nBERTH_CA\n/);
+    assert.match(s.userData, /ensure_image '198\.51\.100\.1:5000\/berth\/dbs:latest'/);
   });
 });
 

@@ -85,7 +85,7 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
     const up = await run(['up', ...common(p), '--layout', 'single']);
     assert.equal(up.code, 0, up.stderr);
     const url = up.stdout.trim();
-    assert.match(url, /^http:\/\/203\.0\.113\.\d+\/$/);
+    assert.match(url, /^http:\/\/198\.51\.100\.\d+\/$/);
     assert.match(up.stderr, /\[all\] eth0 \(fa:16:3e:[0-9a-f:]+\): 192\.168\.0\.10\/24 via 192\.168\.0\.1/, 'the console was followed');
     const rows = await postAndSee(url, `single ${p} 日本語`);
     assert.equal(rows[0]?.[1], `single ${p} 日本語`);
