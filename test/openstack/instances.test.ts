@@ -218,15 +218,16 @@ function guardDrops(): number {
 }
 
 test('nothing leaves the external bridge: traffic to an address routed elsewhere is dropped by the guard', async () => {
-  // A bridge without ports (it swallows whatever is sent to it) with a documentation prefix: the
-  // host routes 198.51.100.0/24 there, never to its uplink, even if the guard were missing.
+  // A bridge without ports (it swallows whatever is sent to it) with a benchmarking prefix (RFC
+  // 2544; not the sandbox's external range): the host routes 198.18.0.0/24 there, never to its
+  // uplink, even if the guard were missing.
   execFileSync('ip', ['link', 'add', DUMMY, 'type', 'bridge']);
   cleanup.add('portless bridge', async () => execFileSync('ip', ['link', 'del', DUMMY]));
-  execFileSync('ip', ['addr', 'add', '198.51.100.1/24', 'dev', DUMMY]);
+  execFileSync('ip', ['addr', 'add', '198.18.0.1/24', 'dev', DUMMY]);
   execFileSync('ip', ['link', 'set', DUMMY, 'up']);
   const before = guardDrops();
   // (an ssh that fails on a busy machine is tried again; the probe's own answer is what counts)
-  assert.equal(await waitFor('a probe from web', 90_000, async () => probeFromWeb('198.51.100.2', 80), 2000), 'timeout');
+  assert.equal(await waitFor('a probe from web', 90_000, async () => probeFromWeb('198.18.0.2', 80), 2000), 'timeout');
   assert.ok(guardDrops() > before, 'the guard chain dropped the forwarded packets');
 });
 
