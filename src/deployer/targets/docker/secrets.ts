@@ -5,10 +5,10 @@
 // `<project>-<service>-secrets` volume, mounted read-only at /run/secrets, with the file owned by
 // the user the service runs as and readable by it only (0400). No value is ever in a label, an
 // environment or a command line.
-import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import type Docker from 'dockerode';
 import { SECRETS_DIR, type ServicePlan } from '../../layouts/plan.js';
+import { generateSecret } from '../../stack/secret-value.js';
 import type { StackSpec } from '../../stack/schema.js';
 import { unlessMissing } from './engine.js';
 import { TargetError } from './errors.js';
@@ -16,15 +16,9 @@ import { missingImage } from './images.js';
 import { LABEL, projectLabels, secretsVolumeName, stateVolumeName } from './names.js';
 import { ownerOf, readFiles, withVolumes, writeFiles, type TarFile } from './volume-files.js';
 
-const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 const STATE_DIR = '/berth-state';
 /** Labels that held secret values before they moved into files; read once to keep the values. */
 const LEGACY_LABEL_PREFIX = 'io.berth.secret.';
-
-export function generateSecret(length: number): string {
-  const bytes = randomBytes(length);
-  return Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('');
-}
 
 /** The values of the stack's secrets: those kept in the state volume, the others generated and kept. */
 export async function projectSecrets(docker: Docker, project: string, stack: StackSpec, helperImage: string): Promise<Record<string, string>> {

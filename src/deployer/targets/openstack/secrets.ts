@@ -3,7 +3,7 @@
 // `up` that replaces one of them gives it the value the other still has. Generated at the first
 // `up`. Never printed. (The single layout's VM makes its secrets itself: they never leave it.)
 import type { StackSpec } from '../../stack/schema.js';
-import { generateSecret } from '../docker/secrets.js';
+import { generateSecret } from '../../stack/secret-value.js';
 import { META } from './names.js';
 import type { Observed } from './observed.js';
 
