@@ -1,8 +1,9 @@
 // A small HTTP proxy in front of one real sandbox service, for what the sandbox cannot produce on
 // demand: 429 with Retry-After, 503, a reset connection, a hung endpoint, a real answer edited
-// (a server shown in ERROR). Every request not matched by a queued fault is passed through to the
-// real service unchanged. It also counts what it forwards (mutating calls: POST/PUT/PATCH/DELETE)
-// and tells a listener about each answer (a test kills a client right after a given call).
+// (a server shown in ERROR), a request carried out late (after its client was killed). Every
+// request not matched by a queued fault is passed through to the real service unchanged. It also
+// counts what it forwards (mutating calls: POST/PUT/PATCH/DELETE) and tells a listener about each
+// answer (a test kills a client right after a given call).
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -10,6 +11,11 @@ export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: unknown }
   | { kind: 'reset' }
   | { kind: 'hang' }
+  /**
+   * Held, then forwarded after `ms` even if the client has gone meanwhile: the cloud carrying out
+   * a request whose client was killed, after the client's next run has already read it.
+   */
+  | { kind: 'late'; ms: number }
   /** Forwarded, and the real JSON answer edited before the client sees it. */
   | { kind: 'rewrite'; edit: (body: unknown) => unknown };
 
@@ -27,9 +33,12 @@ export class FaultProxy {
   readonly seen: string[] = [];
   private readonly rules: Rule[] = [];
   private readonly hung = new Set<ServerResponse>();
+  private readonly late = new Set<NodeJS.Timeout>();
   private server?: Server;
   /** Called when an answer (forwarded or injected) has been sent: method, url, status. */
   onAnswer?: (method: string, url: string, status: number) => void;
+  /** Called when a request of a 'late' fault has been read whole and is being held. */
+  onHeld?: (method: string, url: string) => void;
 
   constructor(private readonly target: { host: string; port: number }) {}
 
@@ -60,6 +69,7 @@ export class FaultProxy {
 
   async stop(): Promise<void> {
     for (const res of this.hung) res.socket?.destroy();
+    for (const t of this.late) clearTimeout(t);
     this.server?.closeAllConnections();
     await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
   }
@@ -71,6 +81,7 @@ export class FaultProxy {
     if (!rule) return this.forward(req, res);
     rule.times--;
     if (rule.fault.kind === 'rewrite') return this.forward(req, res, rule.fault.edit);
+    if (rule.fault.kind === 'late') return this.forwardLate(req, res, rule.fault.ms);
     req.resume();
     const f = rule.fault;
     if (f.kind === 'reset') return void req.socket.destroy();
@@ -80,9 +91,24 @@ export class FaultProxy {
     res.end(body, () => this.onAnswer?.(req.method ?? '', url, f.status));
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, edit?: (body: unknown) => unknown): void {
+  /** The whole request read now, sent on to the service `ms` later whatever the client did. */
+  private forwardLate(req: IncomingMessage, res: ServerResponse, ms: number): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const t = setTimeout(() => {
+        this.late.delete(t);
+        this.forward(req, res, undefined, Buffer.concat(chunks));
+      }, ms);
+      this.late.add(t);
+      this.onHeld?.(req.method ?? '', req.url ?? '/');
+    });
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, edit?: (body: unknown) => unknown, body?: Buffer): void {
     const up = request({ host: this.target.host, port: this.target.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${this.target.host}:${this.target.port}` } }, (upRes) => {
       const status = upRes.statusCode ?? 502;
+      if (res.destroyed) return void upRes.resume();
       res.on('finish', () => this.onAnswer?.(req.method ?? '', req.url ?? '/', status));
       if (!edit) {
         res.writeHead(status, upRes.headers);
@@ -97,6 +123,7 @@ export class FaultProxy {
       });
     });
     up.on('error', () => res.destroy());
-    req.pipe(up);
+    if (body) up.end(body);
+    else req.pipe(up);
   }
 }

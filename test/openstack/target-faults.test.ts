@@ -1,11 +1,14 @@
 // Faults the sandbox cannot produce on demand, injected by the proxy in front of the real Nova
 // and Neutron while `berth up` / `down --target openstack` run: 429 with Retry-After, 503, a 409
-// "in use" on deletes, and a server shown in ERROR. Each run still converges: one server, the
+// "in use" on deletes, a server shown in ERROR, and a create carried out after its client died. Each run still converges: one server, the
 // ERROR one replaced once, a re-run with zero mutating calls, nothing left after down.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
-import { TAG } from '../../src/deployer/targets/openstack/names.js';
+import { loadStackFile } from '../../src/deployer/stack/load.js';
+import { planStack, up } from '../../src/deployer/targets/openstack/index.js';
+import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
+import { ownerDescription, TAG } from '../../src/deployer/targets/openstack/names.js';
 import { connectAs } from './helpers.js';
 import { berthAsync, IMAGE, leftovers, prefix, proxiedCloud, type Proxied } from './target-helpers.js';
 
@@ -93,4 +96,53 @@ it('an ACTIVE server whose console answers 404 (its host lost it) fails up at on
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /is ACTIVE but its compute host no longer has it \(its console answers 404\)\nhint: replace it: berth down/);
   assert.ok(Date.now() - started < 300_000, 'long before the ready timeout');
+});
+
+// The two halves of "a create still on its way when its client was killed": the next up waits
+// for it (an interrupted run is visible), and a port that lands later still is taken over.
+it('a boot the cloud carries out after its client was killed: the next up waits for it, no second server', async () => {
+  const clean = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+  assert.equal(clean.code, 0, clean.stderr);
+  px.clear();
+  px.nova.inject(/^\/v2\.1\/servers$/, { kind: 'late', ms: 4000 }, 1, 'POST');
+  const killed = await berthAsync(['up', ...ARGS, '--wait', 'active'], px.cloudsFile, (child) => {
+    px.nova.onHeld = () => child.kill('SIGKILL');
+  });
+  px.nova.onHeld = undefined;
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  const next = await berthAsync(['up', ...ARGS, '--wait', 'active'], px.cloudsFile);
+  assert.equal(next.code, 0, next.stderr);
+  assert.match(next.stderr, /an earlier run was interrupted \(1 unbound port\(s\)\)/);
+  assert.equal(px.nova.count('POST', /^\/v2\.1\/servers$/), 1, 'only the killed run\'s boot');
+  const servers = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
+  assert.deepEqual(servers.map((s) => s.status), ['ACTIVE']);
+  px.clear();
+  const again = await berthAsync(['up', ...ARGS, '--wait', 'active'], px.cloudsFile);
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(px.mutations(), []);
+});
+
+it('a port made after up read the cloud is taken over (its planned MAC is taken), not refused or made twice', async () => {
+  const stack = loadStackFile().stack;
+  const inputs = resolveInputs(stack, { prefix: PREFIX, image: IMAGE, flavor: ['m1.tiny'] }, {});
+  const [server] = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
+  await os.compute.servers.delete(server!.id);
+  await os.compute.servers.waitForDeleted(server!.id, { timeoutMs: 120_000 });
+  const [old] = await os.network.ports.list({ tags: [TAG.stack(ID)] });
+  await os.network.ports.delete(old!.id);
+  const plan = await planStack(os, stack, inputs, 'single');
+  assert.ok(plan.steps.some((s) => s.kind === 'port' && s.verb === 'create'), 'the plan was made without the port');
+  // Now the port of an interrupted run lands: as berth makes it, but before its tags were set.
+  const [want] = plan.d.ports;
+  const [net] = await os.network.networks.list({ name: `${ID}-${want!.network}-net` });
+  const [sub] = await os.network.subnets.list({ network_id: net!.id });
+  const late = await os.network.ports.create({ network_id: net!.id, name: want!.name, fixed_ips: [{ subnet_id: sub!.id, ip_address: want!.ip }], mac_address: want!.mac, description: ownerDescription(ID) });
+  const lines: string[] = [];
+  await up(os, plan, 'active', { step: (m) => lines.push(m), detail: (m) => lines.push(m) });
+  assert.ok(lines.includes(`port ${want!.name} was made by an interrupted run: taken over`), lines.join('\n'));
+  const ports = await os.network.ports.list({ name: want!.name });
+  assert.deepEqual(ports.map((p) => p.id), [late.id], 'one port, the late one');
+  assert.ok(ports[0]!.tags?.includes(TAG.stack(ID)), 'and it carries the stack\'s tags now');
+  const [booted] = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
+  assert.equal(ports[0]!.device_id, booted!.id);
 });

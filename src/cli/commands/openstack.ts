@@ -91,7 +91,7 @@ export async function osCli(fn: () => Promise<void>): Promise<void> {
 export async function osUp(o: Flags & { layout: LayoutName; wait: ost.WaitFor; readyTimeout?: number }, cmd: Command): Promise<void> {
   const { stack, inputs } = inputsOf(o, cmd);
   await withCloud(inputs.cloud, async (os) => {
-    const plan = await ost.planStack(os, stack, inputs, o.layout);
+    const plan = await ost.planStack(os, stack, inputs, o.layout, stderrProgress);
     const changes = ost.mutating(plan.steps);
     process.stderr.write(`${plan.d.id} (${o.layout} layout) on ${os.cloud.name}:\n${ost.renderSteps(plan.steps)}`);
     const started = Date.now();
@@ -104,7 +104,7 @@ export async function osUp(o: Flags & { layout: LayoutName; wait: ost.WaitFor; r
 export async function osPlan(o: Flags & { layout: LayoutName; json?: boolean; verbose?: boolean }, cmd: Command): Promise<void> {
   const { stack, inputs } = inputsOf(o, cmd);
   await withCloud(inputs.cloud, async (os) => {
-    const plan = await ost.planStack(os, stack, inputs, o.layout);
+    const plan = await ost.planStack(os, stack, inputs, o.layout, stderrProgress);
     if (o.json) {
       // The steps only: the desired state holds user-data and the shared secrets.
       const steps = plan.steps.map(({ rule: _r, ...s }) => s);

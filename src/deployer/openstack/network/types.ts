@@ -136,6 +136,8 @@ export interface PortCreate {
   fixed_ips?: FixedIp[];
   /** Ids; the project's "default" group when left out, none with `[]`. */
   security_groups?: string[];
+  /** Chosen by the network's owner (else Neutron picks one); unique on the network. */
+  mac_address?: string;
   port_security_enabled?: boolean;
   admin_state_up?: boolean;
   allowed_address_pairs?: { ip_address: string; mac_address?: string }[];

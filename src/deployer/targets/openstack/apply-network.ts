@@ -2,10 +2,12 @@
 // on dmz-net, the security groups and their rules, the ports with their planned IPs and MACs.
 // Each create is followed by setting its tags (Neutron does not take them in the create): the
 // description set in the create marks it ours meanwhile.
+import { OpenStackError } from '../../openstack/index.js';
 import type { PortCreate } from '../../openstack/network/types.js';
 import type { TaggedResource } from '../../openstack/resource.js';
 import { groupOf, portDecision } from './diff.js';
 import { each, ownedBody, stepsOf, tagsFor, type ApplyContext } from './context.js';
+import type { DesiredPort } from './desired.js';
 import { ANYWHERE } from './rules.js';
 
 export function knownIds(c: ApplyContext): void {
@@ -95,11 +97,30 @@ export async function applyPorts(c: ApplyContext): Promise<void> {
       return;
     }
     c.progress.step(`creating port ${p.name} ${p.ip}`);
-    const body = { network_id: c.ids.network.get(p.network)!, name: p.name, fixed_ips: [{ subnet_id: c.ids.subnet.get(p.network)!, ip_address: p.ip }], security_groups: [sg], mac_address: p.mac, ...ownedBody(c) };
-    // mac_address: PortCreate lacks it; Neutron lets a network's owner choose it.
-    const port = await n.ports.createWithTags(body as PortCreate, tagsFor(c, c.d.servers.find((s) => s.key === p.server)?.metadata['berth-tier']));
-    c.ids.port.set(p.name, port.id);
+    const body: PortCreate = { network_id: c.ids.network.get(p.network)!, name: p.name, fixed_ips: [{ subnet_id: c.ids.subnet.get(p.network)!, ip_address: p.ip }], security_groups: [sg], mac_address: p.mac, ...ownedBody(c) };
+    const tags = tagsFor(c, c.d.servers.find((s) => s.key === p.server)?.metadata['berth-tier']);
+    c.ids.port.set(p.name, await createPort(c, p, body, tags));
   });
+}
+
+/**
+ * Creates a port, or adopts the same port made by an interrupted run whose create the cloud
+ * carried out after this run read it: the planned MAC makes that a 409, never a second port.
+ */
+async function createPort(c: ApplyContext, p: DesiredPort, body: PortCreate, tags: string[]): Promise<string> {
+  const ports = c.os.network.ports;
+  try {
+    return (await ports.createWithTags(body, tags)).id;
+  } catch (err) {
+    if (!(err instanceof OpenStackError && err.status === 409)) throw err;
+    const [found] = await ports.list({ network_id: body.network_id, mac_address: p.mac });
+    const ours = found && found.name === p.name && found.description === body.description && found.fixed_ips.map((f) => f.ip_address).join() === p.ip;
+    if (!ours) throw err;
+    c.progress.detail(`port ${p.name} was made by an interrupted run: taken over`);
+    await ports.tags.replace(found.id, tags);
+    if (found.security_groups.join() !== body.security_groups!.join()) await ports.update(found.id, { security_groups: body.security_groups! });
+    return found.id;
+  }
 }
 
 export async function applyRetags(c: ApplyContext): Promise<void> {

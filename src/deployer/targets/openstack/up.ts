@@ -6,7 +6,7 @@
 import type { OpenStack } from '../../openstack/index.js';
 import type { LayoutName } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
-import type { Progress } from '../docker/progress.js';
+import { silentProgress, type Progress } from '../docker/progress.js';
 import { applyGroups, applyNetworks, applyPorts, applyRetags, applyRouter, knownIds } from './apply-network.js';
 import { applyFloatingIp, applyServers } from './apply-servers.js';
 import type { ApplyContext } from './context.js';
@@ -18,6 +18,7 @@ import { checkQuotas, quotaNeeds, resolveNames, type Resolved } from './prefligh
 import { readStack } from './read.js';
 import { deleteNetworking, deleteServers } from './remove.js';
 import { sharedSecretValues } from './secrets.js';
+import { SETTLE, settledRead } from './settle.js';
 import { waitReady } from './wait.js';
 
 export interface StackPlan {
@@ -27,9 +28,10 @@ export interface StackPlan {
   steps: Step[];
 }
 
-export async function planStack(os: OpenStack, stack: StackSpec, i: OpenStackInputs, layout: LayoutName): Promise<StackPlan> {
+export async function planStack(os: OpenStack, stack: StackSpec, i: OpenStackInputs, layout: LayoutName, progress: Progress = silentProgress): Promise<StackPlan> {
   const names = desiredState(stack, layout, i);
-  const o = await readStack(os, names.id, { networks: names.networks.map((n) => n.name), router: names.router.name });
+  const wanted = { networks: names.networks.map((n) => n.name), router: names.router.name };
+  const o = await settledRead(() => readStack(os, names.id, wanted), SETTLE, { onWait: (m) => progress.step(m) });
   const d = desiredState(stack, layout, i, sharedSecretValues(stack, o));
   const r = await resolveNames(os, d, i);
   return { d, o, r, steps: diff(d, o, r.externalNetworkId) };
