@@ -102,6 +102,7 @@ describe('up --layout tiered (API level)', () => {
       assert.equal(nets.get(got.network_id), `${ID}-${p.network}-net`);
       assert.deepEqual(got.fixed_ips.map((f) => f.ip_address), [p.ip]);
       assert.equal(got.mac_address, p.mac);
+      assert.ok(got.tags?.includes(TAG.tier(d.servers.find((s) => s.key === p.server)!.metadata[META.tier]!)), `${p.name} carries its tier's tag (also when tagged after an interrupted run)`);
       const server = servers.find((s) => s.name === `${ID}-${p.server}`)!;
       assert.equal(got.device_id, server.id, `${p.name} is attached to ${server.name}`);
     }

@@ -8,6 +8,7 @@ import type { TaggedResource } from '../../openstack/resource.js';
 import { groupOf, portDecision } from './diff.js';
 import { each, ownedBody, stepsOf, tagsFor, type ApplyContext } from './context.js';
 import type { DesiredPort } from './desired.js';
+import { META } from './names.js';
 import { ANYWHERE } from './rules.js';
 
 export function knownIds(c: ApplyContext): void {
@@ -98,8 +99,7 @@ export async function applyPorts(c: ApplyContext): Promise<void> {
     }
     c.progress.step(`creating port ${p.name} ${p.ip}`);
     const body: PortCreate = { network_id: c.ids.network.get(p.network)!, name: p.name, fixed_ips: [{ subnet_id: c.ids.subnet.get(p.network)!, ip_address: p.ip }], security_groups: [sg], mac_address: p.mac, ...ownedBody(c) };
-    const tags = tagsFor(c, c.d.servers.find((s) => s.key === p.server)?.metadata['berth-tier']);
-    c.ids.port.set(p.name, await createPort(c, p, body, tags));
+    c.ids.port.set(p.name, await createPort(c, p, body, portTags(c, p.name)));
   });
 }
 
@@ -123,9 +123,16 @@ async function createPort(c: ApplyContext, p: DesiredPort, body: PortCreate, tag
   }
 }
 
+/** A port's tags: the stack's, and its server's tier. */
+function portTags(c: ApplyContext, name: string): string[] {
+  const server = c.d.ports.find((p) => p.name === name)?.server;
+  return tagsFor(c, c.d.servers.find((s) => s.key === server)?.metadata[META.tier]);
+}
+
 export async function applyRetags(c: ApplyContext): Promise<void> {
   await Promise.all(stepsOf(c, 'tags', 'change').map(async (s) => {
     c.progress.step(`tagging ${s.name} (left untagged by an interrupted run)`);
-    await (c.os.network[s.collection!] as TaggedResource<object>).tags.replace(s.id!, c.d.tags);
+    const tags = s.collection === 'ports' ? portTags(c, s.name) : c.d.tags;
+    await (c.os.network[s.collection!] as TaggedResource<object>).tags.replace(s.id!, tags);
   }));
 }
