@@ -7,6 +7,7 @@ import { planSingle } from '../layouts/single.js';
 import type { Plan } from '../layouts/plan.js';
 import { entryService } from '../stack/graph.js';
 import type { StackSpec } from '../stack/schema.js';
+import { secretLengths } from '../stack/secret-value.js';
 import { imageRef, type ImageNaming } from '../targets/docker/images.js';
 import { secretRef, userdataFromPlan, type PlanUserdataOptions } from './plan.js';
 
@@ -38,7 +39,7 @@ export function userdataSingle(stack: StackSpec, opts: UserdataOptions, extra: P
     stackName: stack.name,
     project: opts.project,
     namePrefix: opts.project === stack.name ? '' : `${opts.project}-`,
-    secretLengths: Object.fromEntries(Object.entries(stack.secrets).map(([k, v]) => [k, v.length])),
+    secretLengths: secretLengths(stack),
     ...extra,
   });
 }

@@ -7,6 +7,7 @@ import { hostAt, prefixLength } from '../../layouts/ipv4.js';
 import { planLayout } from '../../layouts/index.js';
 import type { LayoutName, Plan } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
+import { secretLengths } from '../../stack/secret-value.js';
 import { imageRef } from '../docker/images.js';
 import type { Nic } from '../../userdata/nics.js';
 import { secretRef, secretsOf, userdataFromPlan, type PlanUserdataOptions } from '../../userdata/plan.js';
@@ -118,7 +119,7 @@ function server(
     project: stack.name,
     namePrefix: '',
     ...(plan.layout === 'tiered' ? { services: s.services } : {}),
-    secretLengths: Object.fromEntries(Object.entries(stack.secrets).map(([k, v]) => [k, v.length])),
+    secretLengths: secretLengths(stack),
     nics,
     ...(i.registryCa ? { registryCa: { registry: i.registryCa.registry, pem: i.registryCa.pem } } : {}),
     generator: 'berth up --target openstack',
