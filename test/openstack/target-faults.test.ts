@@ -112,10 +112,10 @@ it('a boot the cloud carries out after its client was killed: the next up waits 
   assert.equal(killed.signal, 'SIGKILL', killed.stderr);
   const next = await berthAsync(['up', ...ARGS, '--wait', 'active'], px.cloudsFile);
   assert.equal(next.code, 0, next.stderr);
-  assert.match(next.stderr, /an earlier run was interrupted \(1 unbound port\(s\)\)/);
   assert.equal(px.nova.count('POST', /^\/v2\.1\/servers$/), 1, 'only the killed run\'s boot');
   const servers = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
   assert.deepEqual(servers.map((s) => s.status), ['ACTIVE']);
+  assert.match(next.stderr, /an earlier run was interrupted \(1 unbound port\(s\)\)/);
   px.clear();
   const again = await berthAsync(['up', ...ARGS, '--wait', 'active'], px.cloudsFile);
   assert.equal(again.code, 0, again.stderr);
