@@ -189,6 +189,12 @@ describe('diff', () => {
     assert.deepEqual(changed(diff(d2, o, 'ext-id')), ['delete server alice-board-app', 'replace server alice-board-app']);
   });
 
+  it('starts a server someone stopped, and changes nothing else', () => {
+    const o = observedAfterUp(d);
+    o.servers.find((x) => x.name === 'alice-board-web')!.status = 'SHUTOFF';
+    assert.deepEqual(changed(diff(d, o, 'ext-id')), ['change server alice-board-web']);
+  });
+
   it('replaces every server when the image tag changes, and nothing else', () => {
     const d2 = tiered({ tag: 'ver2.0' });
     const c = changed(diff(d2, observedAfterUp(d), 'ext-id'));

@@ -1,6 +1,6 @@
 // Nova servers: the resource (list with exact-name and tag filters, create with user data), its
 // tags and metadata, waiting for a status (ERROR fails with the server's fault) or for the
-// delete, and the console log.
+// delete, start and stop, and the console log.
 import { OpenStackError } from '../errors.js';
 import { sleep } from '../http.js';
 import { enc, joinTagFilters, TaggedResource, type Filters } from '../resource.js';
@@ -60,6 +60,16 @@ export class Servers extends TaggedResource<Server, ServerCreate, ServerUpdate, 
       if (Date.now() + delay > deadline) throw serverError(s, `server ${s.name} still there after ${timeoutMs} ms`);
       await sleep(delay);
     }
+  }
+
+  /** Starts a stopped (SHUTOFF) server; Nova answers 409 for one that is not stopped. */
+  async start(id: string): Promise<void> {
+    await this.call('POST', `${this.itemPath(id)}/action`, { json: { 'os-start': null } });
+  }
+
+  /** Stops a server (SHUTOFF); its disk, ports and addresses stay. */
+  async stop(id: string): Promise<void> {
+    await this.call('POST', `${this.itemPath(id)}/action`, { json: { 'os-stop': null } });
   }
 
   /** The console log: the last `length` lines, or all of it. A POST that only reads: retried. */

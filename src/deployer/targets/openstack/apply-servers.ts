@@ -1,9 +1,10 @@
 // The server half of `up`: every server to create boots at once (its ports exist already, so its
 // user-data knows every address), then all are waited for together. A server that goes to ERROR
-// is shown with its fault and replaced once. Then the entry's port gets the floating IP.
+// is shown with its fault and replaced once; a kept server someone stopped is started. Then the
+// entry's port gets the floating IP.
 import { OpenStackError } from '../../openstack/index.js';
 import { TargetError } from '../docker/errors.js';
-import { ownedBody, stepsOf, type ApplyContext } from './context.js';
+import { each, ownedBody, stepsOf, type ApplyContext } from './context.js';
 import type { DesiredServer } from './desired.js';
 import { META } from './names.js';
 import { followConsoles } from './wait.js';
@@ -68,6 +69,16 @@ async function waitActive(c: ApplyContext, b: Booted, replaced = false): Promise
     await servers.waitForDeleted(b.id, { timeoutMs: 300_000 });
     return waitActive(c, { server: b.server, id: await boot(c, b.server) }, true);
   }
+}
+
+/** Kept servers someone stopped (SHUTOFF): started and waited for; what they run is unchanged. */
+export async function startStopped(c: ApplyContext): Promise<void> {
+  await each(c, stepsOf(c, 'server', 'change'), async (s) => {
+    c.progress.step(`starting ${s.name} (it was stopped)`);
+    await c.os.compute.servers.start(s.id!);
+    await c.os.compute.servers.waitFor(s.id!, 'ACTIVE', { timeoutMs: 300_000 });
+    c.progress.detail(`${s.name} is ACTIVE`);
+  });
 }
 
 /** The entry's floating IP: kept, moved onto the entry's port, or allocated there. Its address. */

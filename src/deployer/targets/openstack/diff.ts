@@ -158,7 +158,8 @@ function serverSteps(d: DesiredState, o: Observed): Step[] {
   return d.servers.flatMap((s) => {
     const { keep, why, extra } = serverDecision(s, d, o);
     const steps: Step[] = extra.map((x) => ({ verb: 'delete', kind: 'server', name: s.name, id: x.id, why: why ?? 'a duplicate' }));
-    steps.push(keep ? { verb: 'keep', kind: 'server', name: s.name, id: keep.id } : { verb: extra.length ? 'replace' : 'create', kind: 'server', name: s.name, ...(why ? { why } : {}) });
+    if (keep?.status === 'SHUTOFF') steps.push({ verb: 'change', kind: 'server', name: s.name, id: keep.id, why: 'stopped: it is started' });
+    else steps.push(keep ? { verb: 'keep', kind: 'server', name: s.name, id: keep.id } : { verb: extra.length ? 'replace' : 'create', kind: 'server', name: s.name, ...(why ? { why } : {}) });
     return steps;
   });
 }

@@ -8,7 +8,7 @@ import type { LayoutName } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
 import { silentProgress, type Progress } from '../docker/progress.js';
 import { applyGroups, applyNetworks, applyPorts, applyRetags, applyRouter, knownIds } from './apply-network.js';
-import { applyFloatingIp, applyServers } from './apply-servers.js';
+import { applyFloatingIp, applyServers, startStopped } from './apply-servers.js';
 import type { ApplyContext } from './context.js';
 import { desiredState, type DesiredState } from './desired.js';
 import { diff, mutating, type Step } from './diff.js';
@@ -60,6 +60,7 @@ export async function up(os: OpenStack, p: StackPlan, wait: WaitFor, progress: P
     await applyPorts(c);
     await applyRetags(c);
     booted = await applyServers(c);
+    await startStopped(c);
     fip = await applyFloatingIp(c);
   }
   await waitBuilding(c);
