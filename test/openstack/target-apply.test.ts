@@ -180,6 +180,20 @@ describe('up --layout tiered (API level)', () => {
     }
   });
 
+  it('a server someone stopped is started by the next up, and nothing else is touched', async () => {
+    const [web] = await os.compute.servers.list({ name: `${ID}-web`, tags: [TAG.stack(ID)] });
+    await os.compute.servers.stop(web!.id);
+    await os.compute.servers.waitFor(web!.id, 'SHUTOFF', { timeoutMs: 120_000 });
+    const plan = await berthAsync(['plan', ...ARGS.slice(2)], px.cloudsFile);
+    assert.match(plan.stdout, new RegExp(`~ change  server +${ID}-web  \\(stopped: it is started\\)\n0 to create, 1 to change, 0 to replace, 0 to delete,`));
+    px.clear();
+    const r = await up();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(px.mutations().map((m) => m.replace(/[0-9a-f-]{36}/g, 'ID')), ['POST /v2.1/servers/ID/action']);
+    const after = await os.compute.servers.get(web!.id);
+    assert.equal(after.status, 'ACTIVE', 'the same server, running again');
+  });
+
   it('a changed environment replaces only the server it touches', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-stack-'));
     try {
@@ -200,20 +214,6 @@ describe('up --layout tiered (API level)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-
-  it('a server someone stopped is started by the next up, and nothing else is touched', async () => {
-    const [web] = await os.compute.servers.list({ name: `${ID}-web`, tags: [TAG.stack(ID)] });
-    await os.compute.servers.stop(web!.id);
-    await os.compute.servers.waitFor(web!.id, 'SHUTOFF', { timeoutMs: 120_000 });
-    const plan = await berthAsync(['plan', ...ARGS.slice(2)], px.cloudsFile);
-    assert.match(plan.stdout, new RegExp(`~ change  server +${ID}-web  \\(stopped: it is started\\)\n0 to create, 1 to change`));
-    px.clear();
-    const r = await up();
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(px.mutations().map((m) => m.replace(/[0-9a-f-]{36}/g, 'ID')), ['POST /v2.1/servers/ID/action']);
-    const after = await os.compute.servers.get(web!.id);
-    assert.equal(after.status, 'ACTIVE', 'the same server, running again');
   });
 
   it('down removes everything tagged, leaves what is not berth\'s, and a second down does nothing', async () => {

@@ -146,3 +146,48 @@ it('a port made after up read the cloud is taken over (its planned MAC is taken)
   const [booted] = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
   assert.equal(ports[0]!.device_id, booted!.id);
 });
+
+it('berth logs --follow shows the VM\'s console as it grows (the original\'s `watch nova console-log`), each line once', async () => {
+  const DONE = / berth: stack \S+ is up/;
+  let timedOut = false;
+  const follow = await berthAsync(['logs', 'web', '--target', 'openstack', '--prefix', PREFIX, '--follow'], px.cloudsFile, (child) => {
+    let out = '';
+    const timer = setTimeout(() => ((timedOut = true), child.kill('SIGTERM')), 300_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (DONE.test(out)) {
+        clearTimeout(timer);
+        child.kill('SIGTERM');
+      }
+    });
+  });
+  assert.ok(!timedOut, `the user-data's last line came: ${follow.stdout.slice(-2000)}${follow.stderr}`);
+  const berthLines = follow.stdout.split('\n').filter((l) => / berth: /.test(l));
+  assert.ok(berthLines.length >= 3, follow.stdout.slice(-2000));
+  assert.equal(new Set(berthLines).size, berthLines.length, 'no line shown twice while following');
+  // Without --follow: the console so far, once; any tier names the single VM.
+  const once = await berthAsync(['logs', 'dbs', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+  assert.equal(once.code, 0, once.stderr);
+  assert.match(once.stdout, DONE);
+  const none = await berthAsync(['logs', 'web', '--target', 'openstack', '--prefix', `${PREFIX}x`], px.cloudsFile);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, new RegExp(`no server for tier web in ${PREFIX}x-board\\nhint: see what runs: berth status --target openstack`));
+});
+
+it('down --all removes every stack of the prefix (the original\'s per-student cleanup), and only those', async () => {
+  const other = await berthAsync(['up', ...ARGS, '--project', 'other', '--wait', 'active'], px.cloudsFile);
+  assert.equal(other.code, 0, other.stderr);
+  const neighbour = `${PREFIX}x`; // a prefix that starts with this one: not one of its stacks
+  const theirs = await os.network.networks.create({ name: `${neighbour}-board-dmz-net`, description: ownerDescription(`${neighbour}-board`) });
+  try {
+    assert.ok(Object.keys(await leftovers(os, `${PREFIX}-other`)).length && Object.keys(await leftovers(os, ID)).length, 'two stacks of the prefix exist');
+    const r = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX, '--all'], px.cloudsFile);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`removed \\d+ resources of every stack of ${PREFIX}\\n`));
+    assert.deepEqual(await leftovers(os, `${PREFIX}-other`), {});
+    assert.deepEqual(await leftovers(os, ID), {});
+    assert.ok(await os.network.networks.getIfExists(theirs.id), 'another prefix\'s stack is left alone');
+  } finally {
+    await os.network.networks.delete(theirs.id, { ignoreMissing: true });
+  }
+});
