@@ -148,7 +148,8 @@ it('a port made after up read the cloud is taken over (its planned MAC is taken)
 });
 
 it('berth logs --follow shows the VM\'s console as it grows (the original\'s `watch nova console-log`), each line once', async () => {
-  const DONE = / berth: stack \S+ is up/;
+  // The user-data's last line: the stack is up, or (these tests give no registry) it failed.
+  const DONE = / berth: (stack \S+ is up|ERROR: )/;
   let timedOut = false;
   const follow = await berthAsync(['logs', 'web', '--target', 'openstack', '--prefix', PREFIX, '--follow'], px.cloudsFile, (child) => {
     let out = '';
