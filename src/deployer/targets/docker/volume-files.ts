@@ -2,6 +2,7 @@
 // with the volumes mounted, and files go in and out through the Engine API's archive calls, which
 // carry each file's owner and mode. Nothing passes through an environment, a command line or a log.
 import type Docker from 'dockerode';
+import { extract, pack } from 'tar-stream';
 import { statusOf } from './engine.js';
 import { TargetError } from './errors.js';
 import { missingImage } from './images.js';
@@ -63,7 +64,7 @@ export async function readFiles(helper: Docker.Container, path: string): Promise
 }
 
 export async function writeFiles(helper: Docker.Container, dir: string, files: TarFile[]): Promise<void> {
-  await helper.putArchive(tar(files), { path: dir });
+  await helper.putArchive(await tar(files), { path: dir });
 }
 
 /** The uid and gid an image's USER ("name", "uid", "name:group", "uid:gid"; empty = root) runs as. */
@@ -86,36 +87,17 @@ export async function ownerOf(helper: Docker.Container, user: string): Promise<O
   return { uid, gid };
 }
 
-// A minimal ustar archive: regular files only, which is all the archive calls above need.
-const BLOCK = 512;
-
-function header(f: TarFile, size: number): Buffer {
-  const h = Buffer.alloc(BLOCK);
-  const put = (text: string, at: number, len: number) => h.write(text, at, len, 'utf8');
-  const octal = (n: number, len: number) => n.toString(8).padStart(len - 1, '0');
-  put(f.name, 0, 100);
-  put(octal(f.mode, 8), 100, 7);
-  put(octal(f.uid, 8), 108, 7);
-  put(octal(f.gid, 8), 116, 7);
-  put(octal(size, 12), 124, 11);
-  put(octal(Math.floor(Date.now() / 1000), 12), 136, 11);
-  put('        ', 148, 8); // the checksum counts its own field as spaces
-  put('0', 156, 1);
-  put('ustar\u000000', 257, 8);
-  const sum = h.reduce((a, b) => a + b, 0);
-  put(`${octal(sum, 7)}\u0000 `, 148, 8);
-  return h;
-}
-
-export function tar(files: TarFile[]): Buffer {
-  const parts: Buffer[] = [];
+/** An archive of regular files (base names only: the archive call names the directory). */
+export async function tar(files: TarFile[]): Promise<Buffer> {
+  const archive = pack();
   for (const f of files) {
-    if (f.name.length > 100 || f.name.includes('/')) throw new Error(`tar: unsupported file name ${f.name}`);
-    const data = Buffer.from(f.data, 'utf8');
-    parts.push(header(f, data.length), data, Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK));
+    if (f.name.includes('/')) throw new Error(`tar: a base name is needed, not ${f.name}`);
+    archive.entry({ name: f.name, type: 'file', mode: f.mode, uid: f.uid, gid: f.gid }, f.data);
   }
-  parts.push(Buffer.alloc(2 * BLOCK));
-  return Buffer.concat(parts);
+  archive.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of archive) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }
 
 export interface TarEntry {
@@ -125,21 +107,18 @@ export interface TarEntry {
   gid: number;
 }
 
-export function untar(buf: Buffer): Map<string, TarEntry> {
+/** The regular files of an archive by base name; directories, links and the rest are skipped. */
+export async function untar(buf: Buffer): Promise<Map<string, TarEntry>> {
   const files = new Map<string, TarEntry>();
-  for (let at = 0; at + BLOCK <= buf.length; ) {
-    const h = buf.subarray(at, at + BLOCK);
-    if (h.every((b) => b === 0)) break;
-    const field = (from: number, len: number) => h.subarray(from, from + len).toString('utf8').replace(/\0.*$/s, '');
-    const num = (from: number, len: number) => parseInt(field(from, len).trim() || '0', 8);
-    const size = num(124, 12);
-    const type = field(156, 1);
-    // Regular files; directories, links and pax headers ('x', 'g') are skipped.
-    if (type === '0' || type === '') {
-      const data = Buffer.from(buf.subarray(at + BLOCK, at + BLOCK + size));
-      files.set(field(0, 100).split('/').filter(Boolean).pop() ?? '', { data, mode: num(100, 8) & 0o7777, uid: num(108, 8), gid: num(116, 8) });
+  const reader = extract();
+  reader.end(buf);
+  for await (const entry of reader) {
+    const chunks: Buffer[] = [];
+    for await (const c of entry) chunks.push(c as Buffer);
+    const h = entry.header;
+    if (h.type === 'file' || h.type === 'contiguous-file') {
+      files.set(h.name.split('/').filter(Boolean).pop() ?? '', { data: Buffer.concat(chunks), mode: (h.mode ?? 0) & 0o7777, uid: h.uid ?? 0, gid: h.gid ?? 0 });
     }
-    at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
   }
   return files;
 }
