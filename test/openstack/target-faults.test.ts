@@ -9,7 +9,7 @@ import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { planStack, up } from '../../src/deployer/targets/openstack/index.js';
 import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
 import { ownerDescription, TAG } from '../../src/deployer/targets/openstack/names.js';
-import { connectAs } from './helpers.js';
+import { connectAs, waitFor } from './helpers.js';
 import { berthAsync, IMAGE, leftovers, prefix, proxiedCloud, type Proxied } from './target-helpers.js';
 
 const PREFIX = prefix();
@@ -151,7 +151,7 @@ it('berth logs --follow shows the VM\'s console as it grows (the original\'s `wa
   // The user-data's last line: the stack is up, or (these tests give no registry) it failed.
   const DONE = / berth: (stack \S+ is up|ERROR: )/;
   const [vm] = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
-  await waitForConsole(vm!.id, DONE);
+  await waitFor(`${DONE} on the console`, 300_000, async () => (DONE.test(await os.compute.servers.consoleOutput(vm!.id)) ? true : undefined), 2000);
   // The first answer shows the console as it was earlier (its first half): the next one grew.
   px.nova.inject(new RegExp(`^/v2\\.1/servers/${vm!.id}/action$`), { kind: 'rewrite', edit: (b) => {
     const lines = (b as { output: string }).output.split('\n');
@@ -181,14 +181,6 @@ it('berth logs --follow shows the VM\'s console as it grows (the original\'s `wa
   assert.equal(none.code, 1);
   assert.match(none.stderr, new RegExp(`no server for tier web in ${PREFIX}x-board\\nhint: see what runs: berth status --target openstack`));
 });
-
-async function waitForConsole(id: string, line: RegExp): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  while (!line.test(await os.compute.servers.consoleOutput(id))) {
-    assert.ok(Date.now() < deadline, `${line} on the console within 300 s`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-}
 
 it('down --all removes every stack of the prefix (the original\'s per-student cleanup), and only those', async () => {
   const other = await berthAsync(['up', ...ARGS, '--project', 'other', '--wait', 'active'], px.cloudsFile);
