@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { encodeUserData, exactNameRegex, OpenStackError, type OpenStack } from '../../src/deployer/openstack/index.js';
 import type { Network, Port, SecurityGroup, Server, Subnet } from '../../src/deployer/openstack/index.js';
-import { Cleanup, connectAs, uniq, waitFor } from './helpers.js';
+import { Cleanup, connectAs, EXT_PREFIX_RE, uniq, waitFor } from './helpers.js';
 import { IMAGE, sshPublicKey } from './fixtures.js';
 
 const cleanup = new Cleanup();
@@ -164,7 +164,7 @@ test('floating IP on the server port, shown on the server', async () => {
   cleanup.add('floating ip', () => os.network.floatingIps.delete(fip.id));
   assert.equal(fip.port_id, s.port!.id);
   assert.equal(fip.fixed_ip_address, '192.168.0.10');
-  assert.match(fip.floating_ip_address, /^198\.51\.100\./);
+  assert.match(fip.floating_ip_address, new RegExp(`^${EXT_PREFIX_RE}\\.`));
   // Nova learns of it through Neutron's network-changed event, a few seconds later.
   const deadline = Date.now() + 60_000;
   let addrs: string[] = [];

@@ -2,7 +2,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 
 /** The sandbox's public guest image (Debian 12 with Docker and cloud-init). */
-export const IMAGE = process.env.BERTH_OSLAB_IMAGE ?? 'debian-12-docker';
+export { GUEST_IMAGE as IMAGE } from './helpers.js';
 
 /** A fresh OpenSSH ed25519 public key line (Nova only imports key pairs since 2.92). */
 export function sshPublicKey(): string {

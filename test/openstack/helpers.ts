@@ -48,10 +48,21 @@ export class Cleanup {
   }
 }
 
+/**
+ * The sandbox's external network (scripts/openstack-sandbox/lib.sh: EXT_CIDR, its gateway EXT_GW
+ * on the host's bridge): floating IPs come from it, the host reaches the servers from it.
+ * EXT_PREFIX_RE is EXT_PREFIX with its dots escaped, for patterns.
+ */
+export const EXT_CIDR = process.env.BERTH_OSLAB_EXT_CIDR ?? '198.51.100.0/24';
+export const EXT_PREFIX = EXT_CIDR.replace(/\.[^./]*\/.*$/, '');
+export const EXT_PREFIX_RE = EXT_PREFIX.replace(/\./g, '\\.');
+export const EXT_GW = `${EXT_PREFIX}.1`;
+
 /** The sandbox's registry (TLS, on its external bridge) and its CA, written beside clouds.yaml. */
-export const REGISTRY = process.env.BERTH_OSLAB_REGISTRY ?? '198.51.100.1:5000';
+export const REGISTRY = process.env.BERTH_OSLAB_REGISTRY ?? process.env.BERTH_TEST_REGISTRY ?? `${EXT_GW}:5000`;
 export const REGISTRY_CA = join(OSLAB, 'registry-ca.crt');
-export const GUEST_IMAGE = 'debian-12-docker';
+/** The sandbox's guest image (Debian 12 with Docker and cloud-init); both names of its variable are honoured. */
+export const GUEST_IMAGE = process.env.BERTH_OSLAB_IMAGE ?? process.env.BERTH_TEST_IMAGE ?? 'debian-12-docker';
 
 /**
  * Polls fn until it returns something other than undefined, at most timeoutMs: the event a test

@@ -14,7 +14,7 @@ import { request } from 'undici';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
 import type { Server } from '../../src/deployer/openstack/index.js';
 import type { FloatingIp, Network, SecurityGroup } from '../../src/deployer/openstack/index.js';
-import { Cleanup, connectAs, deleteFromRegistry, GUEST_IMAGE, REGISTRY, REGISTRY_CA, RUN_ID, uniq, waitFor } from './helpers.js';
+import { Cleanup, connectAs, deleteFromRegistry, EXT_GW, GUEST_IMAGE, REGISTRY, REGISTRY_CA, RUN_ID, uniq, waitFor } from './helpers.js';
 
 const cleanup = new Cleanup();
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -81,7 +81,7 @@ async function makeNetwork(): Promise<void> {
   sgWeb = await os.network.securityGroups.create({ name: uniq('web'), description: 'ssh and http from the host' });
   cleanup.add('security group web', () => os.network.securityGroups.delete(sgWeb.id));
   for (const port of [22, 80]) {
-    await os.network.securityGroupRules.create({ security_group_id: sgWeb.id, direction: 'ingress', protocol: 'tcp', port_range_min: port, port_range_max: port, remote_ip_prefix: '198.51.100.1/32' });
+    await os.network.securityGroupRules.create({ security_group_id: sgWeb.id, direction: 'ingress', protocol: 'tcp', port_range_min: port, port_range_max: port, remote_ip_prefix: `${EXT_GW}/32` });
   }
   sgPeer = await os.network.securityGroups.create({ name: uniq('peer'), description: 'nothing in until a rule says so' });
   cleanup.add('security group peer', () => os.network.securityGroups.delete(sgPeer.id));

@@ -15,12 +15,12 @@ import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { desiredState } from '../../src/deployer/targets/openstack/desired.js';
 import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
 import { META, TAG } from '../../src/deployer/targets/openstack/names.js';
-import { connectAs } from './helpers.js';
+import { connectAs, EXT_CIDR, EXT_PREFIX_RE } from './helpers.js';
 import { berthAsync, IMAGE, leftovers, prefix, proxiedCloud, ROOT, type Proxied } from './target-helpers.js';
 
 const PREFIX = prefix();
 const ID = `${PREFIX}-board`;
-const SSH = '198.51.100.0/24';
+const SSH = EXT_CIDR;
 const ARGS = ['--target', 'openstack', '--layout', 'tiered', '--prefix', PREFIX, '--image', IMAGE, '--flavor', 'm1.tiny', '--ssh-cidr', SSH];
 let px: Proxied;
 let os: OpenStack;
@@ -76,7 +76,7 @@ describe('up --layout tiered (API level)', () => {
     assert.ok(left.servers?.length, 'the last killed run had booted a server');
     const done = await up();
     assert.equal(done.code, 0, done.stderr);
-    assert.match(done.stdout, /^http:\/\/198\.51\.100\.\d+\/\n$/);
+    assert.match(done.stdout, new RegExp(`^http://${EXT_PREFIX_RE}\\.\\d+/\\n$`));
   });
 
   it('a second up makes zero mutating calls', async () => {
@@ -173,7 +173,7 @@ describe('up --layout tiered (API level)', () => {
       assert.deepEqual(inv.web?.hosts, [`${ID}-web`]);
       assert.deepEqual(inv.app?.hosts, [`${ID}-app`]);
       assert.deepEqual(inv.dbs?.hosts, [`${ID}-dbs`]);
-      assert.match(inv._meta.hostvars[`${ID}-web`]!.ansible_host, /^198\.51\.100\./);
+      assert.match(inv._meta.hostvars[`${ID}-web`]!.ansible_host, new RegExp(`^${EXT_PREFIX_RE}\\.`));
       assert.equal(inv._meta.hostvars[`${ID}-dbs`]!.ansible_host, '192.168.0.30');
     } finally {
       rmSync(dir, { recursive: true, force: true });

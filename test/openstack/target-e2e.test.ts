@@ -15,15 +15,12 @@ import type { OpenStack } from '../../src/deployer/openstack/index.js';
 import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { TAG } from '../../src/deployer/targets/openstack/names.js';
 import { boardRows, launchChromium, postOnBoard } from '../helpers/browser.js';
-import { connectAs, OSLAB } from './helpers.js';
+import { CLOUDS_YAML as CLOUDS, connectAs, EXT_CIDR, EXT_PREFIX_RE, OSLAB, REGISTRY, REGISTRY_CA as CA } from './helpers.js';
 import { berthAsync, IMAGE, leftovers, prefix } from './target-helpers.js';
 
-const REGISTRY = process.env.BERTH_TEST_REGISTRY ?? '198.51.100.1:5000';
-const CA = join(OSLAB, 'registry-ca.crt');
 const KEY = join(OSLAB, 'state/ssh/berth_ed25519');
-const CLOUDS = join(OSLAB, 'clouds.yaml');
 const real = existsSync(CA) && existsSync(KEY);
-const common = (p: string) => ['--target', 'openstack', '--prefix', p, '--image', IMAGE, '--flavor', 'm1.tiny', '--key-name', 'berth', '--ssh-cidr', '198.51.100.0/24', '--registry', REGISTRY, '--registry-ca', CA];
+const common = (p: string) => ['--target', 'openstack', '--prefix', p, '--image', IMAGE, '--flavor', 'm1.tiny', '--key-name', 'berth', '--ssh-cidr', EXT_CIDR, '--registry', REGISTRY, '--registry-ca', CA];
 
 let os: OpenStack;
 let browser: Browser;
@@ -85,7 +82,7 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
     const up = await run(['up', ...common(p), '--layout', 'single']);
     assert.equal(up.code, 0, up.stderr);
     const url = up.stdout.trim();
-    assert.match(url, /^http:\/\/198\.51\.100\.\d+\/$/);
+    assert.match(url, new RegExp(`^http://${EXT_PREFIX_RE}\\.\\d+/$`));
     assert.match(up.stderr, /\[all\] eth0 \(fa:16:3e:[0-9a-f:]+\): 192\.168\.0\.10\/24 via 192\.168\.0\.1/, 'the console was followed');
     const rows = await postAndSee(url, `single ${p} 日本語`);
     assert.equal(rows[0]?.[1], `single ${p} 日本語`);

@@ -12,7 +12,7 @@ import { FaultProxy } from './fault-proxy.js';
 import { CLOUDS_YAML } from './helpers.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const IMAGE = process.env.BERTH_TEST_IMAGE ?? 'debian-12-docker';
+export { GUEST_IMAGE as IMAGE } from './helpers.js';
 export const prefix = () => `bt${process.pid % 10000}${Math.random().toString(36).slice(2, 5)}`;
 
 export interface Proxied {
