@@ -2,6 +2,8 @@
 // found by its MAC (berth chooses the MACs when it creates the ports) and given its planned
 // address; only the first gets the default route, so replies leave where the router and the
 // floating IP are. A NIC DHCP already configured the same way is left as it is.
+import { sq } from './quote.js';
+
 export interface Nic {
   mac: string;
   address: string;
@@ -9,8 +11,6 @@ export interface Nic {
   /** Set on the first NIC only: the default route goes through it. */
   gateway?: string;
 }
-
-const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function nicLines(nics: Nic[]): string {
   const out = [

@@ -10,13 +10,13 @@ import type { Plan, ServicePlan } from '../layouts/plan.js';
 import { LABEL } from '../targets/docker/names.js';
 import { nicLines, type Nic } from './nics.js';
 import { PRELUDE } from './prelude.js';
+import { sq } from './quote.js';
 
 /** Stands for a secret's value in a plan made for user-data: the VM fills it in. */
 export const secretRef = (name: string) => `\u0000berth-secret:${name}`;
 const secretOf = (value: string) => (value.startsWith('\u0000berth-secret:') ? value.slice(14) : undefined);
 
-/** Single-quoted for bash: safe for any value. */
-export const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+export { sq };
 
 export interface PlanUserdataOptions {
   stackName: string;

@@ -11,7 +11,7 @@ import { secretLengths } from '../stack/secret-value.js';
 import { imageRef, type ImageNaming } from '../targets/docker/images.js';
 import { secretRef, userdataFromPlan, type PlanUserdataOptions } from './plan.js';
 
-export { sq } from './plan.js';
+export { sq } from './quote.js';
 
 export interface UserdataOptions {
   project: string;
