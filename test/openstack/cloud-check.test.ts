@@ -2,26 +2,15 @@
 // not ready (an unknown flavor and image: exit 1, with the names the user may have meant), JSON,
 // and an unknown cloud. Nothing it prints holds the password or a token.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { IMAGE } from './fixtures.js';
 import { CLOUDS_YAML, SANDBOX_PASSWORD } from './helpers.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { ROOT, spawnCollect, type Run } from './target-helpers.js';
 
 /** Runs the CLI with only the sandbox's clouds.yaml (none of the caller's OS_* variables). */
-function berth(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function berth(args: string[]): Promise<Run> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OS_')));
-  const child = spawn(process.execPath, ['bin/berth.js', ...args], { cwd: ROOT, env: { ...env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return spawnCollect(process.execPath, ['bin/berth.js', ...args], { cwd: ROOT, env: { ...env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML } });
 }
 
 function assertNoSecrets(text: string): void {

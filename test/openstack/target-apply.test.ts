@@ -5,7 +5,6 @@
 // is converged by the next `up`, the inventory is read by ansible-inventory, and `down` leaves
 // nothing. `--wait active`: meaningful with Nova's fake driver and with real instances alike.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { desiredState } from '../../src/deployer/targets/openstack/desired.js';
 import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
 import { META, TAG } from '../../src/deployer/targets/openstack/names.js';
 import { connectAs, EXT_CIDR, EXT_PREFIX_RE } from './helpers.js';
-import { berthAsync, IMAGE, leftovers, prefix, proxiedCloud, ROOT, type Proxied } from './target-helpers.js';
+import { berthAsync, IMAGE, leftovers, prefix, proxiedCloud, ROOT, spawnCollect, type Proxied } from './target-helpers.js';
 
 const PREFIX = prefix();
 const ID = `${PREFIX}-board`;
@@ -41,15 +40,6 @@ after(async () => {
     await px?.stop();
   }
 });
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 const up = (extra: string[] = []) => berthAsync(['up', ...ARGS, '--wait', 'active', ...extra], px.cloudsFile);
 
@@ -167,7 +157,7 @@ describe('up --layout tiered (API level)', () => {
       writeFileSync(script, `#!/bin/sh\nexport OS_CLIENT_CONFIG_FILE='${px.cloudsFile}' OS_CLOUD=berth-demo\nexec '${process.execPath}' '${join(ROOT, 'bin/berth.js')}' inventory --prefix '${PREFIX}' "$@"\n`);
       chmodSync(script, 0o755);
       // Asynchronously: the script's berth calls go through the proxies in this process.
-      const r = await run('ansible-inventory', ['--list', '-i', script], { ...process.env, ANSIBLE_LOCAL_TEMP: dir, HOME: dir });
+      const r = await spawnCollect('ansible-inventory', ['--list', '-i', script], { env: { ...process.env, ANSIBLE_LOCAL_TEMP: dir, HOME: dir } });
       assert.equal(r.code, 0, r.stderr);
       const inv = JSON.parse(r.stdout) as Record<string, { hosts?: string[] }> & { _meta: { hostvars: Record<string, { ansible_host: string; berth_tier: string }> } };
       assert.deepEqual(inv.web?.hosts, [`${ID}-web`]);

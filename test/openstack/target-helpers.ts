@@ -55,19 +55,37 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs bin/berth.js (asynchronously: the proxies answer in this process). */
-export function berthAsync(args: string[], cloudsFile: string, onStart?: (child: ChildProcess) => void): Promise<Run> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/berth.js'), ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, OS_CLIENT_CONFIG_FILE: cloudsFile, OS_CLOUD: 'berth-demo' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  onStart?.(child);
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Called with the child as soon as it is spawned (to kill it, or follow its output). */
+  onStart?: (child: ChildProcess) => void;
+}
+
+/**
+ * Runs cmd asynchronously (stdin closed) and collects its output until it ends; rejects only when
+ * it cannot be started.
+ */
+export function spawnCollect(cmd: string, args: string[], o: SpawnOptions = {}): Promise<Run> {
+  const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  o.onStart?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Runs bin/berth.js (asynchronously: the proxies answer in this process). */
+export function berthAsync(args: string[], cloudsFile: string, onStart?: (child: ChildProcess) => void): Promise<Run> {
+  return spawnCollect(process.execPath, [join(ROOT, 'bin/berth.js'), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, OS_CLIENT_CONFIG_FILE: cloudsFile, OS_CLOUD: 'berth-demo' },
+    onStart,
+  });
 }
 
 /** Everything that carries the stack's tag or berth's creation description, by kind. */
