@@ -7,7 +7,7 @@
 // copy (owned by its image's user, 0400) mounted read-only; a secret given as a value reaches
 // its container by name (`-e NAME`), never on a command line.
 import type { Plan, ServicePlan } from '../layouts/plan.js';
-import { LABEL } from '../targets/docker/names.js';
+import { LABEL, networkName, volumeName } from '../targets/docker/names.js';
 import { nicLines, type Nic } from './nics.js';
 import { PRELUDE } from './prelude.js';
 import { sq } from './quote.js';
@@ -95,7 +95,7 @@ function networkLines(plan: Plan, services: ServicePlan[], o: PlanUserdataOption
   return plan.networks
     .filter((n) => used.has(n.key))
     .map((n) => {
-      const name = sq(`${o.project}-${n.key}`);
+      const name = sq(networkName(o.project, n.key));
       return `docker network inspect ${name} >/dev/null 2>&1 || docker network create ${n.internal ? '--internal ' : ''}--label ${sq(`${LABEL.project}=${o.project}`)} ${name} >/dev/null`;
     });
 }
@@ -126,11 +126,11 @@ function runArgs(plan: Plan, svc: ServicePlan, o: PlanUserdataOptions): { args: 
   for (const l of svc.links) args.push('--link', `${o.namePrefix}${l.service}:${l.alias}`);
   if (plan.wiring === 'addresses') args.push('--network', 'host'); // the VM's own NICs carry the plan's addresses
   else if (plan.wiring === 'network' && svc.attachments[0]) {
-    args.push('--network', `${o.project}-${svc.attachments[0].network}`);
+    args.push('--network', networkName(o.project, svc.attachments[0].network));
     for (const a of svc.attachments[0].aliases) args.push('--network-alias', a);
   }
   if (plan.wiring !== 'addresses') for (const p of svc.ports) if (p.publish !== undefined) args.push('-p', `${p.hostIp}:${p.publish}:${p.container}`);
-  for (const v of svc.volumes) args.push('-v', `${o.project}-${svc.service}-${v.name}:${v.path}`);
+  for (const v of svc.volumes) args.push('-v', `${volumeName(o.project, svc.service, v.name)}:${v.path}`);
   return { args, secretEnv };
 }
 
@@ -139,12 +139,12 @@ function serviceLines(plan: Plan, svc: ServicePlan, o: PlanUserdataOptions): str
   const { args, secretEnv } = runArgs(plan, svc, o);
   const cmd = [...args.map(sq), sq(svc.image), ...(svc.command ?? []).map(sq)].join(' ');
   const connects = plan.wiring === 'network'
-    ? svc.attachments.slice(1).map((a) => `  docker network connect ${a.aliases.map((x) => `--alias ${sq(x)} `).join('')}${sq(`${o.project}-${a.network}`)} ${sq(name)}`)
+    ? svc.attachments.slice(1).map((a) => `  docker network connect ${a.aliases.map((x) => `--alias ${sq(x)} `).join('')}${sq(networkName(o.project, a.network))} ${sq(name)}`)
     : [];
   return [
     `# ${svc.service}`,
     `ensure_image ${sq(svc.image)}`,
-    ...svc.volumes.map((v) => `ensure_volume ${sq(`${o.project}-${svc.service}-${v.name}`)}`),
+    ...svc.volumes.map((v) => `ensure_volume ${sq(volumeName(o.project, svc.service, v.name))}`),
     ...svc.secretFiles.map((f) => `secret_file ${sq(svc.image)} ${sq(f.secret)} ${sq(fileCopy(o.project, svc, f.secret))}`),
     `if ! docker container inspect ${sq(name)} >/dev/null 2>&1; then`,
     `  log "starting ${svc.service}"`,
