@@ -14,14 +14,9 @@ let os: OpenStack;
 
 before(async () => {
   os = await connectAs('demo', { log: (e) => calls.push(e) });
+  cleanup.add('close', () => os.close()); // the first step: run last
 });
-after(async () => {
-  try {
-    await cleanup.run();
-  } finally {
-    await os?.close();
-  }
-});
+after(() => cleanup.run());
 
 const gets = (path: RegExp) => calls.filter((c) => c.method === 'GET' && path.test(c.path));
 

@@ -15,14 +15,9 @@ const TAG = `${RUN_ID}-res`;
 
 before(async () => {
   os = await connectAs('demo');
+  cleanup.add('close', () => os.close()); // the first step: run last
 });
-after(async () => {
-  try {
-    await cleanup.run();
-  } finally {
-    await os?.close();
-  }
-});
+after(() => cleanup.run());
 
 test('subnet with allocation pools, a gateway and host routes; updated in place', async () => {
   const net = await os.network.networks.createWithTags({ name: uniq('app-net'), port_security_enabled: true }, [TAG, 'tier=app']);
