@@ -6,7 +6,8 @@
 R=$STATE/registry
 install -d -m 755 "$R"
 install -d -o docker-registry -g docker-registry "$R/data"
-# A certificate made for another external address is made again (the CA stays).
+# A certificate made for another external address is made again, and so is the CA (both removed
+# here; the new CA replaces the copy beside clouds.yaml below).
 if [ -s "$R/server.crt" ] && ! openssl x509 -in "$R/server.crt" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:$EXT_GW\$"; then
   rm -f "$R/ca.crt" "$R/server.crt"
 fi

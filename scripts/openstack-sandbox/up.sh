@@ -79,7 +79,7 @@ start neutron-linuxbridge-agent $PY "$H/py/linuxbridge_agent.py" "${NCONF[@]}" \
 dhcp_log=$LOG/neutron-dhcp-agent-app.log
 dhcp_log_at=$(($(stat -c %s "$dhcp_log" 2>/dev/null || echo 0) + 1))
 start neutron-dhcp-agent $PY "$H/py/dhcp_agent.py" "${NCONF[@]}" --config-file "$ETC/neutron/dhcp_agent.ini" \
-  --log-file "$LOG/neutron-dhcp-agent-app.log"
+  --log-file "$dhcp_log"
 for a in l3 metadata; do
   start neutron-$a-agent neutron-$a-agent "${NCONF[@]}" --config-file "$ETC/neutron/${a}_agent.ini" \
     --log-file "$LOG/neutron-$a-agent-app.log"
