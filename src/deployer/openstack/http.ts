@@ -6,6 +6,7 @@
 //   - 409 only when the caller says the conflict is transient (Nova's task-state conflicts by
 //     default);
 //   - never 400, 401 (the session re-authenticates), 403, 404 (unless asked), 413.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { OpenStackError, parseErrorBody } from './errors.js';
 import { Redactor } from './redact.js';
@@ -231,5 +232,3 @@ function describeNetworkError(err: unknown, timeoutMs: number): string {
   if (TLS_UNTRUSTED.test(code)) return `TLS: the server's certificate is not trusted (${code}: ${msg}); set cacert in clouds.yaml to the CA bundle that signed it`;
   return `${code}: ${msg}`;
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,8 +1,8 @@
 // Nova servers: the resource (list with exact-name and tag filters, create with user data), its
 // tags and metadata, waiting for a status (ERROR fails with the server's fault) or for the
 // delete, start and stop, and the console log.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenStackError } from '../errors.js';
-import { sleep } from '../http.js';
 import { enc, joinTagFilters, TaggedResource, type Filters } from '../resource.js';
 import type { Query, Session } from '../session.js';
 import type { Server, ServerCreate, ServerFilters, ServerUpdate } from './types.js';

@@ -5,11 +5,10 @@
 // host (2 cores, a browser, builds) can miss its timeout a few times in a row, so a healthy
 // service flips to unhealthy and back at the next probe. A service gets as many further probes
 // as its retries to come back before the wait gives up.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { TargetError } from './errors.js';
 import type { Progress } from './progress.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function waitHealthy(docker: Docker, name: string, limitMs: number, progress: Progress): Promise<void> {
   const started = Date.now();

@@ -4,6 +4,7 @@
 // planned MAC is taken). So when what is read shows an interrupted run (something of ours left
 // untagged, a server still building), the read is repeated until it stops changing, and only
 // then is the diff made. A cloud with no such sign is read once: a re-run stays as fast as it was.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Observed } from './observed.js';
 
 export interface SettleTiming {
@@ -44,8 +45,6 @@ export interface SettleDeps {
   now?: () => number;
   onWait?: (message: string) => void;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** read() once, or, after an interrupted run, until the reads agree (see the top of the file). */
 export async function settledRead(read: () => Promise<Observed>, t: SettleTiming = SETTLE, deps: SettleDeps = {}): Promise<Observed> {

@@ -1,6 +1,7 @@
 // `berth status` and `berth logs` on OpenStack: the stack's servers found by tag, their status
 // and addresses, the floating IP, each tier's containers as its user-data reported them on the
 // console, and whether the board answers /readyz through the floating IP.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpenStack } from '../../openstack/index.js';
 import { TargetError } from '../docker/errors.js';
 import { META, TAG } from './names.js';
@@ -61,6 +62,6 @@ export async function consoleLog(os: OpenStack, id: string, tier: string, follow
     write(out.startsWith(shown) ? out.slice(shown.length) : out);
     shown = out;
     if (!follow || signal?.aborted) return;
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
   }
 }

@@ -2,6 +2,7 @@
 // console-log` showed in the original) and poll the entry's URL until the board answers /readyz.
 // A VM whose user-data fails, or never runs (an image without cloud-init), is reported with the
 // console's last lines instead of a silent timeout.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { isNotFound, type OpenStack } from '../../openstack/index.js';
 import { TargetError } from '../docker/errors.js';
@@ -9,7 +10,6 @@ import type { Progress } from '../docker/progress.js';
 import type { Booted } from './apply-servers.js';
 import { META } from './names.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const USERDATA_LINE = / berth: /;
 const DONE = / berth: stack \S+ is up/;
 const FAILED = / berth: ERROR: /;
