@@ -62,7 +62,7 @@ export async function checkSecretFiles(project: string): Promise<string> {
   const names = { dbs: `${project}-dbs`, app: `${project}-app`, web: `${project}-web` };
   const password = (await execIn(names.dbs, ['cat', '/run/secrets/db-password'])).out;
   assert.match(password, /^[A-Za-z0-9]{24}$/);
-  const filters = { label: [`io.berth.project=${project}`] };
+  const filters = { label: [`${PROJECT_LABEL}=${project}`] };
   const inspected = [
     ...await Promise.all((await docker.listContainers({ all: true, filters })).map((c) => docker.getContainer(c.Id).inspect())),
     ...await Promise.all((await docker.listNetworks({ filters })).map((n) => docker.getNetwork(n.Id).inspect())),

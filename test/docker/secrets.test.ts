@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { projectSecrets } from '../../src/deployer/targets/docker/secrets.js';
 import { readFiles, withVolumes } from '../../src/deployer/targets/docker/volume-files.js';
-import { docker, purge } from './helpers.js';
+import { docker, PROJECT_LABEL, purge } from './helpers.js';
 
 const stack = loadStackFile().stack;
 const IMAGE = 'berth/dbs:latest';
@@ -26,16 +26,16 @@ describe('docker target secrets', () => {
     assert.equal(file.data.toString('utf8'), first['db-password']);
     assert.deepEqual([file.mode, file.uid, file.gid], [0o400, 0, 0]);
     // The helper containers are gone.
-    assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`io.berth.project=${project}`] } }), []);
+    assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`${PROJECT_LABEL}=${project}`] } }), []);
   });
 
   it('takes over the values an earlier berth kept as labels, and drops the labels', async () => {
     const legacy = `berth-test-legacy-${process.pid}`;
     after(() => purge(legacy));
-    await docker.createVolume({ Name: `${legacy}-state`, Labels: { 'io.berth.project': legacy, 'io.berth.role': 'state', 'io.berth.secret.db-password': 'EarlierPassword12345678' } });
+    await docker.createVolume({ Name: `${legacy}-state`, Labels: { [PROJECT_LABEL]: legacy, 'io.berth.role': 'state', 'io.berth.secret.db-password': 'EarlierPassword12345678' } });
     assert.deepEqual(await projectSecrets(docker, legacy, stack, IMAGE), { 'db-password': 'EarlierPassword12345678' });
     const labels = (await docker.getVolume(`${legacy}-state`).inspect()).Labels;
-    assert.deepEqual(labels, { 'io.berth.project': legacy, 'io.berth.role': 'state' });
+    assert.deepEqual(labels, { [PROJECT_LABEL]: legacy, 'io.berth.role': 'state' });
     assert.deepEqual(await projectSecrets(docker, legacy, stack, IMAGE), { 'db-password': 'EarlierPassword12345678' });
   });
 });
