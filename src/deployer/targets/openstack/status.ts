@@ -6,7 +6,7 @@ import type { OpenStack } from '../../openstack/index.js';
 import { TargetError } from '../docker/errors.js';
 import { META, TAG } from './names.js';
 import { observedServer } from './read.js';
-import { answers } from './wait.js';
+import { answers, containerState, USERDATA_LINE, userdataText } from './wait.js';
 
 export interface ServerStatus {
   name: string;
@@ -32,18 +32,18 @@ export async function status(os: OpenStack, id: string, entryPort = 80): Promise
   const servers = (await os.compute.servers.list({ tags: [TAG.stack(id)] })).map(observedServer).sort((a, b) => a.name.localeCompare(b.name));
   const out: ServerStatus[] = await Promise.all(servers.map(async (s) => {
     const console = s.status === 'ACTIVE' ? await os.compute.servers.consoleOutput(s.id, { length: 400 }).catch(() => '') : '';
-    const lines = console.split('\n').filter((l) => / berth: /.test(l));
+    const lines = console.split('\n').filter((l) => USERDATA_LINE.test(l));
     const containers = new Map<string, string>();
     for (const l of lines) {
-      const m = / berth: (\S+) is (healthy|running)$/.exec(l) ?? / berth: starting (\S+)$/.exec(l);
-      if (m) containers.set(m[1]!, m[2] ?? 'starting');
+      const c = containerState(l);
+      if (c) containers.set(c.name, c.state);
     }
     const addresses: Record<string, string[]> = {};
     for (const a of s.addresses.filter((x) => !x.floating)) (addresses[a.network] ??= []).push(a.addr);
     const fip = s.addresses.find((a) => a.floating)?.addr;
     return {
       name: s.name, tier: s.metadata[META.tier] ?? '?', status: s.status, ...(s.fault ? { fault: s.fault } : {}), addresses, ...(fip ? { floatingIp: fip } : {}),
-      containers: [...containers].map(([name, state]) => ({ name, state })), ...(lines.length ? { lastLine: lines.at(-1)!.replace(/^.* berth: /, '') } : {}),
+      containers: [...containers].map(([name, state]) => ({ name, state })), ...(lines.length ? { lastLine: userdataText(lines.at(-1)!) } : {}),
     };
   }));
   const fip = out.find((s) => s.floatingIp)?.floatingIp;

@@ -10,9 +10,19 @@ import type { Progress } from '../docker/progress.js';
 import type { Booted } from './apply-servers.js';
 import { META } from './names.js';
 
-const USERDATA_LINE = / berth: /;
+// What the user-data writes on the console (its log lines, after the console's own prefix),
+// read here and by `berth status` (status.ts).
+/** A line of the user-data's log. */
+export const USERDATA_LINE = / berth: /;
 const DONE = / berth: stack \S+ is up/;
 const FAILED = / berth: ERROR: /;
+/** A user-data line without the console's prefix: what the user-data said. */
+export const userdataText = (line: string) => line.replace(/^.* berth: /, '');
+/** A container's state as a user-data line reports it ('starting' when it is being started). */
+export function containerState(line: string): { name: string; state: string } | undefined {
+  const m = / berth: (\S+) is (healthy|running)$/.exec(line) ?? / berth: starting (\S+)$/.exec(line);
+  return m ? { name: m[1]!, state: m[2] ?? 'starting' } : undefined;
+}
 
 export interface ReadyOptions {
   timeoutMs: number;
@@ -86,7 +96,7 @@ class Consoles {
       const lines = (await this.console(b)).split('\n');
       const tier = b.server.metadata[META.tier];
       // The last line may still be being written: it is shown once complete, next round.
-      for (const l of lines.slice(this.seen.get(b.id) ?? 0, -1)) if (USERDATA_LINE.test(l)) this.progress.detail(`[${tier}] ${l.replace(/^.* berth: /, '')}`);
+      for (const l of lines.slice(this.seen.get(b.id) ?? 0, -1)) if (USERDATA_LINE.test(l)) this.progress.detail(`[${tier}] ${userdataText(l)}`);
       this.seen.set(b.id, Math.max(0, lines.length - 1));
       if (lines.some((l) => FAILED.test(l))) throw new TargetError(`the user-data of ${b.server.name} failed:\n${lines.slice(-25).join('\n')}`, `see the whole console: berth logs ${tier} --target openstack`);
       if (lines.some((l) => DONE.test(l))) this.done.add(b.id);
