@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DatabaseUnavailableError } from '../dbs/errors.js';
 import { IdempotencyKeyReusedError } from '../dbs/idempotency.js';
-import { allowedMethods } from '../shared/http-server.js';
+import { allowedMethods, errorBody } from '../shared/http-server.js';
 
 export class ApiError extends Error {
   constructor(
@@ -40,10 +40,6 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (status === 503) reply.header('retry-after', '2');
     reply.code(status).send(errorBody(code, message, req.id));
   });
-}
-
-export function errorBody(code: string, message: string, requestId: string) {
-  return { error: { code, message, requestId } };
 }
 
 function classify(err: FastifyError): { status: number; code: string; message: string } {

@@ -28,10 +28,15 @@ export interface HttpServerOptions {
   renderClientError?: ClientErrorRenderer;
 }
 
+/** The API's one error shape: {"error": {"code", "message", "requestId"}}. */
+export function errorBody(code: string, message: string, requestId: string) {
+  return { error: { code, message, requestId } };
+}
+
 /** The API's one error shape, the default rendering. */
 export const jsonClientError: ClientErrorRenderer = ({ code, message, requestId }) => ({
   type: 'application/json; charset=utf-8',
-  body: JSON.stringify({ error: { code, message, requestId } }),
+  body: JSON.stringify(errorBody(code, message, requestId)),
 });
 
 export function createHttpServer(log: Logger, bodyLimit: number, opts: HttpServerOptions = {}): FastifyInstance {
