@@ -78,4 +78,4 @@ export class ComputeQuotas {
 
 export type * from './types.js';
 export { CLIENT_MAX_MICROVERSION, CLIENT_MIN_MICROVERSION, cmp, type MicroversionRange } from './microversion.js';
-export { encodeUserData, exactNameRegex, MAX_USER_DATA_BASE64, Servers, ServerMetadata, type WaitOptions } from './servers.js';
+export { encodeUserData, exactNameRegex, isServerErrorState, MAX_USER_DATA_BASE64, SERVER_ERROR, SERVER_TIMEOUT, Servers, ServerMetadata, type WaitOptions } from './servers.js';

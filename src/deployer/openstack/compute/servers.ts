@@ -10,6 +10,13 @@ import type { Server, ServerCreate, ServerFilters, ServerUpdate } from './types.
 /** Nova stores user_data base64-encoded in a 64 KiB column. */
 export const MAX_USER_DATA_BASE64 = 65535;
 
+/** osType of a wait's error: the server went to ERROR (its fault attached), or time ran out. */
+export const SERVER_ERROR = 'ServerError';
+export const SERVER_TIMEOUT = 'ServerTimeout';
+
+/** True for waitFor's error when the server itself went to ERROR (not a timeout, not an API error). */
+export const isServerErrorState = (err: unknown): boolean => err instanceof OpenStackError && err.osType === SERVER_ERROR;
+
 export interface WaitOptions {
   timeoutMs?: number;
 }
@@ -44,8 +51,8 @@ export class Servers extends TaggedResource<Server, ServerCreate, ServerUpdate, 
     for (let delay = 500; ; delay = Math.min(delay * 1.5, 5000)) {
       const s = await this.get(id);
       if (s.status === status) return s;
-      if (s.status === 'ERROR') throw serverError(s, `server ${s.name} went to ERROR`);
-      if (Date.now() + delay > deadline) throw serverError(s, `server ${s.name} not ${status} after ${timeoutMs} ms (status ${s.status})`);
+      if (s.status === 'ERROR') throw serverError(s, `server ${s.name} went to ERROR`, SERVER_ERROR);
+      if (Date.now() + delay > deadline) throw serverError(s, `server ${s.name} not ${status} after ${timeoutMs} ms (status ${s.status})`, SERVER_TIMEOUT);
       await sleep(delay);
     }
   }
@@ -57,7 +64,7 @@ export class Servers extends TaggedResource<Server, ServerCreate, ServerUpdate, 
     for (let delay = 500; ; delay = Math.min(delay * 1.5, 5000)) {
       const s = await this.getIfExists(id);
       if (!s || s.status === 'DELETED') return;
-      if (Date.now() + delay > deadline) throw serverError(s, `server ${s.name} still there after ${timeoutMs} ms`);
+      if (Date.now() + delay > deadline) throw serverError(s, `server ${s.name} still there after ${timeoutMs} ms`, SERVER_TIMEOUT);
       await sleep(delay);
     }
   }
@@ -130,6 +137,6 @@ export function exactNameRegex(name: string): string {
   return `^${name.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}$`;
 }
 
-function serverError(s: Server, what: string): OpenStackError {
-  return new OpenStackError({ service: 'compute', method: 'GET', path: `/servers/${s.id}`, status: 200, osMessage: what, fault: s.fault });
+function serverError(s: Server, what: string, osType: typeof SERVER_ERROR | typeof SERVER_TIMEOUT): OpenStackError {
+  return new OpenStackError({ service: 'compute', method: 'GET', path: `/servers/${s.id}`, status: 200, osMessage: what, osType, fault: s.fault });
 }

@@ -2,7 +2,7 @@
 // user-data knows every address), then all are waited for together. A server that goes to ERROR
 // is shown with its fault and replaced once; a kept server someone stopped is started. Then the
 // entry's port gets the floating IP.
-import { OpenStackError } from '../../openstack/index.js';
+import { isServerErrorState, OpenStackError } from '../../openstack/index.js';
 import { TargetError } from '../docker/errors.js';
 import { each, ownedBody, stepsOf, type ApplyContext } from './context.js';
 import type { DesiredServer } from './desired.js';
@@ -50,8 +50,6 @@ async function boot(c: ApplyContext, s: DesiredServer): Promise<string> {
   return created.id;
 }
 
-const isErrorState = (err: unknown) => err instanceof OpenStackError && /went to ERROR/.test(err.osMessage);
-
 async function waitActive(c: ApplyContext, b: Booted, replaced = false): Promise<Booted> {
   const servers = c.os.compute.servers;
   try {
@@ -61,7 +59,7 @@ async function waitActive(c: ApplyContext, b: Booted, replaced = false): Promise
   } catch (err) {
     const fault = err instanceof OpenStackError ? (err.fault?.message ?? err.osMessage) : String(err);
     const tier = b.server.metadata[META.tier];
-    if (!isErrorState(err) || replaced) {
+    if (!isServerErrorState(err) || replaced) {
       throw new TargetError(`server ${b.server.name} did not become ACTIVE: ${fault}`, `see what the cloud says: openstack server show ${b.server.name}; its console: berth logs ${tier} --target openstack`);
     }
     c.progress.step(`${b.server.name} went to ERROR (${fault}); replacing it once`);
