@@ -2,8 +2,8 @@
 // compute microversions, whether what a deployment needs exists (with near names when not), and
 // the quota headroom. Never prints a password or token.
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
-import { connect, nearNames, OpenStackConfigError, OpenStackError, type OpenStack } from '../../deployer/openstack/index.js';
+import { openStackCliError } from '../errors.js';
+import { connect, nearNames, type OpenStack } from '../../deployer/openstack/index.js';
 
 interface CheckOptions {
   cloud?: string;
@@ -137,15 +137,8 @@ function renderText(r: Report): string {
 }
 
 function toCliError(err: unknown): unknown {
-  if (err instanceof OpenStackConfigError) return new CliError(err.message, err.hint);
-  if (err instanceof OpenStackError) {
-    const hint =
-      err.status === 401
-        ? 'check the password / application credential and the project in clouds.yaml'
-        : err.status === undefined
-          ? 'is the cloud reachable? (for the sandbox: scripts/openstack-sandbox.sh status)'
-          : undefined;
-    return new CliError(err.message, hint);
-  }
-  return err;
+  return openStackCliError(err, {
+    unauthorized: 'check the password / application credential and the project in clouds.yaml',
+    unreachable: 'is the cloud reachable? (for the sandbox: scripts/openstack-sandbox.sh status)',
+  }) ?? err;
 }

@@ -5,11 +5,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { LAYOUTS, planLayout, type LayoutName } from '../../deployer/layouts/index.js';
-import { StackError, loadStackFile, type LoadedStack } from '../../deployer/stack/load.js';
+import { loadStackFile, type LoadedStack } from '../../deployer/stack/load.js';
 import { entryService, startOrder } from '../../deployer/stack/graph.js';
 import * as dk from '../../deployer/targets/docker/index.js';
 import { userdataSingle } from '../../deployer/userdata/single.js';
-import { CliError } from '../errors.js';
+import { CliError, stackOrTargetCliError } from '../errors.js';
 import { openstackOptions, osCli, osDown, osLogs, osStatus, osUp } from './openstack.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -46,8 +46,8 @@ async function cli(fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    if (err instanceof dk.TargetError) throw new CliError(err.message, err.hint);
-    if (err instanceof StackError) throw new CliError(err.message, 'fix the stack file (see docs/docker.md)');
+    const known = stackOrTargetCliError(err, 'docs/docker.md');
+    if (known) throw known;
     if (err instanceof Error && /project name/.test(err.message)) throw new CliError(err.message);
     throw err;
   }

@@ -2,14 +2,13 @@
 // `down`, `status` and `logs` do with `--target openstack` (commands.ts of the docker target
 // hands over to these). Progress on stderr, results (the URL, --json, the inventory) on stdout.
 import { Command, Option } from 'commander';
-import { connect, OpenStackConfigError, OpenStackError, type OpenStack } from '../../deployer/openstack/index.js';
+import { connect, type OpenStack } from '../../deployer/openstack/index.js';
 import { LAYOUTS, type LayoutName } from '../../deployer/layouts/index.js';
-import { StackError, loadStackFile } from '../../deployer/stack/load.js';
-import { TargetError } from '../../deployer/targets/docker/errors.js';
+import { loadStackFile } from '../../deployer/stack/load.js';
 import { stderrProgress } from '../../deployer/targets/docker/progress.js';
 import * as ost from '../../deployer/targets/openstack/index.js';
 import { DiffConflict } from '../../deployer/targets/openstack/diff.js';
-import { CliError } from '../errors.js';
+import { CliError, openStackCliError, stackOrTargetCliError, type OpenStackHints } from '../errors.js';
 
 const list = (v: string, acc: string[]) => [...acc, v];
 
@@ -71,20 +70,20 @@ async function withCloud<T>(cloud: string | undefined, fn: (os: OpenStack) => Pr
   }
 }
 
+const HINTS: OpenStackHints = {
+  unauthorized: 'check the credentials in clouds.yaml',
+  unreachable: 'is the cloud reachable? (berth cloud check)',
+  forbidden: 'the project\'s role may not allow this; berth cloud check shows the roles',
+  other: 'run the same command again: berth continues where it stopped',
+};
+
 /** Known failures: one line and a hint. */
 export async function osCli(fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    if (err instanceof TargetError) throw new CliError(err.message, err.hint);
-    if (err instanceof StackError) throw new CliError(err.message, 'fix the stack file (see docs/openstack.md)');
     if (err instanceof DiffConflict) throw new CliError(err.message);
-    if (err instanceof OpenStackConfigError) throw new CliError(err.message, err.hint);
-    if (err instanceof OpenStackError) {
-      const hint = err.status === 401 ? 'check the credentials in clouds.yaml' : err.status === undefined ? 'is the cloud reachable? (berth cloud check)' : err.status === 403 ? 'the project\'s role may not allow this; berth cloud check shows the roles' : 'run the same command again: berth continues where it stopped';
-      throw new CliError(err.message, hint);
-    }
-    throw err;
+    throw stackOrTargetCliError(err, 'docs/openstack.md') ?? openStackCliError(err, HINTS) ?? err;
   }
 }
 
