@@ -48,7 +48,7 @@ function classify(err: FastifyError): { status: number; code: string; message: s
     return { status: 503, code: 'database_unavailable', message: 'the database is not reachable; try again shortly' };
   }
   if (err instanceof IdempotencyKeyReusedError) {
-    return { status: 422, code: 'idempotency_key_reused', message: 'this Idempotency-Key was already used with a different request' };
+    return { status: 422, code: 'idempotency_key_reused', message: err.message };
   }
   if (err.code === 'FST_ERR_BAD_URL') {
     return { status: 400, code: 'bad_url', message: 'the URL is not validly percent-encoded' };

@@ -33,6 +33,18 @@ export function isConnectionError(err: unknown): boolean {
   return Boolean(e.fatal) || (typeof e.code === 'string' && CONNECTION_CODES.has(e.code));
 }
 
+/** Another transaction stored this key first (it waited on it, then found it committed). */
+export function isDuplicateKey(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number } | null;
+  return e?.errno === 1062 || e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** InnoDB rolled this transaction back to break a deadlock: nothing of it was stored. */
+export function isDeadlock(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number } | null;
+  return e?.errno === 1213 || e?.code === 'ER_LOCK_DEADLOCK';
+}
+
 /** Rejects after `ms` so that no request waits on the database without bound. */
 export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -63,15 +63,3 @@ export async function pruneKeys(db: Db, cutoffMs: number, batch = 1000): Promise
   const result = await db.deleteFrom('idempotency_keys').where('idem_key', 'in', keys).where('created_ms', '<', cutoffMs).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
-
-/** Another transaction stored this key first (it waited on it, then found it committed). */
-export function isDuplicateKey(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number } | null;
-  return e?.errno === 1062 || e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
-/** InnoDB rolled this transaction back to break a deadlock: nothing of it was stored. */
-export function isDeadlock(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number } | null;
-  return e?.errno === 1213 || e?.code === 'ER_LOCK_DEADLOCK';
-}

@@ -7,9 +7,9 @@ import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { BoardSchema } from './schema.js';
 import type { Database } from './connect.js';
 import { encodeCursor, type Cursor } from './cursor.js';
-import { DatabaseUnavailableError, isConnectionError, retryWhileBusy, withDeadline } from './errors.js';
+import { DatabaseUnavailableError, isConnectionError, isDeadlock, isDuplicateKey, retryWhileBusy, withDeadline } from './errors.js';
 import {
-  dropExpiredKey, findKey, isDeadlock, isDuplicateKey, pruneKeys, replay, saveKey, type KeyedRequest, type StoredAnswer,
+  dropExpiredKey, findKey, pruneKeys, replay, saveKey, type KeyedRequest, type StoredAnswer,
 } from './idempotency.js';
 import { formatTimestamp } from './time.js';
 
