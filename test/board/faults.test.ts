@@ -2,7 +2,7 @@
 // stopped and started again, and 50 writers at once. Nothing hangs, nothing is lost or doubled.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '../helpers/databases.js';
+import { countPosts, createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '../helpers/databases.js';
 import { startTestApp, type AppTier } from '../helpers/board.js';
 import { postJson, rawRequest } from '../helpers/http.js';
 import { PrivateMariaDb } from '../helpers/private-mariadb.js';
@@ -45,8 +45,7 @@ describe('database connections killed on the server', () => {
     assert.equal(list.json().posts[0].text, 'before the kill');
     await until('writes succeed again', async () => (await postJson(`${app.url}/api/v1/posts`, { text: 'after the kill' })).status === 201);
     assert.equal((await rawRequest(`${app.url}/readyz`)).status, 200);
-    const rows = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'after the kill'");
-    assert.equal(Number(rows[0]!.n), 1);
+    assert.equal(await countPosts(db, 'after the kill'), 1);
   });
 });
 
@@ -83,8 +82,7 @@ describe('a dead connection in the pool (a resetting proxy in front of MariaDB)'
     assert.equal(proxy.resets, before + 1, 'the write met the dead connection');
     assert.equal(res.status, 503);
     assert.equal(res.json().error.code, 'database_unavailable');
-    const rows = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'write on a dead connection'");
-    assert.equal(Number(rows[0]!.n), 0);
+    assert.equal(await countPosts(db, 'write on a dead connection'), 0);
     assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: 'the next write' })).status, 201, 'the pool recovers');
   });
 });
@@ -176,8 +174,7 @@ describe('SQLite written by another process', () => {
     }
     const retry = await postJson(`${app.url}/api/v1/posts`, { text: 'waits for the lock' }, { 'idempotency-key': key });
     assert.equal(retry.status, 201, 'the retry with the same key stores it');
-    const rows = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'waits for the lock'");
-    assert.equal(Number(rows[0]!.n), 1);
+    assert.equal(await countPosts(db, 'waits for the lock'), 1);
   });
 
   it('a write that waits less than the deadline goes through once the lock is released', { timeout: 30_000 }, async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '../helpers/databases.js';
+import { countPosts, createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '../helpers/databases.js';
 import { startTestApp, type AppTier } from '../helpers/board.js';
 import { postJson, rawRequest } from '../helpers/http.js';
 import { ResetProxy } from '../helpers/reset-proxy.js';
@@ -15,8 +15,6 @@ for (const engine of ENGINES) {
   describe(`Idempotency-Key on ${engine}`, () => {
     let db: TestDatabase;
     let app: AppTier;
-    const rowsWith = async (text: string) =>
-      Number((await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]))[0]!.n);
     before(async () => {
       db = await createTestDatabase(engine);
       app = await startTestApp(db.url);
@@ -38,7 +36,7 @@ for (const engine of ENGINES) {
         assert.equal(second.headers.location, first.headers.location);
         assert.equal(first.headers['idempotent-replayed'], undefined);
         assert.equal(second.headers['idempotent-replayed'], 'true');
-        assert.equal(await rowsWith(text), 1);
+        assert.equal(await countPosts(db, text), 1);
       });
     }
 
@@ -48,7 +46,7 @@ for (const engine of ENGINES) {
       const reused = await postJson(`${app.url}/api/v1/posts`, { text: `second ${key}` }, { 'idempotency-key': key });
       assert.equal(reused.status, 422);
       assert.equal(reused.json().error.code, 'idempotency_key_reused');
-      assert.equal(await rowsWith(`second ${key}`), 0);
+      assert.equal(await countPosts(db, `second ${key}`), 0);
       const otherRoute = await postJson(`${app.url}/bbs`, { text: `first ${key}` }, { 'idempotency-key': key });
       assert.equal(otherRoute.status, 422, 'a key belongs to the request it was first used for');
     });
@@ -66,7 +64,7 @@ for (const engine of ENGINES) {
         });
         assert.equal(res.status, 400);
         assert.equal(res.json().error.code, 'invalid_idempotency_key');
-        assert.equal(await rowsWith(text), 0);
+        assert.equal(await countPosts(db, text), 0);
       });
     }
 
@@ -77,7 +75,7 @@ for (const engine of ENGINES) {
       const b = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
       assert.equal(a.status, 201);
       assert.equal(b.headers['idempotent-replayed'], 'true', 'the quoted and the bare key are the same key');
-      assert.equal(await rowsWith(text), 1);
+      assert.equal(await countPosts(db, text), 1);
     });
 
     it('20 concurrent posts with one key store one row and all answer the same post', async () => {
@@ -87,14 +85,14 @@ for (const engine of ENGINES) {
       assert.deepEqual([...new Set(all.map((r) => r.status))], [201]);
       assert.equal(new Set(all.map((r) => r.body)).size, 1, 'one post in every answer');
       assert.equal(all.filter((r) => r.headers['idempotent-replayed'] !== 'true').length, 1, 'one first answer, the rest replayed');
-      assert.equal(await rowsWith(text), 1);
+      assert.equal(await countPosts(db, text), 1);
     });
 
     it('without a key, two posts are two rows (the header is optional)', async () => {
       const text = `no key ${newKey()}`;
       await postJson(`${app.url}/api/v1/posts`, { text });
       await postJson(`${app.url}/api/v1/posts`, { text });
-      assert.equal(await rowsWith(text), 2);
+      assert.equal(await countPosts(db, text), 2);
     });
 
     it('a key is forgotten after the retention window', async () => {
@@ -106,7 +104,7 @@ for (const engine of ENGINES) {
       const again = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
       assert.equal(again.status, 201);
       assert.equal(again.headers['idempotent-replayed'], undefined, 'a new post');
-      assert.equal(await rowsWith(text), 2);
+      assert.equal(await countPosts(db, text), 2);
     });
 
     it('expired keys are pruned in batches, without holding up the request', async () => {
@@ -180,8 +178,7 @@ describe('a retry after the connection was killed mid-insert (MariaDB)', () => {
         const again = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
         assert.equal(again.headers['idempotent-replayed'], 'true');
         assert.equal(again.body, retry.body);
-        const rows = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]);
-        assert.equal(Number(rows[0]!.n), 1);
+        assert.equal(await countPosts(db, text), 1);
       } finally {
         await holder.end();
         await root.end();
@@ -206,8 +203,7 @@ describe('a retry after the connection was killed mid-insert (MariaDB)', () => {
       // The first request may commit now, or already has; the retry must not make a second row.
       const retry = await postJson(`${short.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
       assert.equal(retry.status, 201);
-      const rows = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]);
-      assert.equal(Number(rows[0]!.n), 1);
+      assert.equal(await countPosts(db, text), 1);
     } finally {
       await short.close();
       await proxy.close();

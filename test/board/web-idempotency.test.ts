@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, ENGINES } from '../helpers/databases.js';
+import { countPosts, createTestDatabase, ENGINES } from '../helpers/databases.js';
 import { startTestApp, startTestBoard, startTestWeb, type TestBoard, type WebTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
 import { newFormKey } from '../../src/board/web/form-key.js';
@@ -33,8 +33,6 @@ describe('form keys', () => {
 for (const engine of ENGINES) describe(`posting through the page is idempotent (${engine})`, () => {
   let board: TestBoard;
   let web: WebTier;
-  const texts = async (text: string) =>
-    (await board.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]))[0]!.n;
 
   before(async () => {
     board = await startTestBoard({ engine });
@@ -54,7 +52,7 @@ for (const engine of ENGINES) describe(`posting through the page is idempotent (
       const res = await rawRequest(web.url, form({ text: 'sent twice', key }));
       assert.equal(res.status, 303, `submission ${i + 1}`);
     }
-    assert.equal(await texts('sent twice'), 1);
+    assert.equal(await countPosts(board.db, 'sent twice'), 1);
     assert.notEqual(await keyOfNewPage(web.url), key);
   });
 
@@ -62,7 +60,7 @@ for (const engine of ENGINES) describe(`posting through the page is idempotent (
     const key = await keyOfNewPage(web.url);
     const all = await Promise.all(Array.from({ length: 5 }, () => rawRequest(web.url, form({ text: 'sent at once', key }))));
     assert.deepEqual(all.map((r) => r.status), [303, 303, 303, 303, 303]);
-    assert.equal(await texts('sent at once'), 1);
+    assert.equal(await countPosts(board.db, 'sent at once'), 1);
   });
 
   it('a used key with another text stores nothing and says so, keeping the text under a new key', async () => {
@@ -74,9 +72,9 @@ for (const engine of ENGINES) describe(`posting through the page is idempotent (
     assert.match(res.body, /value="edited text"/);
     const fresh = formKey(res.body);
     assert.ok(fresh && fresh !== key);
-    assert.equal(await texts('edited text'), 0);
+    assert.equal(await countPosts(board.db, 'edited text'), 0);
     assert.equal((await rawRequest(web.url, form({ text: 'edited text', key: fresh }))).status, 303, 'sent again, it is stored');
-    assert.equal(await texts('edited text'), 1);
+    assert.equal(await countPosts(board.db, 'edited text'), 1);
   });
 
   it('a form whose key cannot be a key is refused and stores nothing', async () => {
@@ -84,7 +82,7 @@ for (const engine of ENGINES) describe(`posting through the page is idempotent (
       const res = await rawRequest(web.url, form({ text: 'bad key', key }));
       assert.equal(res.status, 400, key.slice(0, 20));
     }
-    assert.equal(await texts('bad key'), 0);
+    assert.equal(await countPosts(board.db, 'bad key'), 0);
   });
 });
 
@@ -169,7 +167,6 @@ describe('a post while the app tier is frozen', () => {
     const db = await createTestDatabase('sqlite');
     const app = await appProcess(db.url);
     const web = await startTestWeb(app.url, { REST_TIMEOUT_MS: '1500' });
-    const count = async () => (await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM contents WHERE text = 'typed while frozen'"))[0]!.n;
     try {
       const key = await keyOfNewPage(web.url);
       app.proc.kill('SIGSTOP');
@@ -182,13 +179,13 @@ describe('a post while the app tier is frozen', () => {
       app.proc.kill('SIGCONT');
       // The app reads the requests that waited in its socket buffers and stores the post: the
       // very case in which a retry without a key made a second row.
-      for (let i = 0; (await count()) === 0; i++) {
+      for (let i = 0; (await countPosts(db, 'typed while frozen')) === 0; i++) {
         if (i > 200) assert.fail('the post sent while the app was frozen was never stored');
         await new Promise((r) => setTimeout(r, 50));
       }
       const again = await rawRequest(web.url, form({ text: 'typed while frozen', key: formKey(frozen.body)! }));
       assert.equal(again.status, 303);
-      assert.equal(await count(), 1);
+      assert.equal(await countPosts(db, 'typed while frozen'), 1);
       assert.notEqual(await keyOfNewPage(web.url), key, 'after the post the page has a new key');
     } finally {
       app.proc.kill('SIGCONT');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { countPosts, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { logSink, startTestApp, startTestWeb, type AppTier, type WebTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
 import { form, formKey, rows } from '../helpers/page.js';
@@ -98,7 +98,7 @@ describe('web tier', () => {
   it('pages 20 at a time with an older-posts link, and caps the page size', async () => {
     const values = Array.from({ length: 130 }, (_, i) => `('2020-01-01 00:00:00', 'bulk ${i}')`).join(',');
     await db.query(`INSERT INTO contents (timestamp, text) VALUES ${values}`);
-    const total = Number((await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents'))[0]!.n);
+    const total = await countPosts(db);
     const seen: string[] = [];
     let path: string | undefined = '/';
     let pages = 0;

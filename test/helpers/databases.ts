@@ -85,3 +85,11 @@ async function adminQuery(sql: string): Promise<void> {
 export async function rootConnection() {
   return createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: process.env.TEST_MYSQL_ROOT_PASSWORD ?? '' });
 }
+
+/** How many posts the database holds, or how many with exactly this text (read directly, not through the app). */
+export async function countPosts(db: TestDatabase, text?: string): Promise<number> {
+  const rows = text === undefined
+    ? await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents')
+    : await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]);
+  return Number(rows[0]!.n);
+}
