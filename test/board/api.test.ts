@@ -1,8 +1,8 @@
 // The app tier's REST API, every route and error path, on SQLite and on a real MariaDB server.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { countPosts, createTestDatabase, ENGINES, type TestDatabase } from '../helpers/databases.js';
-import { startTestApp, type AppTier } from '../helpers/board.js';
+import { countPosts, ENGINES, type TestDatabase } from '../helpers/databases.js';
+import { startTestAppOn, type AppTier, type TestApp } from '../helpers/board.js';
 import { postJson, rawRequest, rawSocket } from '../helpers/http.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -10,18 +10,16 @@ const TS = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 for (const engine of ENGINES) {
   describe(`app REST API on ${engine}`, () => {
+    let testApp: TestApp;
     let db: TestDatabase;
     let app: AppTier;
     const url = (p: string) => `${app.url}${p}`;
 
     before(async () => {
-      db = await createTestDatabase(engine);
-      app = await startTestApp(db.url, { ADMIN_TOKEN });
+      testApp = await startTestAppOn(engine, { ADMIN_TOKEN });
+      ({ db, app } = testApp);
     });
-    after(async () => {
-      await app?.close();
-      await db?.drop();
-    });
+    after(() => testApp?.close());
 
     it('POST /bbs with no Content-Type (the original client) stores the post and echoes the body', async () => {
       const body = JSON.stringify({ text: 'from the original client' });
@@ -257,8 +255,7 @@ for (const engine of ENGINES) {
 
 describe('app REST API without ADMIN_TOKEN', () => {
   it('refuses every DELETE with 403 deleting_disabled', async () => {
-    const db = await createTestDatabase('sqlite');
-    const app = await startTestApp(db.url);
+    const { app, close } = await startTestAppOn('sqlite');
     try {
       const id = (await postJson(`${app.url}/api/v1/posts`, { text: 'kept' })).json().id;
       const res = await rawRequest(`${app.url}/api/v1/posts/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer anything-at-all-here' } });
@@ -266,8 +263,7 @@ describe('app REST API without ADMIN_TOKEN', () => {
       assert.equal(res.json().error.code, 'deleting_disabled');
       assert.equal((await rawRequest(`${app.url}/api/v1/posts/${id}`)).status, 200);
     } finally {
-      await app.close();
-      await db.drop();
+      await close();
     }
   });
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { countPosts, createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '../helpers/databases.js';
-import { startTestApp, type AppTier } from '../helpers/board.js';
+import { startTestApp, startTestAppOn, type AppTier, type TestApp } from '../helpers/board.js';
 import { postJson, rawRequest } from '../helpers/http.js';
 import { PrivateMariaDb } from '../helpers/private-mariadb.js';
 import { ResetProxy } from '../helpers/reset-proxy.js';
@@ -17,16 +17,14 @@ async function until(what: string, check: () => Promise<boolean>, attempts = 150
 }
 
 describe('database connections killed on the server', () => {
+  let testApp: TestApp;
   let db: TestDatabase;
   let app: AppTier;
   before(async () => {
-    db = await createTestDatabase('mysql');
-    app = await startTestApp(db.url);
+    testApp = await startTestAppOn('mysql');
+    ({ db, app } = testApp);
   });
-  after(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  after(() => testApp?.close());
 
   it('reconnects: reads answer at once, writes work again, /readyz stays true', async () => {
     assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: 'before the kill' })).status, 201);
@@ -139,16 +137,14 @@ async function startTestAppNoWait(url: string) {
 }
 
 describe('SQLite written by another process', () => {
+  let testApp: TestApp;
   let db: TestDatabase;
   let app: AppTier;
   before(async () => {
-    db = await createTestDatabase('sqlite');
-    app = await startTestApp(db.url, { DB_TIMEOUT_MS: '3000' });
+    testApp = await startTestAppOn('sqlite', { DB_TIMEOUT_MS: '3000' });
+    ({ db, app } = testApp);
   });
-  after(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  after(() => testApp?.close());
 
   it('keeps the app answering while a write waits for the lock; the deadline answers 503', { timeout: 30_000 }, async () => {
     const { default: SQLite } = await import('better-sqlite3');
@@ -192,16 +188,14 @@ describe('SQLite written by another process', () => {
 
 for (const engine of ENGINES) {
   describe(`50 concurrent posters × 40 posts on ${engine}`, () => {
+    let testApp: TestApp;
     let db: TestDatabase;
     let app: AppTier;
     before(async () => {
-      db = await createTestDatabase(engine);
-      app = await startTestApp(db.url);
+      testApp = await startTestAppOn(engine);
+      ({ db, app } = testApp);
     });
-    after(async () => {
-      await app?.close();
-      await db?.drop();
-    });
+    after(() => testApp?.close());
 
     it('stores every 201 exactly once', { timeout: 120_000 }, async () => {
       const created: string[] = [];

@@ -2,8 +2,7 @@
 // number of connections. A request that does not arrive in time gets 408 and its socket closed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { startTestApp, startTestWeb, type AppTier, type WebTier } from '../helpers/board.js';
+import { startTestBoard, type AppTier, type TestBoard, type WebTier } from '../helpers/board.js';
 import { rawRequest, rawSocket } from '../helpers/http.js';
 
 const LIMITS = { HTTP_HEADERS_TIMEOUT_MS: '800', HTTP_REQUEST_TIMEOUT_MS: '1500', HTTP_MAX_CONNECTIONS: '3' };
@@ -11,19 +10,14 @@ const LIMITS = { HTTP_HEADERS_TIMEOUT_MS: '800', HTTP_REQUEST_TIMEOUT_MS: '1500'
 const SLACK_MS = 2000;
 
 describe('HTTP limits', () => {
-  let db: TestDatabase;
+  let board: TestBoard;
   let app: AppTier;
   let web: WebTier;
   before(async () => {
-    db = await createTestDatabase('sqlite');
-    app = await startTestApp(db.url, LIMITS);
-    web = await startTestWeb(app.url, LIMITS);
+    board = await startTestBoard({ app: LIMITS, web: LIMITS });
+    ({ app, web } = board);
   });
-  after(async () => {
-    await web?.close();
-    await app?.close();
-    await db?.drop();
-  });
+  after(() => board?.close());
 
   for (const tier of ['app', 'web'] as const) {
     const base = () => (tier === 'app' ? app.url : web.url);

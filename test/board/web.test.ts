@@ -4,27 +4,22 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { countPosts, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { logSink, startTestApp, startTestWeb, type AppTier, type WebTier } from '../helpers/board.js';
+import { logSink, startTestApp, startTestBoard, startTestWeb, type TestBoard, type WebTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
 import { form, formKey, rows } from '../helpers/page.js';
 
 describe('web tier', () => {
+  let board: TestBoard;
   let db: TestDatabase;
-  let app: AppTier;
   let web: WebTier;
   const appLogs = logSink();
   const page = (path = '/', headers: Record<string, string> = {}) => rawRequest(new URL(path, web.url).href, { headers });
 
   before(async () => {
-    db = await createTestDatabase('sqlite');
-    app = await startTestApp(db.url, {}, appLogs);
-    web = await startTestWeb(app.url);
+    board = await startTestBoard({ appLogs });
+    ({ db, web } = board);
   });
-  after(async () => {
-    await web?.close();
-    await app?.close();
-    await db?.drop();
-  });
+  after(() => board?.close());
 
   it('serves the original page contract: form #text and an empty board', async () => {
     const res = await page();

@@ -42,14 +42,35 @@ export async function startTestWeb(restUrl: string, extra: Record<string, string
   return startWeb({ WEB_PORT: '0', LOG_LEVEL: logs ? 'info' : 'silent', REST_URL: restUrl, ...extra }, logs?.stream);
 }
 
+export type TestApp = Awaited<ReturnType<typeof startTestAppOn>>;
+
+/** A fresh database of this engine and the app tier on it (no web tier); close() stops the app, then drops the database. */
+export async function startTestAppOn(engine: Engine, env: Record<string, string> = {}, logs?: LogSink) {
+  const db = await createTestDatabase(engine);
+  const app = await startTestApp(db.url, env, logs).catch(async (err: unknown) => {
+    await db.drop();
+    throw err;
+  });
+  return {
+    db,
+    app,
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
+
 export type TestBoard = Awaited<ReturnType<typeof startTestBoard>>;
 
-/** A whole board for a test file: a fresh database (SQLite unless told), the app tier, the web tier in front. */
+/**
+ * A whole board for a test file: a fresh database (SQLite unless told), the app tier (with `app`
+ * added to its environment), the web tier in front (with `web` added to its environment).
+ */
 export async function startTestBoard(
-  opts: { engine?: Engine; appLogs?: LogSink; webLogs?: LogSink; web?: Record<string, string> } = {},
+  opts: { engine?: Engine; app?: Record<string, string>; appLogs?: LogSink; webLogs?: LogSink; web?: Record<string, string> } = {},
 ) {
-  const db = await createTestDatabase(opts.engine ?? 'sqlite');
-  const app = await startTestApp(db.url, {}, opts.appLogs);
+  const { db, app, close } = await startTestAppOn(opts.engine ?? 'sqlite', opts.app, opts.appLogs);
   const web = await startTestWeb(app.url, opts.web, opts.webLogs);
   return {
     db,
@@ -57,8 +78,7 @@ export async function startTestBoard(
     web,
     async close() {
       await web.close();
-      await app.close();
-      await db.drop();
+      await close();
     },
   };
 }
