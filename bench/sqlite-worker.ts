@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
+import { seedSqlite } from './seed.js';
 
 const QUERIES = 20_000;
 const CALLERS = 50;
@@ -15,14 +16,9 @@ const SQL = 'select id, timestamp, text from contents order by timestamp desc, i
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-sqlite-worker-'));
 const file = path.join(dir, 'board.sqlite');
+// The board's own schema (its migrations: WAL, the (timestamp, id) index) and 1,000 posts.
+await seedSqlite(file, 1000);
 const db = new SQLite(file);
-db.pragma('journal_mode = WAL');
-db.exec('CREATE TABLE contents (id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp DATETIME, text VARCHAR(255));'
-  + 'CREATE INDEX contents_timestamp_id ON contents (timestamp, id)');
-const insert = db.prepare('INSERT INTO contents (timestamp, text) VALUES (?, ?)');
-db.transaction(() => {
-  for (let i = 0; i < 1000; i++) insert.run(`2026-01-01 00:${String(i % 60).padStart(2, '0')}:00`, `post ${i} with some text 日本語 🌸`);
-})();
 const stmt = db.prepare(SQL);
 
 // The worker opens the same file and answers {id, limit} with the rows.
