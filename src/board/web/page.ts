@@ -2,6 +2,8 @@
 // tests rely on: a form whose input is id="text" name="text", submitted with Enter, and the posts
 // in <table class="contents">, newest first, one <tr> per post: <td>timestamp</td><td>text</td>.
 // The form also carries a one-time key (hidden input "key") that makes its post idempotent.
+// All markup is built with html`…` (html.ts), which escapes every interpolated value.
+import { html, trusted, type SafeHtml } from './html.js';
 import type { Lang, Messages } from './i18n.js';
 import type { PostView } from './rest-client.js';
 
@@ -20,12 +22,6 @@ export interface PageModel {
   key: string;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
 const STYLE = `body{font-family:system-ui,"Noto Sans CJK JP",sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.6rem}label{display:block;margin-bottom:.4rem}
 input#text{width:100%;font-size:1.1rem;padding:.5rem;box-sizing:border-box}
@@ -35,17 +31,18 @@ input#text{width:100%;font-size:1.1rem;padding:.5rem;box-sizing:border-box}
 nav{margin-top:1rem;display:flex;gap:1.5rem}`;
 
 export function renderBoard(m: PageModel): string {
+  const invalid = m.error ? trusted(' aria-invalid="true" aria-describedby="error"') : '';
   return layout(
     m.lang,
     m.t.title,
-    `<h1>${escapeHtml(m.t.title)}</h1>
+    html`<h1>${m.t.title}</h1>
 <form method="post" action="/">
-<label for="text">${escapeHtml(m.t.label)}</label>
-<input type="text" id="text" name="text" value="${escapeHtml(m.typed ?? '')}" autocomplete="off" autofocus required${m.error ? ' aria-invalid="true" aria-describedby="error"' : ''}>
+<label for="text">${m.t.label}</label>
+<input type="text" id="text" name="text" value="${m.typed ?? ''}" autocomplete="off" autofocus required${invalid}>
 ${keyInput(m.key)}
-${m.error ? `<p class="error" id="error" role="alert">${escapeHtml(m.error)}</p>` : ''}
+${m.error ? html`<p class="error" id="error" role="alert">${m.error}</p>` : ''}
 </form>
-${m.posts.length ? `<table class="contents">\n${m.posts.map(row).join('\n')}\n</table>` : `<p class="empty">${escapeHtml(m.t.empty)}</p>`}
+${m.posts.length ? html`<table class="contents">\n${m.posts.map(row)}</table>` : html`<p class="empty">${m.t.empty}</p>`}
 ${nav(m)}`,
   );
 }
@@ -65,41 +62,41 @@ export function renderNotice(lang: Lang, t: Messages, title: string, message: st
   return layout(
     lang,
     title,
-    `<h1>${escapeHtml(t.title)}</h1>
-<p class="error" role="alert">${escapeHtml(message)}</p>
+    html`<h1>${t.title}</h1>
+<p class="error" role="alert">${message}</p>
 <form method="post" action="/">
-<label for="text">${escapeHtml(t.label)}</label>
-<input type="text" id="text" name="text" value="${escapeHtml(form.typed ?? '')}" autocomplete="off" required>
+<label for="text">${t.label}</label>
+<input type="text" id="text" name="text" value="${form.typed ?? ''}" autocomplete="off" required>
 ${keyInput(form.key)}
 </form>
-<nav><a href="/">${escapeHtml(t.newest)}</a></nav>`,
+<nav><a href="/">${t.newest}</a></nav>`,
   );
 }
 
-function keyInput(key: string): string {
-  return `<input type="hidden" name="key" value="${escapeHtml(key)}">`;
+function keyInput(key: string): SafeHtml {
+  return html`<input type="hidden" name="key" value="${key}">`;
 }
 
-function row(p: PostView): string {
-  return `<tr><td>${escapeHtml(p.timestamp ?? '')}</td><td>${escapeHtml(p.text ?? '')}</td></tr>`;
+function row(p: PostView): SafeHtml {
+  return html`<tr><td>${p.timestamp ?? ''}</td><td>${p.text ?? ''}</td></tr>\n`;
 }
 
-function nav(m: PageModel): string {
+function nav(m: PageModel): SafeHtml | '' {
   const links = [
-    m.newestHref ? `<a href="${escapeHtml(m.newestHref)}">${escapeHtml(m.t.newest)}</a>` : '',
-    m.olderHref ? `<a href="${escapeHtml(m.olderHref)}" rel="next">${escapeHtml(m.t.older)}</a>` : '',
-  ].filter(Boolean);
-  return links.length ? `<nav>${links.join('')}</nav>` : '';
+    m.newestHref ? html`<a href="${m.newestHref}">${m.t.newest}</a>` : '',
+    m.olderHref ? html`<a href="${m.olderHref}" rel="next">${m.t.older}</a>` : '',
+  ];
+  return m.newestHref || m.olderHref ? html`<nav>${links}</nav>` : '';
 }
 
-function layout(lang: Lang, title: string, body: string): string {
-  return `<!doctype html>
+function layout(lang: Lang, title: string, body: SafeHtml): string {
+  return html`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<title>${title}</title>
+<style>${trusted(STYLE)}</style>
 </head>
 <body>
 <main>
@@ -107,5 +104,5 @@ ${body}
 </main>
 </body>
 </html>
-`;
+`.toString();
 }
