@@ -1,18 +1,31 @@
 // What the logs must never show, found by name and by shape rather than by path: a field whose
 // name says it is secret (at any depth), the password in a URL (`scheme://user:PASSWORD@host`)
 // and the value of a secret query parameter (`?token=...`), wherever such a string appears.
+// Separate from src/deployer/openstack/redact.ts on purpose: that one hides secret *values* the
+// OpenStack client registered (it knows them), in its error texts; this one hides secrets the
+// board's logger cannot know in advance, by the *names and shapes* that carry them.
 export const REDACTED = '[redacted]';
 
-/** Names of fields and query parameters whose values are secret (case-insensitive). */
-const SECRET_NAME = /passw|pwd|token|secret|key|credential|signature|cookie|authorization|session|^auth$|^pass$|^sig$/i;
+/**
+ * Names of fields and query parameters whose values are secret (case-insensitive): a name that
+ * contains one of SECRET_PARTS, or is one of SECRET_EXACT. The README lists the same names.
+ */
+export const SECRET_PARTS = [
+  'passw', 'pwd', 'passphrase', 'token', 'secret', 'key', 'credential', 'signature', 'cookie', 'authorization', 'session',
+] as const;
+export const SECRET_EXACT = ['auth', 'pass', 'sig'] as const;
 
-/** Any secret name anywhere in a string (a superset of SECRET_NAME's matches). */
-const SECRET_WORD = /passw|pwd|token|secret|key|credential|signature|cookie|authorization|session|auth|pass|sig/i;
+const SECRET_NAME = new RegExp([...SECRET_PARTS, ...SECRET_EXACT.map((n) => `^${n}$`)].join('|'), 'i');
+
+/** Any secret name anywhere in a string, also percent-encoded (a superset of SECRET_NAME's matches). */
+const SECRET_WORD = new RegExp([...SECRET_PARTS, ...SECRET_EXACT].join('|') + '|%[0-9a-f]{2}', 'i');
 
 // `scheme://user:password@`: the password is what sits between the first ':' and the '@'.
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:"]*:)[^\s/?#@"]*@/gi;
-// `?name=value` or `&name=value`.
-const QUERY_PARAM = /([?&;])([^=&#\s"?]+)=([^&#\s"]*)/g;
+// Where a query parameter's name starts: after `?`, `&` or `;` (`a=b;session=x`), up to its `=`.
+const PARAM_NAME = /[?&;]([^=&;#\s"?]+)=/g;
+// Where a secret parameter's value ends: at the next `&` (not `;`: a value may hold one).
+const VALUE_END = /[&#\s"]/g;
 
 // Logs use few distinct field names: remember the verdict for each (a bounded cache).
 const verdicts = new Map<string, boolean>();
@@ -30,9 +43,39 @@ export function isSecretName(name: string): boolean {
 export function redactString(s: string): string {
   // Most strings hold neither a URL with credentials nor a secret-looking name: leave them fast.
   if (!(s.includes('@') && s.includes('://')) && !SECRET_WORD.test(s)) return s;
-  return s
-    .replace(URL_PASSWORD, `$1${REDACTED}@`)
-    .replace(QUERY_PARAM, (all, sep: string, name: string) => (isSecretName(name) ? `${sep}${name}=${REDACTED}` : all));
+  return redactQuery(s.replace(URL_PASSWORD, `$1${REDACTED}@`));
+}
+
+/** Values of secret query parameters replaced; names are read percent-decoded (`%74oken`). */
+function redactQuery(s: string): string {
+  let out = '';
+  let copied = 0;
+  PARAM_NAME.lastIndex = 0;
+  for (let m = PARAM_NAME.exec(s); m; m = PARAM_NAME.exec(s)) {
+    if (!isSecretName(percentDecoded(m[1]!))) continue;
+    VALUE_END.lastIndex = PARAM_NAME.lastIndex;
+    const end = VALUE_END.exec(s)?.index ?? s.length;
+    out += s.slice(copied, PARAM_NAME.lastIndex) + REDACTED;
+    copied = end;
+    PARAM_NAME.lastIndex = end;
+  }
+  return copied ? out + s.slice(copied) : s;
+}
+
+/** A name as a server reads it: `+` and %XX decoded, repeatedly (`%2574oken`), never throwing. */
+function percentDecoded(name: string): string {
+  let current = name;
+  for (let i = 0; i < 3 && current.includes('%'); i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(current.replaceAll('+', ' '));
+    } catch {
+      next = current.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    }
+    if (next === current) break;
+    current = next;
+  }
+  return current;
 }
 
 /**
