@@ -6,7 +6,7 @@
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { BoardSchema } from './schema.js';
 import type { Database } from './connect.js';
-import { encodeCursor, type Cursor } from './cursor.js';
+import { encodeCursor, type Cursor } from '../shared/cursor.js';
 import { DatabaseUnavailableError, isConnectionError, isDeadlock, isDuplicateKey, retryWhileBusy, withDeadline } from './errors.js';
 import {
   dropExpiredKey, findKey, pruneKeys, replay, saveKey, type KeyedRequest, type StoredAnswer,

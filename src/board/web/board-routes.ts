@@ -2,7 +2,7 @@
 // back (post/redirect/get). Anything the app refuses or fails at becomes a page: 400 with the
 // reason for bad input, 409 for a form already used, 503 when the app is unavailable.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { decodeCursor } from '../dbs/cursor.js';
+import { isWellFormedCursor } from '../shared/cursor.js';
 import { checkPostText } from '../shared/post-text.js';
 import { isCrossSite } from './cross-site.js';
 import { formKeyOf, KEY_SLOT, newFormKey, withOwnKey } from './form-key.js';
@@ -45,7 +45,7 @@ export function boardRoutes(app: FastifyInstance, rest: RestClient, reads: Share
     const { lang, t } = language(req);
     const size = pageSize(req.query.limit, defaultSize);
     const before = req.query.before || undefined;
-    if (before !== undefined && !(typeof before === 'string' && decodeCursor(before))) {
+    if (before !== undefined && !(typeof before === 'string' && isWellFormedCursor(before))) {
       return board(req, reply, 400, size, { error: t.invalid_cursor });
     }
     try {

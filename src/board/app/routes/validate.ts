@@ -1,6 +1,6 @@
 // Turning request input into checked values, or an ApiError that says what is wrong.
 import { checkPostText } from '../../shared/post-text.js';
-import { decodeCursor, type Cursor } from '../../dbs/cursor.js';
+import { decodeCursor, type Cursor } from '../../shared/cursor.js';
 import { ApiError, TEXT_MESSAGES } from '../errors.js';
 
 export const MAX_PAGE_SIZE = 100;
