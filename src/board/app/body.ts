@@ -27,17 +27,17 @@ function parseJson(body: Buffer): unknown {
   try {
     text = strictUtf8.decode(body);
   } catch {
-    throw new ApiError(400, 'invalid_utf8', 'the request body is not valid UTF-8');
+    throw new ApiError('invalid_utf8');
   }
-  if (text.trim() === '') throw new ApiError(400, 'malformed_json', 'the request body is empty; expected JSON');
+  if (text.trim() === '') throw new ApiError('malformed_json');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
+    throw new ApiError('malformed_json');
   }
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
-    throw new ApiError(400, 'json_too_deep', `the request body must not nest arrays and objects more than ${MAX_JSON_DEPTH} deep`);
+    throw new ApiError('json_too_deep', { max: MAX_JSON_DEPTH });
   }
   return value;
 }

@@ -1,66 +1,53 @@
 // Every error the REST API returns has one shape:
 //   {"error": {"code": "text_too_long", "message": "...", "requestId": "..."}}
-// `code` is stable for programs; `message` is for people.
+// `code` is stable for programs; `message` is for people. Codes, statuses and messages come
+// from one catalogue (shared/error-codes.ts), which the README's table is tested against.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DatabaseUnavailableError } from '../dbs/errors.js';
 import { IdempotencyKeyReusedError } from '../dbs/idempotency.js';
-import { allowedMethods, errorBody } from '../shared/http-server.js';
+import { errorBody, errorMessage, errorStatus, type ErrorCode } from '../shared/error-codes.js';
+import { allowedMethods, SHUTTING_DOWN } from '../shared/http-server.js';
 
 export class ApiError extends Error {
+  readonly status: number;
   constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
+    readonly code: ErrorCode,
+    params?: Record<string, string | number>,
   ) {
-    super(message);
+    super(errorMessage(code, params));
     this.name = 'ApiError';
+    this.status = errorStatus(code);
   }
 }
-
-export const TEXT_MESSAGES: Record<string, string> = {
-  text_required: 'the body must be a JSON object with a string field "text"',
-  text_empty: 'text must not be empty or only white space',
-  text_too_long: 'text must be at most 255 characters',
-  text_invalid: 'text must be valid UTF-8',
-};
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0];
-    const allow = allowedMethods(app, req.url);
-    if (allow.length) {
-      reply.code(405).header('allow', allow.join(', '));
-      return reply.send(errorBody('method_not_allowed', `${req.method} is not allowed on ${path}; use ${allow.join(', ')}`, req.id));
-    }
-    return reply.code(404).send(errorBody('not_found', `no route for ${req.method} ${path}`, req.id));
+    const path = req.url.split('?')[0] ?? req.url;
+    const allow = allowedMethods(app, req.url).join(', ');
+    if (allow) reply.header('allow', allow);
+    const err = allow
+      ? new ApiError('method_not_allowed', { method: req.method, path, allow })
+      : new ApiError('not_found', { method: req.method, path });
+    return reply.code(err.status).send(errorBody(err.code, err.message, req.id));
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const { status, code, message } = classify(err);
-    if (status >= 500) req.log.error({ err }, message);
-    if (status === 503) reply.header('retry-after', '2');
-    reply.code(status).send(errorBody(code, message, req.id));
+    const known = classify(err);
+    if (known.status >= 500) req.log.error({ err }, known.message);
+    if (known.status === 503) reply.header('retry-after', '2');
+    reply.code(known.status).send(errorBody(known.code, known.message, req.id));
   });
 }
 
-function classify(err: FastifyError): { status: number; code: string; message: string } {
-  if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message };
-  if (err instanceof DatabaseUnavailableError) {
-    return { status: 503, code: 'database_unavailable', message: 'the database is not reachable; try again shortly' };
-  }
-  if (err instanceof IdempotencyKeyReusedError) {
-    return { status: 422, code: 'idempotency_key_reused', message: err.message };
-  }
-  if (err.code === 'FST_ERR_BAD_URL') {
-    return { status: 400, code: 'bad_url', message: 'the URL is not validly percent-encoded' };
-  }
-  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    return { status: 414, code: 'uri_too_long', message: 'a path segment of the URL is over 100 characters' };
-  }
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { status: 413, code: 'body_too_large', message: 'the request body must be at most 16 KiB' };
-  }
-  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-    return { status: err.statusCode, code: 'bad_request', message: err.message };
-  }
-  return { status: 500, code: 'internal', message: 'internal error' };
+/** The catalogue's entry for an error a route, a hook, the router or a parser raised. */
+export function classify(err: FastifyError): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof DatabaseUnavailableError) return new ApiError('database_unavailable');
+  if (err instanceof IdempotencyKeyReusedError) return new ApiError('idempotency_key_reused');
+  if (err.code === SHUTTING_DOWN) return new ApiError('shutting_down');
+  if (err.code === 'FST_ERR_BAD_URL') return new ApiError('bad_url');
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new ApiError('uri_too_long');
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError('body_too_large');
+  // Any other refusal of Fastify's (none is known to reach here): a 400 in the same shape.
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new ApiError('bad_request');
+  return new ApiError('internal');
 }

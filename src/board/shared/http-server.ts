@@ -1,21 +1,24 @@
 // Fastify set-up shared by the web and app tiers: JSON logs with one line per request, a request
 // id taken from X-Request-Id (or made) that is echoed back and passed on downstream, bounds on
 // slow clients (http-limits.ts), and errors the router or the HTTP parser raise before any route
-// runs answered in the tier's own error shape.
+// runs answered in the tier's own error shape: also late requests while shutting down (503),
+// an Expect other than 100-continue (417) and CONNECT (405), which Node or Fastify would answer
+// bare or not at all.
 import crypto from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, {
   LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest,
 } from 'fastify';
 import type { Logger } from '../../shared/logger.js';
+import { errorBody, errorMessage, errorStatus, type ErrorCode } from './error-codes.js';
 import { checkingIntervalMs, DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 
 /** An error answered outside any route: a malformed request, headers too large, a timeout. */
 export interface ClientErrorInfo {
   status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
   requestId: string;
 }
@@ -28,10 +31,8 @@ export interface HttpServerOptions {
   renderClientError?: ClientErrorRenderer;
 }
 
-/** The API's one error shape: {"error": {"code", "message", "requestId"}}. */
-export function errorBody(code: string, message: string, requestId: string) {
-  return { error: { code, message, requestId } };
-}
+/** The error code of a request that arrives while the server is shutting down (503). */
+export const SHUTTING_DOWN = 'BOARD_SHUTTING_DOWN';
 
 /** The API's one error shape, the default rendering. */
 export const jsonClientError: ClientErrorRenderer = ({ code, message, requestId }) => ({
@@ -46,7 +47,8 @@ export function createHttpServer(log: Logger, bodyLimit: number, opts: HttpServe
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_HEADER]) ?? crypto.randomUUID(),
-    return503OnClosing: true,
+    // Our own 503 (onRequest below), in the tier's shape: Fastify's has neither code nor request id.
+    return503OnClosing: false,
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
@@ -65,6 +67,26 @@ export function createHttpServer(log: Logger, bodyLimit: number, opts: HttpServe
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw Object.assign(new Error('the server is shutting down'), { code: SHUTTING_DOWN, statusCode: 503 });
+  });
+  const render = opts.renderClientError ?? jsonClientError;
+  const methods = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    for (const m of [route.method].flat()) methods.add(m);
+  });
+  // Node answers an Expect it does not know with a bare 417, and drops a CONNECT unanswered.
+  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const info = clientError('expectation_failed', requestIdFrom(req.headers[REQUEST_ID_HEADER]));
+    const { type, body, headers = {} } = render(info);
+    res.writeHead(info.status, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(body), [REQUEST_ID_HEADER]: info.requestId, connection: 'close' });
+    res.end(body);
+  });
+  app.server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    const allow = [...methods].filter((m) => m !== 'HEAD' || methods.has('GET')).sort().join(', ');
+    const info = clientError('method_not_allowed', requestIdFrom(req.headers[REQUEST_ID_HEADER]), { method: 'CONNECT', path: req.url ?? '', allow });
+    writeRaw(socket, info, render, { Allow: allow });
   });
   app.addHook('onSend', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
@@ -85,21 +107,21 @@ export function allowedMethods(app: FastifyInstance, url: string): string[] {
   return ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].filter((method) => app.findRoute({ method: method as 'GET', url: path }));
 }
 
-function classifyClientError(err: NodeJS.ErrnoException): Omit<ClientErrorInfo, 'requestId'> {
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return { status: 408, code: 'request_timeout', message: 'the request did not arrive in time' };
-  }
-  if (err.code === 'HPE_HEADER_OVERFLOW') {
-    return { status: 431, code: 'headers_too_large', message: 'the request headers are too large' };
-  }
-  return { status: 400, code: 'malformed_request', message: 'the request is not valid HTTP' };
+function clientError(code: ErrorCode, requestId?: string, params?: Record<string, string>): ClientErrorInfo {
+  return { status: errorStatus(code), code, message: errorMessage(code, params), requestId: requestId ?? crypto.randomUUID() };
+}
+
+function clientErrorCode(err: NodeJS.ErrnoException): ErrorCode {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'request_timeout';
+  if (err.code === 'HPE_HEADER_OVERFLOW') return 'headers_too_large';
+  return 'malformed_request';
 }
 
 /** Answers what node's HTTP parser refused (or timed out) in the tier's shape, then closes. */
 function clientErrorHandler(log: Logger, render: ClientErrorRenderer) {
   return (err: NodeJS.ErrnoException, socket: Socket) => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
-    const info = { ...classifyClientError(err), requestId: crypto.randomUUID() };
+    const info = clientError(clientErrorCode(err));
     log.debug({ status: info.status, err: err.message, requestId: info.requestId }, 'client error');
     // Only when no answer has begun on this connection (a response may be half written).
     const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
@@ -107,16 +129,21 @@ function clientErrorHandler(log: Logger, render: ClientErrorRenderer) {
       socket.destroy();
       return;
     }
-    const { type, body, headers = {} } = render(info);
-    const head = [
-      `HTTP/1.1 ${info.status} ${STATUS_CODES[info.status]}`,
-      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-      `Content-Type: ${type}`,
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      `X-Request-Id: ${info.requestId}`,
-      'Connection: close',
-    ].join('\r\n');
-    // Then close at once: a slow client must not keep the socket half open.
-    socket.end(`${head}\r\n\r\n${body}`, () => socket.destroy());
+    writeRaw(socket, info, render);
   };
+}
+
+/** An answer written straight to the socket, in the tier's shape, then the connection closed. */
+function writeRaw(socket: Socket, info: ClientErrorInfo, render: ClientErrorRenderer, extra: Record<string, string> = {}) {
+  const { type, body, headers = {} } = render(info);
+  const head = [
+    `HTTP/1.1 ${info.status} ${STATUS_CODES[info.status]}`,
+    ...Object.entries({ ...headers, ...extra }).map(([name, value]) => `${name}: ${value}`),
+    `Content-Type: ${type}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${info.requestId}`,
+    'Connection: close',
+  ].join('\r\n');
+  // Then close at once: a slow client must not keep the socket half open.
+  socket.end(`${head}\r\n\r\n${body}`, () => socket.destroy());
 }

@@ -1,9 +1,10 @@
 // Errors the routes never see, answered as the board's localized page with its security headers
 // instead of Fastify's JSON: no such page (404), a wrong method (405 with Allow), an address that
 // cannot be decoded (400) or is too long (414), a body too large (413) or not UTF-8 (400), and
-// requests Node cannot even parse (malformed 400, headers too large 431, too slow 408).
+// requests Node cannot even parse (malformed 400, headers too large 431, too slow 408), an Expect
+// it cannot meet (417), CONNECT (405), and requests that arrive while the tier shuts down (503).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { allowedMethods, type ClientErrorRenderer } from '../shared/http-server.js';
+import { allowedMethods, SHUTTING_DOWN, type ClientErrorRenderer } from '../shared/http-server.js';
 import { newFormKey } from './form-key.js';
 import { MESSAGES, type MessageKey } from './i18n.js';
 import { renderNotice } from './page.js';
@@ -30,6 +31,7 @@ export function installErrorPages(app: FastifyInstance): void {
   // Also called for URLs the router cannot decode (http-server.ts passes them here).
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500;
+    if (err.code === SHUTTING_DOWN) return notice(req, reply, 503, 'shutting_down', { 'retry-after': '5' });
     if (status >= 500) {
       req.log.error({ err }, 'web tier error');
       return notice(req, reply, 500, 'internal');
@@ -46,7 +48,9 @@ function requestErrorMessage(err: FastifyError, method: string): MessageKey {
   return method === 'POST' ? 'bad_request' : 'unreadable';
 }
 
-const CLIENT_ERRORS: Record<number, MessageKey> = { 408: 'request_timeout', 431: 'headers_too_large' };
+const CLIENT_ERRORS: Record<number, MessageKey> = {
+  405: 'method_not_allowed', 408: 'request_timeout', 417: 'expectation_failed', 431: 'headers_too_large',
+};
 
 /**
  * What Node could not parse (or received too slowly) as the page. There is no request to read a

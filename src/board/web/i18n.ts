@@ -29,6 +29,8 @@ const en = {
   request_timeout: 'The request took too long to arrive. Nothing was posted; please try again.',
   method_not_allowed: 'This page cannot be used that way.',
   unreadable: 'The request could not be read.',
+  shutting_down: 'The board is restarting. Nothing was posted; please try again in a moment.',
+  expectation_failed: 'The request could not be read: it expects something this board does not do.',
 };
 
 const ja: typeof en = {
@@ -58,6 +60,8 @@ const ja: typeof en = {
   request_timeout: 'リクエストの到着に時間がかかりすぎました。投稿されていません。もう一度お試しください。',
   method_not_allowed: 'このページはその方法では使えません。',
   unreadable: 'リクエストを読み取れませんでした。',
+  shutting_down: '掲示板は再起動中です。投稿されていません。しばらくしてから再度お試しください。',
+  expectation_failed: 'リクエストを読み取れませんでした。この掲示板が対応していない動作を求めています。',
 };
 
 export type Messages = typeof en;

@@ -15,7 +15,7 @@ export function keyedRequest(req: FastifyRequest, route: string): KeyedRequest |
   if (raw === undefined) return undefined;
   const key = typeof raw === 'string' ? unquote(raw) : undefined;
   if (!key || key.length > MAX_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key) || key.trim() === '') {
-    throw new ApiError(400, 'invalid_idempotency_key', `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters`);
+    throw new ApiError('invalid_idempotency_key', { max: MAX_KEY_LENGTH });
   }
   // The parsed body, not its bytes: the same JSON with other spacing is the same request.
   const fingerprint = crypto.createHash('sha256').update(`${route}\n${JSON.stringify(req.body)}`).digest('hex');

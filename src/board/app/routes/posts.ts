@@ -28,24 +28,24 @@ export function postRoutes(app: FastifyInstance, posts: PostsRepository, adminTo
 
   app.get<{ Params: Params }>('/api/v1/posts/:id', async (req) => {
     const post = await posts.get(postId(req.params.id));
-    if (!post) throw new ApiError(404, 'post_not_found', `no post with id ${req.params.id}`);
+    if (!post) throw new ApiError('post_not_found', { id: req.params.id });
     return post;
   });
 
   app.delete<{ Params: Params }>('/api/v1/posts/:id', async (req, reply) => {
     requireAdmin(req, adminToken);
     const id = postId(req.params.id);
-    if (!(await posts.delete(id))) throw new ApiError(404, 'post_not_found', `no post with id ${id}`);
+    if (!(await posts.delete(id))) throw new ApiError('post_not_found', { id });
     reply.code(204);
   });
 }
 
 function requireAdmin(req: FastifyRequest, adminToken: string | undefined): void {
-  if (!adminToken) throw new ApiError(403, 'deleting_disabled', 'deleting posts is disabled: the server has no ADMIN_TOKEN');
+  if (!adminToken) throw new ApiError('deleting_disabled');
   // The scheme is case-insensitive (RFC 9110 §11.1): "bearer" and "BEARER" are "Bearer".
   const given = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (!given || !sameSecret(given, adminToken)) {
-    throw new ApiError(401, 'unauthorized', 'deleting needs the header "Authorization: Bearer <ADMIN_TOKEN>"');
+    throw new ApiError('unauthorized');
   }
 }
 

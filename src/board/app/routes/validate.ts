@@ -1,7 +1,7 @@
 // Turning request input into checked values, or an ApiError that says what is wrong.
 import { checkPostText } from '../../shared/post-text.js';
 import { decodeCursor, type Cursor } from '../../shared/cursor.js';
-import { ApiError, TEXT_MESSAGES } from '../errors.js';
+import { ApiError } from '../errors.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -9,7 +9,7 @@ export const DEFAULT_PAGE_SIZE = 20;
 export function textFromBody(body: unknown): string {
   const value = body && typeof body === 'object' && !Array.isArray(body) ? (body as { text?: unknown }).text : undefined;
   const check = checkPostText(value);
-  if (!check.ok) throw new ApiError(400, check.problem, TEXT_MESSAGES[check.problem] ?? 'invalid text');
+  if (!check.ok) throw new ApiError(check.problem);
   return check.text;
 }
 
@@ -17,7 +17,7 @@ export function pageSize(value: unknown): number {
   if (value === undefined) return DEFAULT_PAGE_SIZE;
   const n = typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : NaN;
   if (!(n >= 1 && n <= MAX_PAGE_SIZE)) {
-    throw new ApiError(400, 'invalid_limit', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+    throw new ApiError('invalid_limit', { max: MAX_PAGE_SIZE });
   }
   return n;
 }
@@ -25,12 +25,12 @@ export function pageSize(value: unknown): number {
 export function cursor(value: unknown): Cursor | undefined {
   if (value === undefined || value === '') return undefined;
   const c = typeof value === 'string' ? decodeCursor(value) : null;
-  if (!c) throw new ApiError(400, 'invalid_cursor', 'before must be a cursor returned as "next" by this API');
+  if (!c) throw new ApiError('invalid_cursor');
   return c;
 }
 
 export function postId(value: unknown): number {
   const n = typeof value === 'string' && /^[1-9]\d{0,14}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) throw new ApiError(400, 'invalid_id', 'the post id must be a positive whole number');
+  if (!Number.isSafeInteger(n)) throw new ApiError('invalid_id');
   return n;
 }
