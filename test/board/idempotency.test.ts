@@ -66,6 +66,20 @@ for (const engine of ENGINES) {
       });
     }
 
+    it('accepts keys of 1 and of 255 characters (also quoted): the first stores, the repeat is replayed', async () => {
+      const long = `${newKey()}-`.padEnd(255, '~');
+      for (const [what, key, header] of [['1 character', 'z', 'z'], ['255 characters', long, long], ['255 characters quoted', `q${long.slice(1)}`, `"q${long.slice(1)}"`]] as const) {
+        const text = `key of ${what} ${newKey()}`;
+        const first = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': header });
+        const again = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': header });
+        assert.equal(first.status, 201, what);
+        assert.equal(again.headers['idempotent-replayed'], 'true', what);
+        assert.equal(await countPosts(db, text), 1, what);
+        const stored = await db.query<{ idem_key: string }>('SELECT idem_key FROM idempotency_keys WHERE idem_key = ?', [key]);
+        assert.equal(stored.length, 1, `${what}: the key kept whole`);
+      }
+    });
+
     it('accepts the key as a structured-field string ("...") as the draft writes it', async () => {
       const key = newKey();
       const text = `quoted ${key}`;

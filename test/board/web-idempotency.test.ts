@@ -77,6 +77,15 @@ for (const engine of ENGINES) describe(`posting through the page is idempotent (
     assert.equal(await countPosts(board.db, 'edited text'), 1);
   });
 
+  it('a form key of 255 printable characters is the post\'s key: sent twice, one row; 256 are refused', async () => {
+    const key = `${newFormKey()}!~"`.padEnd(255, '~');
+    for (let i = 0; i < 2; i++) assert.equal((await rawRequest(web.url, form({ text: 'a key of 255', key }))).status, 303, `send ${i + 1}`);
+    assert.equal(await countPosts(board.db, 'a key of 255'), 1);
+    const refused = await rawRequest(web.url, form({ text: 'a key of 256', key: `${key}~` }));
+    assert.equal(refused.status, 400);
+    assert.equal(await countPosts(board.db, 'a key of 256'), 0);
+  });
+
   it('a form whose key cannot be a key is refused and stores nothing', async () => {
     for (const key of ['has space', 'x'.repeat(256), 'ключ']) {
       const res = await rawRequest(web.url, form({ text: 'bad key', key }));
