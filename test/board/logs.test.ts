@@ -77,7 +77,7 @@ describe('the shared logger, name by name', () => {
     for (const kept of ['visible-a', 'visible-p', 'visible-s']) assert.ok(out.includes(kept), kept);
   });
 
-  it('redacts secret query parameters spelled %74oken=, pass%77ord=, %2574oken=, after ";" and passphrase=', () => {
+  it('redacts secret query parameters spelled %74oken=, pass%77ord=, %2574oken=, after a semicolon and passphrase=', () => {
     const urls = ['/p?%74oken=enc-1', '/p?x=1&pass%77ord=enc-2', '/p?a=b;session=semi-3', '/p?passphrase=phrase-4', '/p?%2574oken=enc2-5', '/p?TOK%45N=enc-6'];
     const out = logged((log) => {
       for (const url of urls) log.info({ url }, url);
