@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { countPosts, createTestDatabase, ENGINES } from '../helpers/databases.js';
-import { startTestApp, startTestBoard, startTestWeb, type TestBoard, type WebTier } from '../helpers/board.js';
+import { logSink, startTestApp, startTestBoard, startTestWeb, type TestBoard, type WebTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
 import { newFormKey } from '../../src/board/web/form-key.js';
 import { form, formKey } from '../helpers/page.js';
@@ -33,9 +33,11 @@ describe('form keys', () => {
 for (const engine of ENGINES) describe(`posting through the page is idempotent (${engine})`, () => {
   let board: TestBoard;
   let web: WebTier;
+  const appLogs = logSink();
+  const postsSeenByApp = () => appLogs.lines.filter((l) => l.method === 'POST' && l.url === '/api/v1/posts').length;
 
   before(async () => {
-    board = await startTestBoard({ engine });
+    board = await startTestBoard({ engine, appLogs });
     web = board.web;
   });
   after(() => board?.close());
@@ -81,8 +83,10 @@ for (const engine of ENGINES) describe(`posting through the page is idempotent (
     const key = `${newFormKey()}!~"`.padEnd(255, '~');
     for (let i = 0; i < 2; i++) assert.equal((await rawRequest(web.url, form({ text: 'a key of 255', key }))).status, 303, `send ${i + 1}`);
     assert.equal(await countPosts(board.db, 'a key of 255'), 1);
+    const seen = postsSeenByApp();
     const refused = await rawRequest(web.url, form({ text: 'a key of 256', key: `${key}~` }));
     assert.equal(refused.status, 400);
+    assert.equal(postsSeenByApp(), seen, 'refused by the web tier itself: the app saw no post');
     assert.equal(await countPosts(board.db, 'a key of 256'), 0);
   });
 
