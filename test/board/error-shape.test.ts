@@ -36,6 +36,21 @@ async function raw(url: string, data: string): Promise<Answer> {
   return parseRaw((await s.closed).data);
 }
 
+/**
+ * A request whose headers end after close() began. Begun before, it keeps its connection out of
+ * the idle ones that closing drops.
+ */
+async function lateRequest(url: string, close: () => Promise<unknown>, head: string, lastHeader: string): Promise<Answer> {
+  const s = rawSocket(url, `${head}\r\nHost: x\r\n`);
+  await new Promise((r) => setTimeout(r, 100));
+  const closing = close();
+  await new Promise((r) => setTimeout(r, 100));
+  s.socket.write(`${lastHeader}\r\n\r\n`);
+  const res = parseRaw((await s.closed).data);
+  await closing;
+  return res;
+}
+
 /** The catalogue's message as a pattern: its {placeholders} stand for any text. */
 function messagePattern(code: ErrorCode): RegExp {
   const parts = ERROR_CODES[code].message.split(/\{\w+\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
@@ -147,16 +162,8 @@ describe('the app\'s every error in the whole shape', () => {
   });
 
   it('a request that arrives while the app shuts down: 503 shutting_down with Retry-After', async () => {
-    const db = await startTestAppOn('sqlite');
-    // A request under way (its headers not all sent) keeps its connection out of the idle ones
-    // that closing drops; the rest of it arrives after close() began.
-    const s = rawSocket(db.app.url, 'GET /api/v1/posts HTTP/1.1\r\nHost: x\r\n');
-    await new Promise((r) => setTimeout(r, 100));
-    const closing = db.close();
-    await new Promise((r) => setTimeout(r, 100));
-    s.socket.write('X-Request-Id: late-1\r\n\r\n');
-    const res = parseRaw((await s.closed).data);
-    await closing;
+    const late = await startTestAppOn('sqlite');
+    const res = await lateRequest(late.app.url, late.close, 'GET /api/v1/posts HTTP/1.1', 'X-Request-Id: late-1');
     check(res, 'shutting_down');
     assert.equal(res.headers['retry-after'], '2');
   });
@@ -193,13 +200,7 @@ describe('the web tier\'s answers outside its routes, as its page', () => {
 
   it('a request that arrives while it shuts down: a 503 page with Retry-After', async () => {
     const web = await startTestWeb(`http://127.0.0.1:${await freePort()}`);
-    const s = rawSocket(web.url, 'GET / HTTP/1.1\r\nHost: x\r\n');
-    await new Promise((r) => setTimeout(r, 100));
-    const closing = web.close();
-    await new Promise((r) => setTimeout(r, 100));
-    s.socket.write('Accept-Language: ja\r\n\r\n');
-    const res = parseRaw((await s.closed).data);
-    await closing;
+    const res = await lateRequest(web.url, web.close, 'GET / HTTP/1.1', 'Accept-Language: ja');
     assertPage(res, 503, /掲示板は再起動中です/);
     assert.equal(res.headers['retry-after'], '5');
   });
