@@ -60,6 +60,9 @@ export function createHttpServer(log: Logger, bodyLimit: number, opts: HttpServe
     clientErrorHandler: clientErrorHandler(log, opts.renderClientError ?? jsonClientError),
   });
   app.server.maxConnections = limits.maxConnections;
+  // Node keeps the first 2,000 headers and silently drops the rest, Idempotency-Key included, so
+  // a retry stored twice. No count limit: the 16 KiB bound on the headers' size (431) bounds them.
+  app.server.maxHeadersCount = 0;
   // While shutting down, a request in flight is answered with `Connection: close`, so its
   // connection ends with it instead of idling on keep-alive and holding up the exit.
   let closing = false;
