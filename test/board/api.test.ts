@@ -119,6 +119,9 @@ for (const engine of ENGINES) {
       ['a zero-width space', JSON.stringify({ text: '\u200b' }), 400, 'text_empty'],
       ['a Hangul filler', JSON.stringify({ text: '\u3164' }), 400, 'text_empty'],
       ['a blank Braille pattern', JSON.stringify({ text: '\u2800\u2800' }), 400, 'text_empty'],
+      // Format characters (Cf) that are not default-ignorable but show nothing either.
+      ['interlinear annotation marks', JSON.stringify({ text: '\ufff9\ufffa\ufffb' }), 400, 'text_empty'],
+      ['Egyptian hieroglyph format controls', JSON.stringify({ text: '\u{13430}\u{13436}\u{1343f}' }), 400, 'text_empty'],
     ];
     for (const [what, body, status, code] of refused) {
       for (const path of ['/bbs', '/api/v1/posts']) {
@@ -148,6 +151,12 @@ for (const engine of ENGINES) {
       const res = await postJson(url('/api/v1/posts'), { text: 'a\u200bb' });
       assert.equal(res.status, 201);
       assert.equal(res.json().text, 'a\u200bb');
+      // Format characters that draw a sign of their own (Arabic end of ayah, number sign) are text.
+      for (const text of ['\u06dd', '\u0600', 'a\ufff9b\ufffa']) {
+        const kept = await postJson(url('/api/v1/posts'), { text });
+        assert.equal(kept.status, 201, JSON.stringify(text));
+        assert.equal(kept.json().text, text);
+      }
     });
 
     it('lists newest first with a keyset cursor that walks every post exactly once', async () => {

@@ -58,6 +58,8 @@ describe('web tier', () => {
       ['', /please write something|empty/i],
       ['   ', /empty or only spaces/],
       ['x'.repeat(256), /longer than 255 characters/],
+      // Interlinear annotation marks: format characters that Chromium draws as nothing.
+      ['\ufff9\ufffa\ufffb', /empty or only spaces/],
     ] as const) {
       const res = await rawRequest(web.url, form(text));
       assert.equal(res.status, 400);
