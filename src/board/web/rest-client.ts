@@ -1,5 +1,5 @@
 // The web tier's only way to the data: HTTP to the app tier through a keep-alive pool.
-// Every call is bounded by a timeout; an app that is down, slow or failing becomes
+// Every call is bounded by its own deadline (REST_TIMEOUT_MS); an app that is down, slow or failing becomes
 // AppUnavailableError (the page answers 503), and a refusal (4xx) becomes AppRejectedError.
 // A post carries an Idempotency-Key, which makes it safe to send again when its outcome is unknown.
 import { Pool } from 'undici';
@@ -39,14 +39,14 @@ export class RestClient {
   private readonly pool: Pool;
   private readonly basePath: string;
 
-  constructor(baseUrl: string, timeoutMs: number, connections = 64) {
+  constructor(baseUrl: string, private readonly timeoutMs: number, connections = 64) {
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/$/, '');
+    // No headersTimeout/bodyTimeout here: undici checks those on a coarse timer (about 1 s late),
+    // so each call carries its own deadline instead (once()).
     this.pool = new Pool(url.origin, {
       connections,
       keepAliveTimeout: 4_000,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
       connect: { timeout: Math.min(timeoutMs, 2_000) },
     });
   }
@@ -93,6 +93,9 @@ export class RestClient {
   private async once(
     method: string, path: string, requestId: string, body?: unknown, headers: Record<string, string> = {},
   ): Promise<unknown> {
+    // The whole call, answer and body, within timeoutMs: a millisecond timer, aborting the request.
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const late = () => new AppUnavailableError(`app tier did not answer within ${this.timeoutMs} ms`);
     let res;
     try {
       res = await this.pool.request({
@@ -100,14 +103,17 @@ export class RestClient {
         path: this.basePath + path,
         headers: { 'x-request-id': requestId, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: deadline,
       });
     } catch (err) {
+      if (deadline.aborted) throw late();
       throw Object.assign(new AppUnavailableError(`app tier unreachable: ${(err as Error).message}`), { cause: err });
     }
     let payload: unknown;
     try {
       payload = await res.body.json();
     } catch (err) {
+      if (deadline.aborted) throw late();
       // A refusal without the API's JSON (e.g. Node's own 431) is still a refusal.
       if (res.statusCode >= 400 && res.statusCode < 500) throw new AppRejectedError(res.statusCode, 'rejected', `app tier answered ${res.statusCode}`);
       throw new AppUnavailableError(`app tier sent an unreadable reply (${res.statusCode}): ${(err as Error).message}`);
