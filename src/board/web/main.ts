@@ -6,12 +6,13 @@ import { createLogger } from '../../shared/logger.js';
 import { onShutdown, runMain } from '../../shared/lifecycle.js';
 import { loadWebConfig } from './config.js';
 import { buildWebServer } from './server.js';
+import { listenOn } from '../shared/http-server.js';
 
 export async function startWeb(env: Env = process.env, logTo?: DestinationStream) {
   const config = loadWebConfig(env);
   const log = createLogger('web', config.logLevel, logTo);
   const app = buildWebServer(config, log);
-  await app.listen({ host: config.host, port: config.port });
+  await listenOn(app, config.host, config.port, 'WEB_PORT');
   const port = (app.server.address() as { port: number }).port;
   log.info({ restUrl: config.restUrl }, 'web tier ready');
   return { app, log, close: () => app.close(), url: `http://${config.host}:${port}/` };
