@@ -1,6 +1,6 @@
 // The web tier's only way to the data: HTTP to the app tier through a keep-alive pool.
-// Every call is bounded by its own deadline (REST_TIMEOUT_MS); an app that is down, slow or failing becomes
-// AppUnavailableError (the page answers 503), and a refusal (4xx) becomes AppRejectedError.
+// Every call is bounded by its own deadline (REST_TIMEOUT_MS); an app that is down, slow or
+// failing becomes AppUnavailableError (the page answers 503), and a refusal (4xx) becomes AppRejectedError.
 // A post carries an Idempotency-Key, which makes it safe to send again when its outcome is unknown.
 import { Pool } from 'undici';
 
@@ -90,12 +90,25 @@ export class RestClient {
     }
   }
 
+  /** One request and its body within timeoutMs: our own millisecond timer aborts it. */
   private async once(
     method: string, path: string, requestId: string, body?: unknown, headers: Record<string, string> = {},
   ): Promise<unknown> {
-    // The whole call, answer and body, within timeoutMs: a millisecond timer, aborting the request.
-    const deadline = AbortSignal.timeout(this.timeoutMs);
-    const late = () => new AppUnavailableError(`app tier did not answer within ${this.timeoutMs} ms`);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
+    try {
+      return await this.exchange(deadline.signal, method, path, requestId, body, headers);
+    } catch (err) {
+      if (deadline.signal.aborted) throw new AppUnavailableError(`app tier did not answer within ${this.timeoutMs} ms`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async exchange(
+    signal: AbortSignal, method: string, path: string, requestId: string, body: unknown, headers: Record<string, string>,
+  ): Promise<unknown> {
     let res;
     try {
       res = await this.pool.request({
@@ -103,17 +116,15 @@ export class RestClient {
         path: this.basePath + path,
         headers: { 'x-request-id': requestId, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: deadline,
+        signal,
       });
     } catch (err) {
-      if (deadline.aborted) throw late();
       throw Object.assign(new AppUnavailableError(`app tier unreachable: ${(err as Error).message}`), { cause: err });
     }
     let payload: unknown;
     try {
       payload = await res.body.json();
     } catch (err) {
-      if (deadline.aborted) throw late();
       // A refusal without the API's JSON (e.g. Node's own 431) is still a refusal.
       if (res.statusCode >= 400 && res.statusCode < 500) throw new AppRejectedError(res.statusCode, 'rejected', `app tier answered ${res.statusCode}`);
       throw new AppUnavailableError(`app tier sent an unreadable reply (${res.statusCode}): ${(err as Error).message}`);
