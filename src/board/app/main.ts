@@ -5,10 +5,10 @@ import type { Env } from '../../shared/env.js';
 import { createLogger } from '../../shared/logger.js';
 import { onShutdown, runMain } from '../../shared/lifecycle.js';
 import { describeTarget } from '../dbs/url.js';
+import { listenOn } from '../shared/http-server.js';
 import { loadAppConfig } from './config.js';
 import { openDatabase } from './open-database.js';
 import { buildAppServer } from './server.js';
-import { listenOn } from '../shared/http-server.js';
 
 export async function startApp(env: Env = process.env, logTo?: DestinationStream) {
   const config = loadAppConfig(env);

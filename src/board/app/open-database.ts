@@ -16,7 +16,9 @@ export function openDatabase(target: DatabaseTarget, opts: ConnectOptions): Data
   try {
     return connect(target, opts);
   } catch (err) {
-    if (target.engine !== 'sqlite') throw err;
+    // Only what the file or its folder caused (SQLite's errors, fs errors with their syscall).
+    const { name, syscall } = err as { name?: string; syscall?: string };
+    if (target.engine !== 'sqlite' || (name !== 'SqliteError' && syscall === undefined)) throw err;
     throw new ConfigError(`invalid environment variable DATABASE_URL: cannot use the SQLite database: ${reason(err)}`);
   }
 }

@@ -4,9 +4,9 @@ import type { DestinationStream } from 'pino';
 import type { Env } from '../../shared/env.js';
 import { createLogger } from '../../shared/logger.js';
 import { onShutdown, runMain } from '../../shared/lifecycle.js';
+import { listenOn } from '../shared/http-server.js';
 import { loadWebConfig } from './config.js';
 import { buildWebServer } from './server.js';
-import { listenOn } from '../shared/http-server.js';
 
 export async function startWeb(env: Env = process.env, logTo?: DestinationStream) {
   const config = loadWebConfig(env);
