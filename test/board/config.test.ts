@@ -1,8 +1,9 @@
 // Configuration from the environment: defaults, Docker link variables, and clear errors that
 // name the variable but never echo a secret.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -137,5 +138,72 @@ describe('starting with a bad value', () => {
     assert.equal(res.status, 2);
     assert.match(res.stderr, /^invalid environment variable APP_PORT: /);
     assert.doesNotMatch(res.stderr + res.stdout, /topsecret/);
+  });
+
+  // Values that pass the checks on their form but cannot be used: found when the tier opens the
+  // database or listens. Each one was an exit 1 with a stack trace (one also printed the host).
+  const dir = mkdtempSync(join(tmpdir(), 'berth-bad-start-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const notADatabase = join(dir, 'notes.sqlite');
+  writeFileSync(notADatabase, 'these are notes, not a database\n'.repeat(200));
+  const readOnly = join(dir, 'read-only');
+  const source = join(dir, 'source');
+
+  /** A tier started as a process (optionally inside a shell prefix), its exit code and output. */
+  function start(tier: 'app' | 'web', env: Record<string, string>, wrap?: (cmd: string) => string[]) {
+    const node = [process.execPath, '--import', 'tsx', `src/board/${tier}/main.ts`];
+    const [cmd, ...args] = wrap ? wrap(node.map((a) => `'${a}'`).join(' ')) : node;
+    return spawnSync(cmd!, args, { env: { ...process.env, APP_PORT: '0', WEB_PORT: '0', ...env }, encoding: 'utf8', timeout: 60_000 });
+  }
+
+  function assertBadSetting(res: ReturnType<typeof start>, variable: string, value: string) {
+    assert.equal(res.status, 2, `exit code (stderr: ${res.stderr.slice(0, 300)})`);
+    const lines = res.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, `one line, not ${lines.length}: ${res.stderr.slice(0, 300)}`);
+    assert.match(lines[0]!, new RegExp(`^invalid environment variable ${variable}: `));
+    assert.ok(!(res.stderr + res.stdout).includes(value), `the value is not shown: ${lines[0]}`);
+  }
+
+  it('a password with a bad %-escape in DATABASE_URL', () => {
+    const value = 'mysql://u:p%zz@h/db';
+    assertBadSetting(start('app', { DATABASE_URL: value }), 'DATABASE_URL', 'p%zz');
+    assertBadSetting(start('app', { DATABASE_URL: 'mysql://u:p@h/db%FF' }), 'DATABASE_URL', 'db%FF');
+  });
+
+  it('an SQLite path that is a directory, or a file that is not a database', () => {
+    assertBadSetting(start('app', { DATABASE_URL: `sqlite:${dir}` }), 'DATABASE_URL', dir);
+    assertBadSetting(start('app', { DATABASE_URL: `sqlite:${notADatabase}` }), 'DATABASE_URL', notADatabase);
+  });
+
+  it('an SQLite database on a read-only mount, new or existing', () => {
+    // A mount namespace of its own (unshare) holds a read-only bind mount of a folder with a database.
+    mkdirSync(source, { recursive: true });
+    mkdirSync(readOnly, { recursive: true });
+    execFileSync(process.execPath, ['-e', `new (require('better-sqlite3'))(${JSON.stringify(join(source, 'board.sqlite'))}).pragma('journal_mode = WAL')`]);
+    const inReadOnlyMount = (cmd: string) => [
+      'unshare', '-rm', 'sh', '-c', `mount --bind '${source}' '${readOnly}' && mount -o remount,bind,ro '${readOnly}' && exec ${cmd}`,
+    ];
+    for (const file of ['board.sqlite', 'new.sqlite', 'folder/new.sqlite']) {
+      const path = join(readOnly, file);
+      assertBadSetting(start('app', { DATABASE_URL: `sqlite:${path}` }, inReadOnlyMount), 'DATABASE_URL', path);
+    }
+  });
+
+  it('a HOST that is no address of this machine, on either tier', () => {
+    for (const tier of ['app', 'web'] as const) {
+      assertBadSetting(start(tier, { HOST: 'nonexistent.invalid', DATABASE_URL: 'sqlite::memory:' }), 'HOST', 'nonexistent');
+    }
+  });
+
+  it('a port already in use names its variable', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = String((server.address() as net.AddressInfo).port);
+    try {
+      assertBadSetting(start('app', { APP_PORT: port, DATABASE_URL: 'sqlite::memory:' }), 'APP_PORT', port);
+      assertBadSetting(start('web', { WEB_PORT: port }), 'WEB_PORT', port);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { logSink, startTestBoard, startTestWeb, type TestBoard, type WebTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
-import { form, rawForm, rows } from '../helpers/page.js';
+import { SECURITY_HEADERS } from '../../src/board/web/reply.js';
+import { form, rawForm, rows, typedText } from '../helpers/page.js';
 
 /** The texts stored, oldest first, read from the database itself. */
 const texts = async (board: TestBoard) =>
@@ -48,6 +49,57 @@ describe('web tier input', () => {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
     });
     assert.equal(api.json().error.code, 'invalid_utf8', 'the API refuses the same bytes');
+  });
+
+  it('gives back what was typed when it refuses bytes that are not UTF-8 (bad bytes shown as U+FFFD)', async () => {
+    const before = await stored();
+    const cases: [string, string | Buffer, string, RegExp][] = [
+      ['a bad byte in the text', 'text=hello%FFworld', 'hello\uFFFDworld', /characters that cannot be stored/],
+      ['raw bad bytes in the text', Buffer.concat([Buffer.from('text=a'), Buffer.from([0xff]), Buffer.from('b&key=k')]), 'a\uFFFDb', /characters that cannot be stored/],
+      ['a bad byte in the key, a valid text', 'text=fine+text&key=%FF', 'fine text', /the request could not be read/],
+      ['a bad byte in a field name', 'text=kept&%FF=1', 'kept', /the request could not be read/],
+    ];
+    for (const [what, body, typed, message] of cases) {
+      const res = await rawRequest(web.url, rawForm(body));
+      assert.equal(res.status, 400, what);
+      assert.match(res.body, message, what);
+      assert.equal(typedText(res.body), typed, what);
+      assert.ok(res.headers['content-security-policy'], what);
+    }
+    // Any bad byte refuses the post (the API's rule for a body), also in a field sent again.
+    const again = await rawRequest(web.url, rawForm('text=%FF&text=second'));
+    assert.equal(again.status, 400);
+    assert.equal(typedText(again.body), 'second');
+    assert.deepEqual(await stored(), before, 'nothing was stored');
+  });
+
+  it('takes only a form: JSON, text and multipart bodies get a 415 page and store nothing', async () => {
+    const before = await stored();
+    const bodies: [string, string, string | Buffer][] = [
+      // The issue's reproduction: Fastify's JSON parser stored U+FFFD for the bad byte.
+      ['JSON with a bad byte', 'application/json', Buffer.concat([Buffer.from('{"text":"a'), Buffer.from([0xff]), Buffer.from('b"}')])],
+      ['valid JSON', 'application/json', '{"text":"as json"}'],
+      ['deep JSON', 'application/json', `{"text":"deep","a":${'['.repeat(1000)}${']'.repeat(1000)}}`],
+      ['plain text', 'text/plain', 'text=as plain text'],
+      ['multipart', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="text"\r\n\r\nas multipart\r\n--b--\r\n'],
+      ['no media type at all', 'garbage', 'text=garbage'],
+    ];
+    for (const [what, type, body] of bodies) {
+      const res = await rawRequest(web.url, { method: 'POST', headers: { 'content-type': type }, body });
+      assert.equal(res.status, 415, what);
+      assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/, what);
+      assert.match(res.body, /not this board&#39;s form/, what);
+      assert.equal(res.headers['content-security-policy'], SECURITY_HEADERS['content-security-policy'], what);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff', what);
+      assert.equal(res.headers['content-language'], 'en', what);
+    }
+    const ja = await rawRequest(web.url, { method: 'POST', headers: { 'content-type': 'application/json', 'accept-language': 'ja' }, body: '{"text":"x"}' });
+    assert.equal(ja.status, 415);
+    assert.match(ja.body, /この掲示板のフォームではありません/);
+    assert.deepEqual(await stored(), before, 'nothing was stored');
+    // The form itself, with a charset parameter as some clients send it, still posts.
+    const ok = await rawRequest(web.url, rawForm('text=form+still+works', { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' }));
+    assert.equal(ok.status, 303);
   });
 
   it('still stores valid text as typed, including a "%" a browser would not have encoded', async () => {

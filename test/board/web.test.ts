@@ -58,6 +58,8 @@ describe('web tier', () => {
       ['', /please write something|empty/i],
       ['   ', /empty or only spaces/],
       ['x'.repeat(256), /longer than 255 characters/],
+      // Interlinear annotation marks: format characters that Chromium draws as nothing.
+      ['\ufff9\ufffa\ufffb', /empty or only spaces/],
     ] as const) {
       const res = await rawRequest(web.url, form(text));
       assert.equal(res.status, 400);
@@ -160,16 +162,30 @@ describe('web tier when the app tier fails', () => {
     }
   });
 
-  it('answers 503 within its timeout when the app accepts connections but never replies', { timeout: 15_000 }, async () => {
+  it('answers 503 within REST_TIMEOUT_MS for a page and twice it for a post when the app accepts connections but never replies', { timeout: 15_000 }, async () => {
     const sockets: net.Socket[] = [];
     const silent = net.createServer((s) => sockets.push(s)); // reads requests, never answers
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const { port } = silent.address() as net.AddressInfo;
-    const web = await startTestWeb(`http://127.0.0.1:${port}`, { REST_TIMEOUT_MS: '300' });
+    const timeoutMs = 1500;
+    const web = await startTestWeb(`http://127.0.0.1:${port}`, { REST_TIMEOUT_MS: String(timeoutMs) });
+    // The README's bounds: a page read answers 503 past REST_TIMEOUT_MS, a post (sent twice, with
+    // its key) within twice it. Slack for scheduling only: undici's own timers fired up to 1 s
+    // late per call (a post's 503 came at 4.0 s here).
+    const SLACK_MS = 500;
+    const timed = async (req: Parameters<typeof rawRequest>[1]) => {
+      const started = Date.now();
+      const res = await rawRequest(web.url, req);
+      return { res, ms: Date.now() - started };
+    };
     try {
-      const res = await rawRequest(web.url);
-      assert.equal(res.status, 503);
-      assert.match(res.body, /cannot reach its app tier/);
+      const read = await timed({});
+      assert.equal(read.res.status, 503);
+      assert.match(read.res.body, /cannot reach its app tier/);
+      assert.ok(read.ms >= timeoutMs - 20 && read.ms < timeoutMs + SLACK_MS, `a page read answered 503 after ${read.ms} ms`);
+      const post = await timed(form('sent to a silent app'));
+      assert.equal(post.res.status, 503);
+      assert.ok(post.ms >= 2 * timeoutMs - 40 && post.ms < 2 * timeoutMs + SLACK_MS, `a post answered 503 after ${post.ms} ms`);
     } finally {
       await web.close();
       sockets.forEach((s) => s.destroy());

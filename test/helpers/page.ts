@@ -25,3 +25,8 @@ export function rows(html: string): [string, string][] {
 export function formKey(html: string): string | undefined {
   return /<input type="hidden" name="key" value="([^"]*)">/.exec(html)?.[1];
 }
+
+/** What the page's text box holds (input#text's value, HTML entities still escaped). */
+export function typedText(html: string): string | undefined {
+  return /<input type="text" id="text" name="text" value="([^"]*)"/.exec(html)?.[1];
+}

@@ -12,6 +12,12 @@ export const MAX_JSON_DEPTH = 64;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function installJsonBodies(app: FastifyInstance): void {
+  // Fastify refuses a Content-Type it cannot parse (`garbage`, `;;;`, a list of types) with 415
+  // before any parser, the catch-all included. The body is JSON whatever the header says, so the
+  // header is set to what is read. A request without one is left alone (no body: no parsing).
+  app.addHook('onRequest', async (req) => {
+    if (req.headers['content-type'] !== undefined) req.raw.headers['content-type'] = 'application/json';
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
     try {

@@ -4,17 +4,18 @@ import type { DestinationStream } from 'pino';
 import type { Env } from '../../shared/env.js';
 import { createLogger } from '../../shared/logger.js';
 import { onShutdown, runMain } from '../../shared/lifecycle.js';
-import { connect } from '../dbs/connect.js';
 import { describeTarget } from '../dbs/url.js';
+import { listenOn } from '../shared/http-server.js';
 import { loadAppConfig } from './config.js';
+import { openDatabase } from './open-database.js';
 import { buildAppServer } from './server.js';
 
 export async function startApp(env: Env = process.env, logTo?: DestinationStream) {
   const config = loadAppConfig(env);
   const log = createLogger('app', config.logLevel, logTo);
-  const database = connect(config.database, { statementTimeoutMs: config.dbTimeoutMs });
+  const database = openDatabase(config.database, { statementTimeoutMs: config.dbTimeoutMs });
   const { app, schema } = buildAppServer(config, database, log);
-  await app.listen({ host: config.host, port: config.port });
+  await listenOn(app, config.host, config.port, 'APP_PORT');
   log.info({ database: describeTarget(config.database) }, 'app tier ready');
   const close = async () => {
     await app.close();

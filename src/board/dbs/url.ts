@@ -38,7 +38,7 @@ export function parseDatabaseUrl(value: string): DatabaseTarget {
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
     throw new ConfigError(`invalid environment variable DATABASE_URL: unsupported scheme ${url.protocol} (use sqlite: or mysql:)`);
   }
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const database = decodePart(url.pathname.replace(/^\//, ''));
   if (!url.hostname || !database) {
     throw new ConfigError('invalid environment variable DATABASE_URL: needs a host and a database name');
   }
@@ -46,10 +46,21 @@ export function parseDatabaseUrl(value: string): DatabaseTarget {
     engine: 'mysql',
     host: url.hostname,
     port: url.port ? Number(url.port) : 3306,
-    user: decodeURIComponent(url.username) || 'root',
-    password: decodeURIComponent(url.password),
+    user: decodePart(url.username) || 'root',
+    password: decodePart(url.password),
     database,
   };
+}
+
+/** A %-encoded part of the URL; a bad escape (`p%zz`, bytes that are not UTF-8) is a ConfigError, not a URIError. */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ConfigError(
+      'invalid environment variable DATABASE_URL: the user, password or database name has a %-escape that is not valid (write a literal % as %25)',
+    );
+  }
 }
 
 function fromDockerLink(env: Env): DatabaseTarget {

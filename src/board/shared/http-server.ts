@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import Fastify, {
   LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest,
 } from 'fastify';
+import { ConfigError } from '../../shared/env.js';
 import type { Logger } from '../../shared/logger.js';
 import { errorBody, errorMessage, errorStatus, type ErrorCode } from './error-codes.js';
 import { checkingIntervalMs, DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.js';
@@ -62,6 +63,9 @@ export function createHttpServer(log: Logger, bodyLimit: number, opts: HttpServe
     clientErrorHandler: clientErrorHandler(log, opts.renderClientError ?? jsonClientError),
   });
   app.server.maxConnections = limits.maxConnections;
+  // Node keeps the first 2,000 headers and silently drops the rest, Idempotency-Key included, so
+  // a retry stored twice. No count limit: the 16 KiB bound on the headers' size (431) bounds them.
+  app.server.maxHeadersCount = 0;
   // While shutting down, a request in flight is answered with `Connection: close`, so its
   // connection ends with it instead of idling on keep-alive and holding up the exit.
   let closing = false;
@@ -99,6 +103,25 @@ export function createHttpServer(log: Logger, bodyLimit: number, opts: HttpServe
     );
   });
   return app as unknown as FastifyInstance;
+}
+
+/**
+ * Listens on HOST and the tier's port. An address that cannot be used is a bad setting: one line
+ * naming the variable, never its value (Node's own message repeats the host name).
+ */
+export async function listenOn(app: FastifyInstance, host: string, port: number, portVar: string): Promise<void> {
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EADDRNOTAVAIL'].includes(code)) {
+      throw new ConfigError(`invalid environment variable HOST: cannot listen on it: not an address of this machine or a name it can resolve (${code})`);
+    }
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      throw new ConfigError(`invalid environment variable ${portVar}: cannot listen on it: ${code === 'EADDRINUSE' ? 'the port is in use' : 'not allowed'} (${code})`);
+    }
+    throw err;
+  }
 }
 
 /** The methods some route answers for this URL, for a 405's Allow header (empty: a true 404). */

@@ -17,10 +17,16 @@ export function checkPostText(value: unknown): TextCheck {
   return { ok: true, text };
 }
 
-// Characters that show nothing: white space, default-ignorable code points (zero-width spaces and
-// joiners, U+2060, U+FEFF, soft hyphen, variation selectors, tags, and the Hangul fillers U+115F,
-// U+1160, U+3164, U+FFA0), the blank Braille pattern U+2800, and control characters.
-const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\u2800]/gu;
+// Characters that show nothing, one rule: white space, control characters (Cc), format
+// characters (Cf: zero-width spaces and joiners, bidi controls, U+2060, U+FEFF, soft hyphen, the
+// interlinear annotation marks U+FFF9-U+FFFB, Egyptian hieroglyph format controls, tags), every
+// other default-ignorable code point (variation selectors, the Hangul fillers U+115F, U+1160,
+// U+3164, U+FFA0, ...) and the blank Braille pattern U+2800. The one exception are the format
+// characters that draw a sign of their own (Prepended_Concatenation_Mark: the Arabic number
+// signs U+0600-U+0605, end of ayah U+06DD, the Syriac abbreviation mark U+070F, U+0890, U+0891,
+// U+08E2, and the Kaithi number signs U+110BD, U+110CD).
+const INVISIBLE =
+  /(?![\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u{110BD}\u{110CD}])[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
 /** True when the text would look empty on the page: nothing but invisible characters. */
 export function isBlank(text: string): boolean {

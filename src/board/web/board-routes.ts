@@ -6,6 +6,7 @@ import { isWellFormedCursor } from '../shared/cursor.js';
 import { checkPostText } from '../shared/post-text.js';
 import { isCrossSite } from './cross-site.js';
 import { formKeyOf, KEY_SLOT, newFormKey, withOwnKey } from './form-key.js';
+import type { FormBody } from './form.js';
 import { notice } from './error-pages.js';
 import type { Lang, MessageKey, Messages } from './i18n.js';
 import { renderBoard, renderUnavailable, type PageModel } from './page.js';
@@ -26,7 +27,7 @@ const REFUSALS: Record<string, MessageKey> = {
 };
 
 type Query = { before?: string | string[]; limit?: string | string[] };
-type Form = Record<string, string> | undefined;
+type Form = FormBody | undefined;
 type Page = { lang: Lang; t: Messages };
 
 export function boardRoutes(app: FastifyInstance, rest: RestClient, reads: SharedReads, defaultSize: number): void {
@@ -69,10 +70,15 @@ export function boardRoutes(app: FastifyInstance, rest: RestClient, reads: Share
 
   app.post<{ Body: Form }>('/', { onRequest: refuseCrossSite }, async (req, reply) => {
     const { lang, t } = language(req);
-    const typed = typeof req.body?.text === 'string' ? req.body.text : '';
-    const key = formKeyOf(req.body);
-    if (key === undefined) return notice(req, reply, 400, 'bad_request');
-    const check = checkPostText(req.body?.text);
+    const fields = req.body?.fields ?? {};
+    // What was typed goes back into the box on every refusal (bad bytes shown as U+FFFD).
+    const typed = fields.text ?? '';
+    if (req.body?.notUtf8.size) {
+      return board(req, reply, 400, defaultSize, { error: t[req.body.notUtf8.has('text') ? 'text_invalid' : 'bad_request'], typed });
+    }
+    const key = formKeyOf(fields);
+    if (key === undefined) return board(req, reply, 400, defaultSize, { error: t.bad_request, typed });
+    const check = checkPostText(fields.text);
     if (!check.ok) return board(req, reply, 400, defaultSize, { error: t[check.problem], typed });
     try {
       await rest.createPost(check.text, key, req.id);

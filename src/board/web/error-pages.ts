@@ -1,8 +1,9 @@
 // Errors the routes never see, answered as the board's localized page with its security headers
 // instead of Fastify's JSON: no such page (404), a wrong method (405 with Allow), an address that
-// cannot be decoded (400) or is too long (414), a body too large (413) or not UTF-8 (400), and
-// requests Node cannot even parse (malformed 400, headers too large 431, too slow 408), an Expect
-// it cannot meet (417), CONNECT (405), and requests that arrive while the tier shuts down (503).
+// cannot be decoded (400) or is too long (414), a body too large (413), not UTF-8 (400) or not a
+// form (415), and requests Node cannot even parse (malformed 400, headers too large 431, too slow
+// 408), an Expect it cannot meet (417), CONNECT (405), and requests that arrive while the tier
+// shuts down (503).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { allowedMethods, SHUTTING_DOWN, type ClientErrorRenderer } from '../shared/http-server.js';
 import { newFormKey } from './form-key.js';
@@ -41,9 +42,9 @@ export function installErrorPages(app: FastifyInstance): void {
 }
 
 function requestErrorMessage(err: FastifyError, method: string): MessageKey {
-  if (err.code === 'FORM_INVALID_UTF8') return 'text_invalid';
   if (err.code === 'FST_ERR_BAD_URL') return 'bad_link';
   if (err.statusCode === 413) return 'body_too_large';
+  if (err.statusCode === 415) return 'not_a_form';
   if (err.statusCode === 408) return 'request_timeout';
   return method === 'POST' ? 'bad_request' : 'unreadable';
 }

@@ -4,6 +4,7 @@ import type { DestinationStream } from 'pino';
 import type { Env } from '../../shared/env.js';
 import { createLogger } from '../../shared/logger.js';
 import { onShutdown, runMain } from '../../shared/lifecycle.js';
+import { listenOn } from '../shared/http-server.js';
 import { loadWebConfig } from './config.js';
 import { buildWebServer } from './server.js';
 
@@ -11,7 +12,7 @@ export async function startWeb(env: Env = process.env, logTo?: DestinationStream
   const config = loadWebConfig(env);
   const log = createLogger('web', config.logLevel, logTo);
   const app = buildWebServer(config, log);
-  await app.listen({ host: config.host, port: config.port });
+  await listenOn(app, config.host, config.port, 'WEB_PORT');
   const port = (app.server.address() as { port: number }).port;
   log.info({ restUrl: config.restUrl }, 'web tier ready');
   return { app, log, close: () => app.close(), url: `http://${config.host}:${port}/` };

@@ -1,6 +1,6 @@
 // The web tier's only way to the data: HTTP to the app tier through a keep-alive pool.
-// Every call is bounded by a timeout; an app that is down, slow or failing becomes
-// AppUnavailableError (the page answers 503), and a refusal (4xx) becomes AppRejectedError.
+// Every call is bounded by its own deadline (REST_TIMEOUT_MS); an app that is down, slow or
+// failing becomes AppUnavailableError (the page answers 503), and a refusal (4xx) becomes AppRejectedError.
 // A post carries an Idempotency-Key, which makes it safe to send again when its outcome is unknown.
 import { Pool } from 'undici';
 
@@ -39,14 +39,14 @@ export class RestClient {
   private readonly pool: Pool;
   private readonly basePath: string;
 
-  constructor(baseUrl: string, timeoutMs: number, connections = 64) {
+  constructor(baseUrl: string, private readonly timeoutMs: number, connections = 64) {
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/$/, '');
+    // No headersTimeout/bodyTimeout here: undici checks those on a coarse timer (about 1 s late),
+    // so each call carries its own deadline instead (once()).
     this.pool = new Pool(url.origin, {
       connections,
       keepAliveTimeout: 4_000,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
       connect: { timeout: Math.min(timeoutMs, 2_000) },
     });
   }
@@ -90,8 +90,24 @@ export class RestClient {
     }
   }
 
+  /** One request and its body within timeoutMs: our own millisecond timer aborts it. */
   private async once(
     method: string, path: string, requestId: string, body?: unknown, headers: Record<string, string> = {},
+  ): Promise<unknown> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
+    try {
+      return await this.exchange(deadline.signal, method, path, requestId, body, headers);
+    } catch (err) {
+      if (deadline.signal.aborted) throw new AppUnavailableError(`app tier did not answer within ${this.timeoutMs} ms`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async exchange(
+    signal: AbortSignal, method: string, path: string, requestId: string, body: unknown, headers: Record<string, string>,
   ): Promise<unknown> {
     let res;
     try {
@@ -100,6 +116,7 @@ export class RestClient {
         path: this.basePath + path,
         headers: { 'x-request-id': requestId, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
       });
     } catch (err) {
       throw Object.assign(new AppUnavailableError(`app tier unreachable: ${(err as Error).message}`), { cause: err });

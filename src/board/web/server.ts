@@ -15,12 +15,12 @@ const FORM_LIMIT = 16 * 1024;
 export function buildWebServer(config: WebConfig, log: Logger) {
   const app = createHttpServer(log, FORM_LIMIT, { limits: config.http, renderClientError: clientErrorPage });
   const rest = new RestClient(config.restUrl, config.restTimeoutMs);
+  // Only what a browser's form sends (the page's form is urlencoded): no JSON, text or other
+  // bodies, which Fastify reads by default and would decode by other rules (bad bytes become
+  // U+FFFD). Anything else is 415, as a page (error-pages.ts).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
-    try {
-      done(null, parseForm(body as Buffer));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
+    done(null, parseForm(body as Buffer));
   });
   app.addHook('onClose', () => rest.close());
   installErrorPages(app);
