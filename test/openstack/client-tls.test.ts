@@ -3,11 +3,12 @@
 // "not trusted" error (at once, never retried) when not, checking off with verify: false. No
 // cloud needed; tls.test.ts does the same in front of the sandbox's real services.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
+import { HttpClient } from '../../src/deployer/openstack/http.js';
 import { connect, OpenStackConfigError, OpenStackError } from '../../src/deployer/openstack/index.js';
 import { fakeKeystone, fakeNovaVersion, FakeServer } from './fake-cloud.js';
 import { makeCa, makeServerCert } from './tls-proxy.js';
@@ -36,10 +37,11 @@ function connectWith(settings: Record<string, unknown>, authUrl = `${server.url}
   return connect({ cloud: 'tls', env: { OS_CLIENT_CONFIG_FILE: file }, cwd: dir, retry: { attempts: 3, baseDelayMs: 5 }, timeoutMs: 5000 });
 }
 
-const untrusted = (e: unknown) => {
+const untrusted = (e: unknown, call = 'identity POST /v3/auth/tokens') => {
   assert.ok(e instanceof OpenStackError, String(e));
   assert.equal(e.status, undefined);
-  assert.match(e.message, /^identity POST \/v3\/auth\/tokens: no response: TLS: the server's certificate is not trusted \((?:[A-Z_]+): .*\); set cacert in clouds\.yaml to the CA bundle that signed it$/);
+  assert.ok(e.message.startsWith(`${call}: `), e.message);
+  assert.match(e.message, /: no response: TLS: the server's certificate is not trusted \((?:[A-Z_]+): .*\); set cacert in clouds\.yaml to the CA bundle that signed it$/);
   return true;
 };
 
@@ -59,6 +61,17 @@ describe('cacert and verify', () => {
     const before = server.connections;
     await assert.rejects(connectWith({ cacert: join(dir, 'other-ca.pem') }), untrusted);
     assert.equal(server.connections - before, 1);
+  });
+
+  it('an untrusted certificate on a GET (which a reset would retry): one connection, no retry', async () => {
+    const http = new HttpClient({ ca: readFileSync(join(dir, 'other-ca.pem'), 'utf8'), retry: { attempts: 3, baseDelayMs: 5 } });
+    try {
+      const before = server.connections;
+      await assert.rejects(http.call({ service: 'image', method: 'GET', url: `${server.url}/image/v2/images` }), (e) => untrusted(e, 'image GET /image/v2/images'));
+      assert.equal(server.connections - before, 1);
+    } finally {
+      await http.close();
+    }
   });
 
   it('no cacert: the system\'s CAs do not know the test CA, the same error', async () => {
