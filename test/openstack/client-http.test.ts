@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { HttpClient, parseRetryAfter, type CallOptions, type RequestLog } from '../../src/deployer/openstack/http.js';
 import { OpenStackError } from '../../src/deployer/openstack/index.js';
-import { FakeServer, hang, json, novaError, reset } from './fake-cloud.js';
+import { FakeServer, hang, json, novaError, reset, type Reply } from './fake-cloud.js';
 
 let server: FakeServer;
 let http: HttpClient;
@@ -212,6 +212,21 @@ describe('requests and answers', () => {
     const err = await fails(call('GET', '/compute/v2.1/servers?name=pw-Secret-123'), 400);
     assert.doesNotMatch(err.message, /pw-Secret-123|gAAAAAB/);
     assert.equal(err.message, 'compute GET /compute/v2.1/servers?name=***: HTTP 400: bad password *** and token *** [request req-badRequest]');
+  });
+
+  it('Glance\'s HTML error pages and a broken JSON body give their text as the message', async () => {
+    const html: Reply = (_req, res) => {
+      res.writeHead(400, { 'content-type': 'text/html' });
+      res.end('<html><body><h1>400 Bad Request</h1>\n  Invalid filter value.</body></html>');
+    };
+    const broken: Reply = (_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end('{"badRequest": ');
+    };
+    server.on('GET', '/image/v2/images', html);
+    server.on('GET', '/image/v2/schemas/image', broken);
+    assert.equal((await fails(call('GET', '/image/v2/images'), 400)).osMessage, '400 Bad Request Invalid filter value.');
+    assert.equal((await fails(call('GET', '/image/v2/schemas/image'), 400)).osMessage, '{"badRequest":');
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {
