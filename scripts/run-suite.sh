@@ -3,7 +3,8 @@
 # (suites share real services: MariaDB, the Docker Engine, the OpenStack sandbox).
 # Fails when a test fails, and also when a file ran no test at all (it registers none, or all are
 # skipped): a suite, filter or file that tests nothing must not pass.
-# BERTH_TEST_ROOT (default test) is the folder that holds the suites.
+# BERTH_TEST_ROOT (default test) is the folder that holds the suites. BERTH_COVERAGE=1 adds a
+# coverage table of the files under src/ that the tests ran (node's --experimental-test-coverage).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:?usage: run-suite.sh SUITE [FILTER]}
@@ -13,8 +14,10 @@ if [ ${#files[@]} -eq 0 ]; then echo "no test files in $root/$suite${2:+ matchin
 counts=$(mktemp)
 trap 'rm -f "$counts"' EXIT
 rc=0
+spec=(--test-reporter=spec)
+[ -n "${BERTH_COVERAGE:-}" ] && spec=(--experimental-test-coverage --test-reporter=./scripts/spec-src-coverage.mjs)
 node --import tsx --test --test-concurrency=1 \
-  --test-reporter=spec --test-reporter-destination=stdout \
+  "${spec[@]}" --test-reporter-destination=stdout \
   --test-reporter=./scripts/test-counts.mjs --test-reporter-destination="$counts" \
   "${files[@]}" || rc=$?
 for f in "${files[@]}"; do

@@ -60,6 +60,21 @@ describe('scripts/run-suite.sh', () => {
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, /broken/);
   });
+
+  it('with BERTH_COVERAGE=1: a coverage table of the files under src/ only, totals over them', () => {
+    const redact = join(ROOT, 'src/deployer/openstack/redact.ts');
+    suite('covered', { 'uses-src.test.ts': `import { Redactor } from ${JSON.stringify(redact)};\nit('scrubs', () => { const r = new Redactor(); r.add('abcd'); if (r.scrub('xabcdx') !== 'x***x') throw new Error('not scrubbed'); });` });
+    const plain = run('covered');
+    assert.equal(plain.code, 0, plain.out);
+    assert.doesNotMatch(plain.out, /coverage report/);
+    const r = bash(['scripts/run-suite.sh', 'covered'], { BERTH_TEST_ROOT: root, BERTH_COVERAGE: '1' });
+    assert.equal(r.code, 0, r.out);
+    const table = r.out.slice(r.out.indexOf('start of coverage report'));
+    const row = (name: string) => new RegExp(`${name} +((?:\\| +[\\d.]+ +){3})\\|`).exec(table)?.[1]?.trim();
+    assert.match(row('src/deployer/openstack/redact\\.ts') ?? '', /^\| 100\.00 \|/, table);
+    assert.equal(row('all files'), row('src/deployer/openstack/redact\\.ts'), 'the totals count the src/ files alone');
+    assert.doesNotMatch(table, /uses-src\.test\.ts/, 'the tests themselves are not in it');
+  });
 });
 
 describe('scripts/test.sh as root or as a sudoer (as_root of scripts/ci/lib.sh)', () => {

@@ -219,6 +219,20 @@ describe('diff', () => {
     ]);
   });
 
+  it('replaces a port kept with another MAC than planned, and its server: the user-data finds its NICs by MAC', () => {
+    const o = observedAfterUp(d);
+    const planned = d.ports.find((p) => p.name === 'alice-board-app-app')!.mac;
+    assert.match(planned, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
+    o.ports.find((p) => p.name === 'alice-board-app-app')!.mac = 'fa:16:3e:00:00:01';
+    const steps = diff(d, o, 'ext-id');
+    assert.deepEqual(changed(steps).sort(), ['create port alice-board-app-app', 'delete port alice-board-app-app', 'delete server alice-board-app', 'replace server alice-board-app']);
+    assert.equal(steps.find((s) => s.verb === 'delete' && s.kind === 'port')!.why, `MAC fa:16:3e:00:00:01, planned ${planned}`, 'plan says why');
+    assert.equal(steps.find((s) => s.verb === 'replace')!.why, 'its ports are replaced');
+    // The same MAC as Neutron may write it (upper case) is the planned one.
+    o.ports.find((p) => p.name === 'alice-board-app-app')!.mac = planned.toUpperCase();
+    assert.deepEqual(changed(diff(d, o, 'ext-id')), []);
+  });
+
   it('deletes owned leftovers of another layout, never what is not owned', () => {
     const single = desiredState(stack, 'single', inputs());
     const o = observedAfterUp(d);
@@ -249,6 +263,29 @@ describe('inventory', () => {
     assert.equal(inv._meta.hostvars['alice-board-web']!.ansible_host, '198.51.100.7');
     assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_host, '192.168.0.30');
     assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_common_args, '-o ProxyJump=debian@198.51.100.7');
+  });
+});
+
+describe('inventory: group membership', () => {
+  it('puts the one VM, which runs every tier, in each of the groups web, app and dbs', () => {
+    const single = desiredState(stack, 'single', inputs());
+    const vm = single.servers[0]!;
+    const inv = inventory('alice-board', [
+      { id: '1', name: vm.name, status: 'ACTIVE', metadata: vm.metadata, tags: vm.tags, addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.10', floating: false }, { network: 'alice-board-dmz-net', addr: '198.51.100.9', floating: true }] },
+    ], 'debian');
+    assert.deepEqual(inv, {
+      _meta: { hostvars: { 'alice-board-vm': { ansible_host: '198.51.100.9', ansible_user: 'debian', berth_tier: 'all', berth_layout: 'single', berth_addresses: { dmz: '192.168.0.10' }, berth_floating_ip: '198.51.100.9' } } },
+      all: { children: ['web', 'app', 'dbs'] },
+      web: { hosts: ['alice-board-vm'] },
+      app: { hosts: ['alice-board-vm'] },
+      dbs: { hosts: ['alice-board-vm'] },
+    });
+  });
+
+  it('puts each tiered VM in its own group only', () => {
+    const d = tiered();
+    const inv = inventory('alice-board', d.servers.map((s, n) => ({ id: String(n), name: s.name, status: 'ACTIVE', metadata: s.metadata, tags: s.tags, addresses: [{ network: 'alice-board-dmz-net', addr: `192.168.0.${n + 10}`, floating: false }] })), 'debian');
+    assert.deepEqual(Object.fromEntries(['web', 'app', 'dbs'].map((g) => [g, inv[g]])), { web: { hosts: ['alice-board-web'] }, app: { hosts: ['alice-board-app'] }, dbs: { hosts: ['alice-board-dbs'] } });
   });
 });
 

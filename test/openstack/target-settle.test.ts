@@ -55,6 +55,18 @@ describe('reading the cloud after an interrupted up', () => {
     assert.equal(s.reads, 5);
   });
 
+  it('counts a resource being tagged as a change: it waits until the tagging is over too', async () => {
+    const untagged = state({ ports: [port('p1', { tagged: false })], servers: [server('server-1')] });
+    const tagged = state({ ports: [port('p1')], servers: [server('server-1')] });
+    const s = scripted([untagged, untagged, tagged]);
+    const o = await settledRead(s.read, SETTLE, s.deps);
+    assert.equal(o.ports[0]!.tagged, true, 'the diff sees the port tagged');
+    assert.match(s.waits.join(), /\(1 untagged\)/);
+    // Tagged at the third read (4 s); quiet for 4 s more: read at 6 and 8 s.
+    assert.equal(s.elapsed, 8000);
+    assert.equal(s.reads, 5);
+  });
+
   it('waits at least the minimum even when the first reads agree, and a status change is no change', async () => {
     const s = scripted([state({ servers: [server('a', 'BUILD')] }), state({ servers: [server('a', 'ACTIVE')] })]);
     await settledRead(s.read, SETTLE, s.deps);

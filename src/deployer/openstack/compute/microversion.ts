@@ -1,6 +1,6 @@
 // Nova's microversion: read from the endpoint's version document; berth sends the newest both
 // sides speak, so responses have one known shape.
-import { OpenStackError } from '../errors.js';
+import { isNotFound, OpenStackError } from '../errors.js';
 import type { Session } from '../session.js';
 
 /** 2.52: tags at boot. 2.90 is the newest this client has been checked against (Zed has 2.93). */
@@ -17,18 +17,21 @@ export interface MicroversionRange {
 export async function negotiate(session: Session): Promise<MicroversionRange> {
   const url = await session.endpoint('compute');
   // The catalog URL may carry the project id (…/v2.1/<project>); its version document is one up.
-  const candidates = [url, url.replace(/\/v2(\.1)?\/[^/]+$/, '/v2$1')];
+  // A proxy may answer 404 there: then the next candidate says.
+  const candidates = [...new Set([url, url.replace(/\/v2(\.1)?\/[^/]+$/, '/v2$1')])];
   let doc: { version?: string; min_version?: string } | undefined;
-  for (const u of new Set(candidates)) {
-    const res = await session.request<{ version?: { version?: string; min_version?: string } }>('compute', 'GET', `${u}/`);
-    doc = res.body?.version;
+  for (const [n, u] of candidates.entries()) {
+    try {
+      const res = await session.request<{ version?: { version?: string; min_version?: string } }>('compute', 'GET', `${u}/`);
+      doc = res.body?.version;
+    } catch (err) {
+      if (!isNotFound(err) || n === candidates.length - 1) throw err;
+    }
     if (doc?.version) break;
   }
-  if (!doc?.version) {
-    return { min: '2.0', max: '2.0', chosen: '2.0' }; // a v2.0-only endpoint; too old for berth anyway
-  }
-  const max = doc.version;
-  const min = doc.min_version || '2.1';
+  // No version there: a v2.0-only endpoint, refused below like any Nova older than berth needs.
+  const max = doc?.version || '2.0';
+  const min = doc?.min_version || (doc?.version ? '2.1' : '2.0');
   if (cmp(max, CLIENT_MIN_MICROVERSION) < 0) {
     throw new OpenStackError({
       service: 'compute',
