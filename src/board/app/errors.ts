@@ -2,7 +2,8 @@
 //   {"error": {"code": "text_too_long", "message": "...", "requestId": "..."}}
 // `code` is stable for programs; `message` is for people.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { DatabaseUnavailableError } from '../dbs/errors.js';
+import { DatabaseNotWritableError, DatabaseOutcomeUnknownError, DatabaseUnavailableError } from '../dbs/errors.js';
+import { SchemaNotReadyError } from './schema-state.js';
 import { IdempotencyKeyReusedError } from '../dbs/idempotency.js';
 import { allowedMethods, errorBody } from '../shared/http-server.js';
 
@@ -37,13 +38,30 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { status, code, message } = classify(err);
     if (status >= 500) req.log.error({ err }, message);
-    if (status === 503) reply.header('retry-after', '2');
+    if (status === 503 || status === 504) reply.header('retry-after', '2');
     reply.code(status).send(errorBody(code, message, req.id));
   });
 }
 
+const NOT_WRITABLE = {
+  full: 'the database cannot store anything: its disk is full',
+  'read-only': 'the database cannot store anything: its file is read-only',
+  io: 'the database cannot store anything: a disk error',
+};
+
 function classify(err: FastifyError): { status: number; code: string; message: string } {
   if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message };
+  if (err instanceof DatabaseNotWritableError) {
+    return { status: 503, code: 'database_not_writable', message: `${NOT_WRITABLE[err.reason]}; nothing was stored` };
+  }
+  if (err instanceof SchemaNotReadyError) return { status: 503, code: err.code, message: err.message };
+  if (err instanceof DatabaseOutcomeUnknownError) {
+    return {
+      status: 504,
+      code: 'database_outcome_unknown',
+      message: 'the database did not confirm the write in time: it may or may not be stored; resend it with the same Idempotency-Key',
+    };
+  }
   if (err instanceof DatabaseUnavailableError) {
     return { status: 503, code: 'database_unavailable', message: 'the database is not reachable; try again shortly' };
   }

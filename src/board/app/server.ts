@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../shared/logger.js';
 import { createHttpServer } from '../shared/http-server.js';
 import type { Database } from '../dbs/connect.js';
-import { DatabaseUnavailableError } from '../dbs/errors.js';
 import { PostsRepository } from '../dbs/posts.js';
 import { BODY_LIMIT, installJsonBodies } from './body.js';
 import type { AppConfig } from './config.js';
@@ -28,7 +27,7 @@ export function buildAppServer(config: AppConfig, database: Database, log: Logge
   app.addHook('onRequest', async (req) => {
     // Until the schema is current, data routes answer 503 like a database outage would.
     if (!schema.ready && !req.url.startsWith('/healthz') && !req.url.startsWith('/readyz')) {
-      throw new DatabaseUnavailableError('the database schema is not ready yet');
+      throw schema.notReadyError();
     }
   });
   healthRoutes(app, posts, schema);
