@@ -22,8 +22,8 @@ interface Session {
   commitSent: boolean;
   /** Set when the session was given up: every later statement fails with it, none is sent. */
   abandoned?: Error;
-  /** The callback of the statement on the wire, if any. */
-  pending?: Callback;
+  /** The statement on the wire, if any: its caller's callback. */
+  pending?: { cb: Callback };
   /** Rejects the session's answer (set while it runs). */
   fail?: (err: Error) => void;
   finish(): void;
@@ -141,7 +141,7 @@ export class MysqlSessions {
       // A statement still waiting in the server (a lock, a frozen server) is ended there too.
       if (pending && conn.threadId) this.killer.kill(conn.threadId);
     }
-    pending?.(err);
+    pending?.cb(err);
     s.fail?.(err);
   }
 
@@ -170,14 +170,15 @@ export class MysqlSessions {
       if (s.abandoned) return cb(s.abandoned);
       const commit = /^\s*commit\b/i.test(sql);
       if (commit) s.commitSent = true;
+      const entry = { cb };
       const done: Callback = (err, result) => {
-        if (s.pending !== done) return; // answered after the session gave up: ignored
+        if (s.pending !== entry) return; // answered after the session gave up: ignored
         s.pending = undefined;
         // A COMMIT whose connection broke may have been carried out: that is not "not stored".
         if (commit && err && isConnectionError(err)) return cb(new DatabaseOutcomeUnknownError('the connection broke during COMMIT'));
         cb(err && withoutValues(err, sql), result);
       };
-      s.pending = done;
+      s.pending = entry;
       conn.query(sql, params, done as never);
     };
     return { query, release: () => undefined } as unknown as MysqlPoolConnection;
