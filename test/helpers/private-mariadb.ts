@@ -51,9 +51,19 @@ export class PrivateMariaDb {
   async stop(): Promise<void> {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null) return;
+    proc.kill('SIGCONT');
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
     await exited;
+  }
+
+  /** SIGSTOP: the server holds its connections open but answers nothing (a hung host). */
+  freeze(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.proc?.kill('SIGCONT');
   }
 
   async query(sql: string): Promise<unknown> {
