@@ -21,6 +21,8 @@ export interface Database {
    * deadline means none of it was stored (see mysql-sessions.ts; SQLite's work is synchronous).
    */
   run<T>(ms: number, work: () => Promise<T>): Promise<T>;
+  /** Why writes cannot succeed now (SQLite: a read-only file, a full disk), or undefined. */
+  notWritable(): Promise<string | undefined>;
   /** Gives up all work in flight, then closes, within `boundMs` whatever the server does. */
   close(boundMs?: number): Promise<void>;
 }
@@ -54,9 +56,34 @@ function openSqlite(file: string): Database {
   // (retryWhileBusy in errors.ts), until its deadline.
   sqlite.pragma('busy_timeout = 0');
   const db = new Kysely<BoardSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  // The last write that failed for want of disk or permission; cleared when a probe write works.
+  let failed: DatabaseNotWritableError | undefined;
   return {
     db,
     engine: 'sqlite',
+    notWritable: async () => {
+      if (file !== ':memory:') {
+        try {
+          await fs.promises.access(file, fs.constants.W_OK);
+        } catch (err) {
+          return `the database file is not writable (${(err as NodeJS.ErrnoException).code})`;
+        }
+      }
+      // A full disk shows before a write fails; after one failed, more room is asked for, since
+      // a probe can succeed in space a failed write left behind while a post would not fit.
+      const free = await freeBytes(path.dirname(path.resolve(file)));
+      const needed = failed ? 256 * 1024 : 64 * 1024;
+      if (free !== undefined && free < needed) return `the disk of the database is full (${free} bytes free)`;
+      if (!failed) return undefined;
+      try {
+        // A real write that changes nothing (Kysely's lock row): it needs the disk as a post does.
+        sqlite.prepare("UPDATE berth_migration_lock SET is_locked = is_locked WHERE id = 'migration_lock'").run();
+        failed = undefined;
+        return undefined;
+      } catch (err) {
+        return `${failed?.message ?? "the database cannot be written"}: ${(err as Error).message}`;
+      }
+    },
     // Each try runs to its end synchronously, and no try starts after the deadline: the
     // deadline's 503 can only come while nothing is being written.
     run: async (ms, work) => {
@@ -64,11 +91,21 @@ function openSqlite(file: string): Database {
         return await withDeadline(retryWhileBusy(work, Date.now() + ms), ms, 'database work');
       } catch (err) {
         const reason = notWritableReason(err);
-        throw reason ? new DatabaseNotWritableError(reason, { cause: err }) : err;
+        if (!reason) throw err;
+        throw (failed = new DatabaseNotWritableError(reason, { cause: err }));
       }
     },
     close: () => db.destroy(),
   };
+}
+
+async function freeBytes(dir: string): Promise<number | undefined> {
+  try {
+    const s = await fs.promises.statfs(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Kysely prepares every query anew; the board runs a handful of fixed statements, so keep them. */
@@ -135,6 +172,7 @@ function openMysql(t: Extract<DatabaseTarget, { engine: 'mysql' }>, opts: Connec
     db,
     engine: 'mysql',
     run: (ms, work) => sessions.run(work, Date.now() + ms),
+    notWritable: async () => undefined,
     close: async (boundMs = 2000) => {
       sessions.close();
       // pool.end() waits for every connection to say goodbye, which a frozen server never does.

@@ -154,6 +154,11 @@ export class PostsRepository {
     await this.read('ping', () => sql`SELECT 1`.execute(this.db));
   }
 
+  /** Why a post cannot be stored now although the database answers (a full disk, a read-only file). */
+  notWritable(): Promise<string | undefined> {
+    return this.database.notWritable();
+  }
+
   private async read<T>(what: string, run: () => Promise<T>): Promise<T> {
     const deadlineAt = Date.now() + this.deadlineMs;
     try {
