@@ -7,25 +7,50 @@ import { onShutdown, runMain } from '../../shared/lifecycle.js';
 import { connect } from '../dbs/connect.js';
 import { describeTarget } from '../dbs/url.js';
 import { loadAppConfig } from './config.js';
+import { errorBody } from '../shared/http-server.js';
 import { buildAppServer } from './server.js';
 
 export async function startApp(env: Env = process.env, logTo?: DestinationStream) {
   const config = loadAppConfig(env);
   const log = createLogger('app', config.logLevel, logTo);
   const database = connect(config.database, { statementTimeoutMs: config.dbTimeoutMs });
-  const { app, schema } = buildAppServer(config, database, log);
+  const { app, schema, bodies } = buildAppServer(config, database, log);
   await app.listen({ host: config.host, port: config.port });
   log.info({ database: describeTarget(config.database) }, 'app tier ready');
-  const close = async () => {
-    await app.close();
-    await database.close();
+  /**
+   * Stops within `graceMs`: requests in flight may finish until 70% of it; then those still
+   * sending a body are answered 503, database work still waiting is given up (503: not stored;
+   * 504 if its COMMIT was already sent), and at 80% any connection left is closed. The database
+   * gets the rest, bounded, whether or not its server answers.
+   */
+  const close = async (graceMs = config.shutdownGraceMs) => {
+    const cut = setTimeout(() => {
+      log.warn({ graceMs, receiving: bodies.count }, 'shutdown grace running out: answering the requests still in flight');
+      bodies.answerAll(503, (id) => errorBody('shutting_down', 'the server is shutting down; send the request again', id));
+      database.abandonAll();
+    }, graceMs * 0.7);
+    const force = setTimeout(() => app.server.closeAllConnections(), graceMs * 0.8);
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(cut);
+      clearTimeout(force);
+    }
+    await database.close(graceMs * 0.15);
   };
-  return { app, log, close, ready: schema.done, url: `http://${config.host}:${(app.server.address() as { port: number }).port}` };
+  return {
+    app,
+    log,
+    close,
+    shutdownGraceMs: config.shutdownGraceMs,
+    ready: schema.done,
+    url: `http://${config.host}:${(app.server.address() as { port: number }).port}`,
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runMain(async () => {
-    const { log, close } = await startApp();
-    onShutdown(log, close);
+    const { log, close, shutdownGraceMs } = await startApp();
+    onShutdown(log, close, shutdownGraceMs);
   });
 }

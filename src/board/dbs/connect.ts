@@ -23,6 +23,8 @@ export interface Database {
   run<T>(ms: number, work: () => Promise<T>): Promise<T>;
   /** Why writes cannot succeed now (SQLite: a read-only file, a full disk), or undefined. */
   notWritable(): Promise<string | undefined>;
+  /** Gives up all work in flight now (shutdown): each piece answers as at its deadline. */
+  abandonAll(): void;
   /** Gives up all work in flight, then closes, within `boundMs` whatever the server does. */
   close(boundMs?: number): Promise<void>;
 }
@@ -58,6 +60,7 @@ function openSqlite(file: string): Database {
   const db = new Kysely<BoardSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   // The last write that failed for want of disk or permission; cleared when a probe write works.
   let failed: DatabaseNotWritableError | undefined;
+  let stopping = false;
   return {
     db,
     engine: 'sqlite',
@@ -88,12 +91,15 @@ function openSqlite(file: string): Database {
     // deadline's 503 can only come while nothing is being written.
     run: async (ms, work) => {
       try {
-        return await withDeadline(retryWhileBusy(work, Date.now() + ms), ms, 'database work');
+        return await withDeadline(retryWhileBusy(work, Date.now() + ms, () => stopping), ms, 'database work');
       } catch (err) {
         const reason = notWritableReason(err);
         if (!reason) throw err;
         throw (failed = new DatabaseNotWritableError(reason, { cause: err }));
       }
+    },
+    abandonAll: () => {
+      stopping = true;
     },
     close: () => db.destroy(),
   };
@@ -173,6 +179,7 @@ function openMysql(t: Extract<DatabaseTarget, { engine: 'mysql' }>, opts: Connec
     engine: 'mysql',
     run: (ms, work) => sessions.run(work, Date.now() + ms),
     notWritable: async () => undefined,
+    abandonAll: () => sessions.abandonAll(),
     close: async (boundMs = 2000) => {
       sessions.close();
       // pool.end() waits for every connection to say goodbye, which a frozen server never does.

@@ -103,17 +103,17 @@ export function isBusy(err: unknown): boolean {
 
 /**
  * Runs `work` again while SQLite answers SQLITE_BUSY, waiting 2 ms, then up to 50 ms between
- * tries on a timer (the event loop stays free), and gives up at `untilMs`.
+ * tries on a timer (the event loop stays free), and gives up at `untilMs` or once `stop()` says so.
  */
-export async function retryWhileBusy<T>(work: () => Promise<T>, untilMs: number): Promise<T> {
+export async function retryWhileBusy<T>(work: () => Promise<T>, untilMs: number, stop: () => boolean = () => false): Promise<T> {
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
     try {
       return await work();
     } catch (err) {
-      if (!isBusy(err) || Date.now() + delay >= untilMs) throw err;
+      if (!isBusy(err) || Date.now() + delay >= untilMs || stop()) throw err;
       await sleep(delay);
       // A late timer must not start a try after the deadline has answered for it.
-      if (Date.now() >= untilMs) throw err;
+      if (Date.now() >= untilMs || stop()) throw err;
     }
   }
 }
