@@ -24,7 +24,8 @@ describe('SIGTERM with work stuck in flight', () => {
     });
     try {
       await untilAnswering(`http://127.0.0.1:${port}/healthz`, app);
-      const body = JSON.stringify({ text: 'a slow upload' });
+      // About 30 s at one byte every 300 ms: far longer than the grace.
+      const body = JSON.stringify({ text: `a slow upload ${'.'.repeat(80)}` });
       const upload = rawSocket(`http://127.0.0.1:${port}`, `POST /api/v1/posts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
       let sent = 0;
       const drip = setInterval(() => !upload.socket.destroyed && sent < body.length && upload.socket.write(body[sent++]!), 300);
