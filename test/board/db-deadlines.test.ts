@@ -183,7 +183,7 @@ describe('a frozen MariaDB server (SIGSTOP)', () => {
       assert.ok(answers.length >= 1300, `${answers.length} reads answered`);
       // Not a speed test: it shows nothing waits unbounded behind the frozen server.
       const slowest = Math.max(...answers.map((a) => a.ms));
-      assert.ok(slowest < timeoutMs + 1000, `slowest 503 took ${slowest} ms`);
+      assert.ok(slowest < timeoutMs + 4000, `slowest 503 took ${slowest} ms`);
       let ok = false;
       for (let i = 0; i < 50 && !ok; i++) {
         ok = (await rawRequest(`${app.url}/api/v1/posts`)).status === 200;
