@@ -121,8 +121,7 @@ describe('MariaDB table locked by another session (LOCK TABLES contents WRITE)',
 describe('a frozen MariaDB server (SIGSTOP)', () => {
   let server: PrivateMariaDb;
   before(async () => {
-    server = await PrivateMariaDb.create();
-    await server.query('CREATE DATABASE sample_bbs CHARACTER SET utf8mb4');
+    server = await PrivateMariaDb.withDatabase('sample_bbs');
   });
   after(async () => {
     server?.thaw();

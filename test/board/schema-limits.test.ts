@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ENGINES, type TestDatabase } from '../helpers/databases.js';
-import { logSink, startTestApp, startTestAppOn, type AppTier, type TestApp } from '../helpers/board.js';
+import { logSink, startTestAppNoWait, startTestAppOn, type AppTier, type TestApp } from '../helpers/board.js';
 import { postJson, rawRequest } from '../helpers/http.js';
 
 describe('post ids on MariaDB', () => {
@@ -61,11 +61,6 @@ for (const engine of ENGINES) {
       }
     });
   });
-}
-
-async function startTestAppNoWait(url: string) {
-  const { startApp } = await import('../../src/board/app/main.js');
-  return startApp({ APP_PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: url });
 }
 
 describe('MariaDB errors in the log', () => {

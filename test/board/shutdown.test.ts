@@ -68,8 +68,7 @@ describe('SIGTERM with work stuck in flight', () => {
   describe('a frozen MariaDB (SIGSTOP)', () => {
     let server: PrivateMariaDb;
     before(async () => {
-      server = await PrivateMariaDb.create();
-      await server.query('CREATE DATABASE sample_bbs CHARACTER SET utf8mb4');
+      server = await PrivateMariaDb.withDatabase('sample_bbs');
     });
     after(async () => {
       server?.thaw();

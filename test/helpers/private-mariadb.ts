@@ -28,6 +28,13 @@ export class PrivateMariaDb {
     return server;
   }
 
+  /** A fresh server holding one empty utf8mb4 database. */
+  static async withDatabase(database: string): Promise<PrivateMariaDb> {
+    const server = await PrivateMariaDb.create();
+    await server.query(`CREATE DATABASE ${database} CHARACTER SET utf8mb4`);
+    return server;
+  }
+
   url(database: string): string {
     return `mysql://root@127.0.0.1:${this.port}/${database}`;
   }
