@@ -2,6 +2,7 @@
 // never answers. The app answers what is in flight, closes the database within a bound, and
 // exits 0 within SHUTDOWN_GRACE_MS.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -45,12 +46,15 @@ describe('SIGTERM with work stuck in flight', () => {
   });
 
   it('a database host that never answers (connect ETIMEDOUT): exits 0', { timeout: 60_000 }, async () => {
-    // Takes connections and says nothing, as a host whose database hangs.
-    const silent = net.createServer(() => undefined);
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    // A listener with a backlog of one in a stopped process: once the backlog is full the kernel
+    // drops further SYNs, so connecting to it times out, as to a host behind a dropping firewall.
+    const holder = spawn(process.execPath, ['-e', "require('net').createServer().listen(0, '127.0.0.1', 1, function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const dbPort = Number(await new Promise<string>((r) => holder.stdout!.once('data', (d) => r(String(d).trim()))));
+    holder.kill('SIGSTOP');
+    const fillers = Array.from({ length: 4 }, () => net.connect(dbPort, '127.0.0.1').on('error', () => undefined));
     const port = await freePort();
     const app = startTierProcess('src/board/app/main.ts', {
-      ...GRACE, APP_PORT: String(port), DATABASE_URL: `mysql://u:p@127.0.0.1:${(silent.address() as net.AddressInfo).port}/sample_bbs`,
+      ...GRACE, APP_PORT: String(port), DATABASE_URL: `mysql://u:p@127.0.0.1:${dbPort}/sample_bbs`,
     });
     try {
       await untilAnswering(`http://127.0.0.1:${port}/healthz`, app);
@@ -61,7 +65,8 @@ describe('SIGTERM with work stuck in flight', () => {
       assert.equal((await read).status, 503);
     } finally {
       app.proc.kill('SIGKILL');
-      silent.close();
+      for (const f of fillers) f.destroy();
+      holder.kill('SIGKILL');
     }
   });
 
