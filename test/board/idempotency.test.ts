@@ -212,6 +212,31 @@ describe('a retry after the connection was killed mid-insert (MariaDB)', () => {
     });
   }
 
+  it('a COMMIT sent but not confirmed by the deadline answers 504 (maybe stored), never 503; the retry replays it', { timeout: 60_000 }, async () => {
+    const proxy = await ResetProxy.start(3306);
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    const short = await startTestApp(viaProxy.href, { DB_TIMEOUT_MS: '1000' });
+    const key = newKey();
+    const text = `commit unconfirmed ${key}`;
+    try {
+      // The COMMIT reaches the server and is carried out; its answer never reaches the app.
+      proxy.holdRepliesAfter(/\x03commit/i);
+      const unconfirmed = await postJson(`${short.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
+      assert.ok(proxy.holding, 'the COMMIT was sent and its answer held');
+      assert.equal(unconfirmed.status, 504, unconfirmed.body);
+      assert.equal(unconfirmed.json().error.code, 'database_outcome_unknown');
+      assert.equal(await countPosts(db, text), 1, 'it was stored: a 503 here would have been a lie');
+      const retry = await postJson(`${short.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
+      assert.equal(retry.status, 201);
+      assert.equal(retry.headers['idempotent-replayed'], 'true');
+      assert.equal(await countPosts(db, text), 1);
+    } finally {
+      await short.close();
+      await proxy.close();
+    }
+  });
+
   it('a post that commits after its deadline answered 503, then a retry: exactly one row', { timeout: 60_000 }, async () => {
     const proxy = await ResetProxy.start(3306);
     const viaProxy = new URL(db.url);
