@@ -10,8 +10,12 @@ runMain(async () => {
   const app = await startApp();
   const web = await startWeb({ ...process.env, REST_URL: process.env.REST_URL ?? app.url });
   process.stdout.write(`\nThe board is running at ${web.url}  (Ctrl-C to stop)\n\n`);
-  onShutdown(createLogger('board', 'info'), async () => {
-    await web.close();
-    await app.close();
-  });
+  onShutdown(
+    createLogger('board', 'info'),
+    async (graceMs) => {
+      await web.close();
+      await app.close(graceMs);
+    },
+    app.shutdownGraceMs,
+  );
 });

@@ -1,19 +1,23 @@
 // Graceful shutdown shared by the tiers: on SIGTERM/SIGINT stop accepting, let in-flight
-// requests finish, release resources, exit 0. A second signal or a stuck close forces exit 1.
+// requests finish, release resources, exit 0. `close` is given the grace period and must end
+// within it (the app tier answers what is still in flight when it runs out); a second signal,
+// or a close still running 2 s past the grace, forces exit 1.
 import type { Logger } from './logger.js';
 
-export function onShutdown(log: Logger, close: () => Promise<void>, graceMs = 10_000): void {
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+export function onShutdown(log: Logger, close: (graceMs: number) => Promise<void>, graceMs = DEFAULT_SHUTDOWN_GRACE_MS): void {
   let closing = false;
   const stop = (signal: string) => {
     if (closing) process.exit(1);
     closing = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal, graceMs }, 'shutting down');
     const timer = setTimeout(() => {
-      log.error('shutdown took too long; exiting');
+      log.error({ graceMs }, 'shutdown took too long; exiting');
       process.exit(1);
-    }, graceMs);
+    }, graceMs + 2000);
     timer.unref();
-    close().then(
+    close(graceMs).then(
       () => {
         log.info('stopped');
         log.flush(() => process.exit(0));

@@ -89,6 +89,7 @@ describe('app configuration', () => {
     ['APP_PORT', '99999', /APP_PORT: expected a port/],
     ['APP_PORT', 'http', /APP_PORT/],
     ['DB_TIMEOUT_MS', '-1', /DB_TIMEOUT_MS/],
+    ['SHUTDOWN_GRACE_MS', 'soon', /SHUTDOWN_GRACE_MS: expected a number/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: expected one of/],
     ['ADMIN_TOKEN', 'short', /ADMIN_TOKEN: must be at least 16 characters/],
     ['DATABASE_URL', 'postgres://u:hunter2@h/db', /DATABASE_URL: unsupported scheme postgres:/],

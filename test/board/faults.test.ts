@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { countPosts, createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '../helpers/databases.js';
-import { startTestApp, startTestAppOn, type AppTier, type TestApp } from '../helpers/board.js';
+import { startTestApp, startTestAppNoWait, startTestAppOn, type AppTier, type TestApp } from '../helpers/board.js';
 import { postJson, rawRequest } from '../helpers/http.js';
 import { PrivateMariaDb } from '../helpers/private-mariadb.js';
 import { ResetProxy } from '../helpers/reset-proxy.js';
@@ -130,11 +130,6 @@ describe('database server restarted', () => {
     }
   });
 });
-
-async function startTestAppNoWait(url: string) {
-  const { startApp } = await import('../../src/board/app/main.js');
-  return startApp({ APP_PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: url });
-}
 
 describe('SQLite written by another process', () => {
   let testApp: TestApp;

@@ -80,6 +80,36 @@ for (const engine of ENGINES) {
       }
     });
 
+    it('keys that differ only in trailing spaces are two keys (compared byte for byte)', async () => {
+      const key = newKey();
+      const a = await postJson(`${app.url}/api/v1/posts`, { text: `pad a ${key}` }, { 'idempotency-key': `"${key}"` });
+      const b = await postJson(`${app.url}/api/v1/posts`, { text: `pad b ${key}` }, { 'idempotency-key': `"${key}  "` });
+      assert.equal(a.status, 201);
+      assert.equal(b.status, 201, `the padded key is another key: ${b.body}`);
+      assert.equal(b.headers['idempotent-replayed'], undefined);
+      assert.notEqual(b.json().id, a.json().id);
+      const again = await postJson(`${app.url}/api/v1/posts`, { text: `pad b ${key}` }, { 'idempotency-key': `"${key}  "` });
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      assert.equal(again.body, b.body);
+      assert.equal(await countPosts(db, `pad a ${key}`), 1);
+      assert.equal(await countPosts(db, `pad b ${key}`), 1);
+    });
+
+    it('POST /bbs: an echo that grows past 64 KiB when re-serialised is stored and replayed', async () => {
+      // 16 KB on the wire, about 72 KB as JSON.stringify writes it (1e20 is 100000000000000000000).
+      const body = `{"text":"expand","n":[${Array(3268).fill('1e20').join(',')}]}`;
+      assert.ok(Buffer.byteLength(body) <= 16 * 1024);
+      const key = newKey();
+      const send = () => rawRequest(`${app.url}/bbs`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body });
+      const first = await send();
+      assert.equal(first.status, 201, first.body.slice(0, 300));
+      assert.ok(first.body.length > 64 * 1024);
+      assert.deepEqual(JSON.parse(first.body), JSON.parse(body));
+      const second = await send();
+      assert.equal(second.headers['idempotent-replayed'], 'true');
+      assert.equal(second.body, first.body);
+    });
+
     it('accepts the key as a structured-field string ("...") as the draft writes it', async () => {
       const key = newKey();
       const text = `quoted ${key}`;
@@ -195,6 +225,31 @@ describe('a retry after the connection was killed mid-insert (MariaDB)', () => {
       }
     });
   }
+
+  it('a COMMIT sent but not confirmed by the deadline answers 504 (maybe stored), never 503; the retry replays it', { timeout: 60_000 }, async () => {
+    const proxy = await ResetProxy.start(3306);
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    const short = await startTestApp(viaProxy.href, { DB_TIMEOUT_MS: '1000' });
+    const key = newKey();
+    const text = `commit unconfirmed ${key}`;
+    try {
+      // The COMMIT reaches the server and is carried out; its answer never reaches the app.
+      proxy.holdRepliesAfter(/\x03commit/i);
+      const unconfirmed = await postJson(`${short.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
+      assert.ok(proxy.holding, 'the COMMIT was sent and its answer held');
+      assert.equal(unconfirmed.status, 504, unconfirmed.body);
+      assert.equal(unconfirmed.json().error.code, 'database_outcome_unknown');
+      assert.equal(await countPosts(db, text), 1, 'it was stored: a 503 here would have been a lie');
+      const retry = await postJson(`${short.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
+      assert.equal(retry.status, 201);
+      assert.equal(retry.headers['idempotent-replayed'], 'true');
+      assert.equal(await countPosts(db, text), 1);
+    } finally {
+      await short.close();
+      await proxy.close();
+    }
+  });
 
   it('a post that commits after its deadline answered 503, then a retry: exactly one row', { timeout: 60_000 }, async () => {
     const proxy = await ResetProxy.start(3306);

@@ -38,6 +38,11 @@ export async function startTestApp(databaseUrl: string, extra: Record<string, st
   return app;
 }
 
+/** The app tier on a free port without waiting for its schema (it may start before its database). */
+export function startTestAppNoWait(databaseUrl: string) {
+  return startApp({ APP_PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl });
+}
+
 export async function startTestWeb(restUrl: string, extra: Record<string, string> = {}, logs?: LogSink) {
   return startWeb({ WEB_PORT: '0', LOG_LEVEL: logs ? 'info' : 'silent', REST_URL: restUrl, ...extra }, logs?.stream);
 }

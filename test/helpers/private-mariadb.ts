@@ -28,6 +28,13 @@ export class PrivateMariaDb {
     return server;
   }
 
+  /** A fresh server holding one empty utf8mb4 database. */
+  static async withDatabase(database: string): Promise<PrivateMariaDb> {
+    const server = await PrivateMariaDb.create();
+    await server.query(`CREATE DATABASE ${database} CHARACTER SET utf8mb4`);
+    return server;
+  }
+
   url(database: string): string {
     return `mysql://root@127.0.0.1:${this.port}/${database}`;
   }
@@ -51,9 +58,19 @@ export class PrivateMariaDb {
   async stop(): Promise<void> {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null) return;
+    proc.kill('SIGCONT');
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
     await exited;
+  }
+
+  /** SIGSTOP: the server holds its connections open but answers nothing (a hung host). */
+  freeze(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.proc?.kill('SIGCONT');
   }
 
   async query(sql: string): Promise<unknown> {

@@ -1,6 +1,7 @@
 // The app tier's settings, all from the environment and all checked before it starts.
 import { z } from 'zod';
 import { host, logLevel, port, positiveInt, readVar, type Env } from '../../shared/env.js';
+import { DEFAULT_SHUTDOWN_GRACE_MS } from '../../shared/lifecycle.js';
 import { databaseFromEnv, type DatabaseTarget } from '../dbs/url.js';
 import { httpLimitsFromEnv, type HttpLimits } from '../shared/http-limits.js';
 
@@ -19,6 +20,8 @@ export interface AppConfig {
   logLevel: string;
   /** Bounds on slow clients and open connections. */
   http: HttpLimits;
+  /** How long SIGTERM waits for requests in flight before answering them and exiting. */
+  shutdownGraceMs: number;
 }
 
 export function loadAppConfig(env: Env = process.env): AppConfig {
@@ -32,5 +35,6 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     legacyListLimit: readVar(env, 'LEGACY_LIST_LIMIT', positiveInt(1000, 100_000)),
     logLevel: readVar(env, 'LOG_LEVEL', logLevel),
     http: httpLimitsFromEnv(env),
+    shutdownGraceMs: readVar(env, 'SHUTDOWN_GRACE_MS', positiveInt(DEFAULT_SHUTDOWN_GRACE_MS, 600_000)),
   };
 }

@@ -3,7 +3,8 @@
 // `code` is stable for programs; `message` is for people. Codes, statuses and messages come
 // from one catalogue (shared/error-codes.ts), which the README's table is tested against.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { DatabaseUnavailableError } from '../dbs/errors.js';
+import { DatabaseNotWritableError, DatabaseOutcomeUnknownError, DatabaseUnavailableError } from '../dbs/errors.js';
+import { SchemaNotReadyError } from './schema-state.js';
 import { IdempotencyKeyReusedError } from '../dbs/idempotency.js';
 import { errorBody, errorMessage, errorStatus, type ErrorCode } from '../shared/error-codes.js';
 import { allowedMethods, SHUTTING_DOWN } from '../shared/http-server.js';
@@ -33,14 +34,24 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const known = classify(err);
     if (known.status >= 500) req.log.error({ err }, known.message);
-    if (known.status === 503) reply.header('retry-after', '2');
+    if (known.status === 503 || known.status === 504) reply.header('retry-after', '2');
     reply.code(known.status).send(errorBody(known.code, known.message, req.id));
   });
 }
 
-/** The catalogue's entry for an error a route, a hook, the router or a parser raised. */
+const NOT_WRITABLE = {
+  full: 'its disk is full',
+  'read-only': 'its file is read-only',
+  io: 'a disk error',
+};
+
+/** The catalogue's entry for an error a route, a hook, the router, a parser or the database raised. */
 export function classify(err: FastifyError): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof DatabaseNotWritableError) return new ApiError('database_not_writable', { reason: NOT_WRITABLE[err.reason] });
+  // Its message says why (unreachable or not yet migrated, or migrated by a newer app).
+  if (err instanceof SchemaNotReadyError) return Object.assign(new ApiError(err.code), { message: err.message });
+  if (err instanceof DatabaseOutcomeUnknownError) return new ApiError('database_outcome_unknown');
   if (err instanceof DatabaseUnavailableError) return new ApiError('database_unavailable');
   if (err instanceof IdempotencyKeyReusedError) return new ApiError('idempotency_key_reused');
   if (err.code === SHUTTING_DOWN) return new ApiError('shutting_down');

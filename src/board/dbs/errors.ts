@@ -24,6 +24,45 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+/**
+ * COMMIT was sent and the server did not answer in time: the post may or may not be stored.
+ * Never reported as "not stored" (503); a retry with the same Idempotency-Key is safe.
+ */
+export class DatabaseOutcomeUnknownError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseOutcomeUnknownError';
+  }
+}
+
+/** The database can be read but not written: SQLite's disk is full or its file is read-only. */
+export class DatabaseNotWritableError extends DatabaseUnavailableError {
+  constructor(
+    readonly reason: 'full' | 'read-only' | 'io',
+    options?: { cause?: unknown },
+  ) {
+    const code = (options?.cause as { code?: string } | undefined)?.code;
+    super(`${NOT_WRITABLE_MESSAGES[reason]}${code ? ` (${code})` : ''}`, options);
+    this.name = 'DatabaseNotWritableError';
+  }
+}
+
+const NOT_WRITABLE_MESSAGES = {
+  full: 'the database cannot store anything: its disk is full',
+  'read-only': 'the database cannot store anything: its file is read-only',
+  io: 'the database cannot store anything: a disk I/O error',
+};
+
+/** SQLite's codes for "this write cannot succeed now", whatever is written. */
+export function notWritableReason(err: unknown): DatabaseNotWritableError['reason'] | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return undefined;
+  if (code === 'SQLITE_FULL') return 'full';
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') return 'read-only';
+  if (code.startsWith('SQLITE_IOERR')) return 'io';
+  return undefined;
+}
+
 export function isConnectionError(err: unknown): boolean {
   if (err instanceof DatabaseUnavailableError) return true;
   const e = err as { code?: string; fatal?: boolean; errno?: number } | null;
@@ -64,15 +103,17 @@ export function isBusy(err: unknown): boolean {
 
 /**
  * Runs `work` again while SQLite answers SQLITE_BUSY, waiting 2 ms, then up to 50 ms between
- * tries on a timer (the event loop stays free), and gives up at `untilMs`.
+ * tries on a timer (the event loop stays free), and gives up at `untilMs` or once `stop()` says so.
  */
-export async function retryWhileBusy<T>(work: () => Promise<T>, untilMs: number): Promise<T> {
+export async function retryWhileBusy<T>(work: () => Promise<T>, untilMs: number, stop: () => boolean = () => false): Promise<T> {
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
     try {
       return await work();
     } catch (err) {
-      if (!isBusy(err) || Date.now() + delay >= untilMs) throw err;
+      if (!isBusy(err) || Date.now() + delay >= untilMs || stop()) throw err;
       await sleep(delay);
+      // A late timer must not start a try after the deadline has answered for it.
+      if (Date.now() >= untilMs || stop()) throw err;
     }
   }
 }

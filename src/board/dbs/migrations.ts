@@ -62,6 +62,26 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
         await sql`CREATE INDEX idempotency_keys_created ON idempotency_keys (created_ms)`.execute(db);
       },
     },
+    '005_idempotency_keys_exact_and_wide': {
+      async up(db: AnyDb) {
+        // SQLite has this already: TEXT keys compared byte for byte, TEXT answers of any length,
+        // 64-bit integers. On MariaDB, ascii_bin pads (`k` and `k ` were one key), TEXT holds
+        // 64 KiB (a 16 KiB body re-serialised by POST /bbs can be larger) and INT ends at 2^31-1.
+        if (engine !== 'mysql') return;
+        await sql`ALTER TABLE idempotency_keys
+          MODIFY idem_key VARBINARY(255) NOT NULL,
+          MODIFY response MEDIUMTEXT NOT NULL,
+          MODIFY post_id BIGINT NOT NULL`.execute(db);
+      },
+    },
+    '006_contents_bigint_id': {
+      async up(db: AnyDb) {
+        // The original's INT id stops at 2,147,483,647. BIGINT reads the same to its clients
+        // (a JSON number; exact up to 2^53) and keeps every row and id.
+        if (engine !== 'mysql') return;
+        await sql`ALTER TABLE contents MODIFY id BIGINT NOT NULL AUTO_INCREMENT`.execute(db);
+      },
+    },
   };
 }
 

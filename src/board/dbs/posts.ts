@@ -1,13 +1,14 @@
 // The posts repository: every query the board makes, the same on SQLite and MySQL/MariaDB.
-// Reads are retried once after a dead connection (the pool opens a fresh one); writes are not,
-// because a lost reply to an INSERT may still have stored the row (a client retries it safely
-// with an Idempotency-Key). SQLITE_BUSY is different: nothing was done, so both are tried again
-// until the deadline, without blocking the event loop.
+// Each call is one piece of work with one deadline (Database.run): an answer of 503 means it
+// stored nothing. Reads are retried once after a dead connection (the pool opens a fresh one);
+// writes are not, because a lost reply to a COMMIT may still have stored the row (a client
+// retries it safely with an Idempotency-Key). SQLITE_BUSY is different: nothing was done, so
+// both are tried again until the deadline, without blocking the event loop.
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { BoardSchema } from './schema.js';
 import type { Database } from './connect.js';
 import { encodeCursor, type Cursor } from '../shared/cursor.js';
-import { DatabaseUnavailableError, isConnectionError, isDeadlock, isDuplicateKey, retryWhileBusy, withDeadline } from './errors.js';
+import { DatabaseUnavailableError, isConnectionError, isDeadlock, isDuplicateKey } from './errors.js';
 import {
   dropExpiredKey, findKey, pruneKeys, replay, saveKey, type KeyedRequest, type StoredAnswer,
 } from './idempotency.js';
@@ -80,34 +81,42 @@ export class PostsRepository {
 
   async create(text: string, now = new Date()): Promise<Post> {
     const timestamp = formatTimestamp(now);
-    const result = await this.once('store post', () =>
-      this.db.insertInto('contents').values({ timestamp, text }).executeTakeFirstOrThrow(),
+    // A transaction even for one row: until COMMIT is sent, the work can be given up at the
+    // deadline and nothing is stored (mysql-sessions.ts).
+    const id = await this.once('store post', () =>
+      this.db.transaction().execute(async (trx) => {
+        const result = await trx.insertInto('contents').values({ timestamp, text }).executeTakeFirstOrThrow();
+        return Number(result.insertId);
+      }),
     );
-    return { id: Number(result.insertId), timestamp, text };
+    return { id, timestamp, text };
   }
 
   /**
    * Stores a post with its Idempotency-Key in one transaction, or, when the key is known, returns
    * the first answer (see idempotency.ts). `render` makes the answer's body from the new post.
+   * All of it is one piece of work with one deadline.
    */
   async createOnce(text: string, req: KeyedRequest, render: (post: Post) => string, now = new Date()): Promise<StoredAnswer> {
     const cutoffMs = now.getTime() - this.keyRetentionMs;
-    const known = await this.read('find idempotency key', () => findKey(this.db, req.key));
-    if (known && Number(known.created_ms) >= cutoffMs) return replay(known, req);
     this.pruneSometimes(now.getTime(), cutoffMs);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.once('store post', () => this.storeWithKey(text, req, render, now, known ? cutoffMs : undefined));
-      } catch (err) {
-        // A deadlock victim stored nothing: one more try is safe.
-        if (isDeadlock(err) && attempt === 1) continue;
-        if (!isDuplicateKey(err)) throw err;
-        // Another request with this key committed first: answer what it answered.
-        const winner = await this.read('find idempotency key', () => findKey(this.db, req.key));
-        if (!winner) throw err;
-        return replay(winner, req);
+    return this.once('store post', async () => {
+      const known = await findKey(this.db, req.key);
+      if (known && Number(known.created_ms) >= cutoffMs) return replay(known, req);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.storeWithKey(text, req, render, now, known ? cutoffMs : undefined);
+        } catch (err) {
+          // A deadlock victim stored nothing: one more try is safe.
+          if (isDeadlock(err) && attempt === 1) continue;
+          if (!isDuplicateKey(err)) throw err;
+          // Another request with this key committed first: answer what it answered.
+          const winner = await findKey(this.db, req.key);
+          if (!winner) throw err;
+          return replay(winner, req);
+        }
       }
-    }
+    });
   }
 
   private storeWithKey(text: string, req: KeyedRequest, render: (post: Post) => string, now: Date, expiredBefore?: number) {
@@ -136,7 +145,7 @@ export class PostsRepository {
 
   async delete(id: number): Promise<boolean> {
     const result = await this.once('delete post', () =>
-      this.db.deleteFrom('contents').where('id', '=', id).executeTakeFirst(),
+      this.db.transaction().execute((trx) => trx.deleteFrom('contents').where('id', '=', id).executeTakeFirst()),
     );
     return Number(result.numDeletedRows) > 0;
   }
@@ -145,25 +154,26 @@ export class PostsRepository {
     await this.read('ping', () => sql`SELECT 1`.execute(this.db));
   }
 
-  /** `run` within the deadline; on SQLite tried again while another process holds the lock. */
-  private attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
-    return withDeadline(retryWhileBusy(run, Date.now() + this.deadlineMs), this.deadlineMs, what);
+  /** Why a post cannot be stored now although the database answers (a full disk, a read-only file). */
+  notWritable(): Promise<string | undefined> {
+    return this.database.notWritable();
   }
 
   private async read<T>(what: string, run: () => Promise<T>): Promise<T> {
+    const deadlineAt = Date.now() + this.deadlineMs;
     try {
-      return await this.attempt(what, run);
+      return await this.database.run(this.deadlineMs, run);
     } catch (err) {
       // A connection that died while idle in the pool fails once; a fresh one usually works.
       if (!isConnectionError(err) || err instanceof DatabaseUnavailableError) throw unavailable(what, err);
-      return this.once(what, run);
+      return this.once(what, run, deadlineAt - Date.now());
     }
   }
 
   /** One try within the deadline; writes use only this (see the note at the top). */
-  private async once<T>(what: string, run: () => Promise<T>): Promise<T> {
+  private async once<T>(what: string, run: () => Promise<T>, ms = this.deadlineMs): Promise<T> {
     try {
-      return await this.attempt(what, run);
+      return await this.database.run(Math.max(ms, 1), run);
     } catch (err) {
       throw unavailable(what, err);
     }

@@ -31,6 +31,12 @@ export const ERROR_CODES = {
   internal: { status: 500, message: 'internal error' },
   database_unavailable: { status: 503, message: 'the database is not reachable; try again shortly' },
   shutting_down: { status: 503, message: 'the server is shutting down; try again shortly' },
+  database_not_writable: { status: 503, message: 'the database cannot store anything: {reason}; nothing was stored' },
+  schema_newer_than_app: { status: 503, message: 'the database schema was migrated by a newer version of the app' },
+  database_outcome_unknown: {
+    status: 504,
+    message: 'the database did not confirm the write in time: it may or may not be stored; resend it with the same Idempotency-Key',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,5 +1,5 @@
 // Liveness and readiness for orchestrators: /healthz says the process answers, /readyz says the
-// database is reachable and its schema is current (503 with the reason otherwise).
+// database is reachable, its schema is current and it can be written (503 with the reason otherwise).
 import type { FastifyInstance } from 'fastify';
 import type { PostsRepository } from '../../dbs/posts.js';
 import type { SchemaState } from '../schema-state.js';
@@ -13,11 +13,18 @@ export function healthRoutes(app: FastifyInstance, posts: PostsRepository, schem
     }
     try {
       await posts.ping();
-      return { status: 'ready' };
     } catch (err) {
       req.log.warn({ err: (err as Error).message }, 'readiness check failed');
       reply.code(503);
       return { status: 'unavailable', reason: 'database unreachable' };
     }
+    // Reads working is not enough: a board that cannot store posts is not ready.
+    const notWritable = await posts.notWritable();
+    if (notWritable) {
+      req.log.warn({ reason: notWritable }, 'readiness check failed: the database cannot be written');
+      reply.code(503);
+      return { status: 'unavailable', reason: notWritable };
+    }
+    return { status: 'ready' };
   });
 }
