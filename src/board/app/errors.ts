@@ -49,8 +49,7 @@ const NOT_WRITABLE = {
 export function classify(err: FastifyError): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof DatabaseNotWritableError) return new ApiError('database_not_writable', { reason: NOT_WRITABLE[err.reason] });
-  // Its message says why (unreachable or not yet migrated, or migrated by a newer app).
-  if (err instanceof SchemaNotReadyError) return Object.assign(new ApiError(err.code), { message: err.message });
+  if (err instanceof SchemaNotReadyError) return new ApiError(err.code, { detail: err.detail });
   if (err instanceof DatabaseOutcomeUnknownError) return new ApiError('database_outcome_unknown');
   if (err instanceof DatabaseUnavailableError) return new ApiError('database_unavailable');
   if (err instanceof IdempotencyKeyReusedError) return new ApiError('idempotency_key_reused');

@@ -8,9 +8,9 @@ import { migrate } from '../dbs/migrations.js';
 export class SchemaNotReadyError extends Error {
   constructor(
     readonly code: 'database_unavailable' | 'schema_newer_than_app',
-    message: string,
+    readonly detail = '',
   ) {
-    super(message);
+    super(detail ? `${code}: ${detail}` : code);
     this.name = 'SchemaNotReadyError';
   }
 }
@@ -35,8 +35,8 @@ export function prepareSchema(database: Database, log: Logger, maxDelayMs = 5000
     stop: () => (stopped = true),
     notReadyError: () =>
       state.newerThanApp
-        ? new SchemaNotReadyError('schema_newer_than_app', `${state.lastError}; run the newer app version, or restore a backup made for this one`)
-        : new SchemaNotReadyError('database_unavailable', 'the database is not ready yet (not reachable, or its schema is being migrated); try again shortly'),
+        ? new SchemaNotReadyError('schema_newer_than_app', state.lastError)
+        : new SchemaNotReadyError('database_unavailable'),
   };
   state.done = (async () => {
     for (let attempt = 1, delay = 200; !stopped; attempt++, delay = Math.min(delay * 2, maxDelayMs)) {

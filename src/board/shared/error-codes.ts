@@ -29,10 +29,10 @@ export const ERROR_CODES = {
   idempotency_key_reused: { status: 422, message: 'this Idempotency-Key was already used with a different request' },
   headers_too_large: { status: 431, message: 'the request headers are too large' },
   internal: { status: 500, message: 'internal error' },
-  database_unavailable: { status: 503, message: 'the database is not reachable; try again shortly' },
+  database_unavailable: { status: 503, message: 'the database is not reachable or not ready; try again shortly' },
   shutting_down: { status: 503, message: 'the server is shutting down; try again shortly' },
   database_not_writable: { status: 503, message: 'the database cannot store anything: {reason}; nothing was stored' },
-  schema_newer_than_app: { status: 503, message: 'the database schema was migrated by a newer version of the app' },
+  schema_newer_than_app: { status: 503, message: '{detail}; run the newer app version, or restore a backup made for this one' },
   database_outcome_unknown: {
     status: 504,
     message: 'the database did not confirm the write in time: it may or may not be stored; resend it with the same Idempotency-Key',
