@@ -73,7 +73,7 @@ async function boot(what: string, userData: string): Promise<Server> {
     await os.compute.servers.delete(created.id, { ignoreMissing: true });
     await os.compute.servers.waitForDeleted(created.id);
   });
-  return created;
+  return { ...created, name: uniq(what) }; // (a create's answer has no name)
 }
 
 /** What the user data printed after "BERTH-TEST <marker>" on the console ('' for none). */
@@ -113,7 +113,15 @@ until [ ! -e "$link" ]; do sleep 0.5; done
 echo "BERTH-TEST link gone"`;
 const readJob = `echo "BERTH-TEST read $(cat /mnt/data/token)"; umount /mnt/data`;
 
-test('a volume is hot-plugged, written, detached, plugged into another server and read there; delete leaves nothing', async () => {
+test('a volume is hot-plugged, written, detached, plugged into another server and read there; delete leaves nothing', async (t) => {
+  // (durations reported for docs/openstack.md's figures, never asserted)
+  const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    const r = await fn();
+    t.diagnostic(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return r;
+  };
+  const t0 = Date.now();
   const created = (await volumeApi<{ volume: Volume }>('POST', '/volumes', { volume: { size: 1, name: uniq('vol') } })).volume;
   cleanup.add('volume', async () => {
     const v = await getVolume(created.id);
@@ -126,6 +134,7 @@ test('a volume is hot-plugged, written, detached, plugged into another server an
     await volumeApi('DELETE', `/volumes/${v.id}`);
   });
   const volume = await waitVolume(created.id, 'available');
+  t.diagnostic(`create → available: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   assert.equal(volume.volume_type, 'local', 'the sandbox\'s default volume type');
   const file = join(VOLUMES_DIR, `volume-${volume.id}`);
   assert.ok(existsSync(file), `the volume's file ${file} exists`);
@@ -137,14 +146,14 @@ test('a volume is hot-plugged, written, detached, plugged into another server an
   await os.compute.servers.waitFor(reader.id, 'ACTIVE', { timeoutMs: 240_000 });
 
   // Hot-plugged into the running writer: the guest finds it by its link, formats and writes it.
-  const first = await attach(writer, volume.id);
+  const first = await timed('attach → in-use', () => attach(writer, volume.id));
   assert.match(first.device, /^\/dev\/vd[b-z]$/);
   assert.equal(await consoleLine(writer, 'device'), first.device, 'the link points to the device Nova reports');
   await consoleLine(writer, 'written');
   assert.equal(loopsOf(file).length, 1, 'one loop device while attached');
 
   // Detached: the guest's link goes, and so does the host's loop device; the bytes stay.
-  await detach(writer, volume.id);
+  await timed('detach → available', () => detach(writer, volume.id));
   await consoleLine(writer, 'link gone', 60_000);
   assert.deepEqual(loopsOf(file), []);
 
@@ -154,14 +163,14 @@ test('a volume is hot-plugged, written, detached, plugged into another server an
   await detach(reader, volume.id);
 
   await volumeApi('DELETE', `/volumes/${volume.id}`);
-  await waitFor(`volume ${volume.id} deleted`, 60_000, async () => {
+  await timed('delete → gone', () => waitFor(`volume ${volume.id} deleted`, 60_000, async () => {
     try {
       await getVolume(volume.id);
       return undefined;
     } catch (err) {
       return (err as { status?: number }).status === 404 ? true : undefined;
     }
-  }, 500);
+  }, 500));
   assert.ok(!existsSync(file), 'the volume\'s file is gone');
   assert.deepEqual(loopsOf(file), [], 'no loop device is left on it');
 });
