@@ -18,18 +18,29 @@ done
 if curl -sf -o /dev/null -m 5 --cacert "$OSLAB/registry-ca.crt" "https://$REGISTRY/v2/" 2>/dev/null; then
   echo "  answers  registry https://$REGISTRY (CA $OSLAB/registry-ca.crt)"
 else echo "  silent   registry https://$REGISTRY"; rc=1; fi
-# Agents: alive when they reported within neutron's agent_down_time (75 s).
+# heartbeats WHAT MAX_AGE_S QUERY: one line per row (name, host, seconds since its last report),
+# alive when it reported within MAX_AGE_S.
+heartbeats() {
+  local rows name host age
+  rows=$("${DBQ[@]}" -N -e "$3" 2>/dev/null) || rows=
+  [ -n "$rows" ] || { echo "  no $1 registered"; rc=1; }
+  while IFS=$'\t' read -r name host age; do
+    [ -n "$name" ] || continue
+    if [ "$age" -le "$2" ]; then echo "  alive    $name on $host (reported ${age}s ago)"
+    else echo "  DEAD     $name on $host (last report ${age}s ago)"; rc=1; fi
+  done <<<"$rows"
+}
 if [ -n "${DB_PORT:-}" ]; then
   if [ "$DB_MODE" = private ]; then DBQ=(mariadb --no-defaults -S "$RUN/mysql/mysqld.sock" -uroot)
   else DBQ=(mariadb --no-defaults -h $IP -P "$DB_PORT" -uroot); fi
-  agents=$("${DBQ[@]}" -N -e "select agent_type, host, timestampdiff(second, heartbeat_timestamp, utc_timestamp())
-    from ${DBPFX}neutron.agents order by agent_type" 2>/dev/null) || agents=
-  [ -n "$agents" ] || { echo "  no Neutron agents registered"; rc=1; }
-  while IFS=$'\t' read -r type host age; do
-    [ -n "$type" ] || continue
-    if [ "$age" -le 75 ]; then echo "  alive    $type on $host (reported ${age}s ago)"
-    else echo "  DEAD     $type on $host (last report ${age}s ago)"; rc=1; fi
-  done <<<"$agents"
+  # Neutron's agent_down_time is 75 s, Cinder's service_down_time 60 s.
+  heartbeats "Neutron agents" 75 "select agent_type, host, timestampdiff(second, heartbeat_timestamp, utc_timestamp())
+    from ${DBPFX}neutron.agents order by agent_type"
+  heartbeats "Cinder services" 60 "select \`binary\`, host, timestampdiff(second, updated_at, utc_timestamp())
+    from ${DBPFX}cinder.services where deleted=0 and disabled=0 order by \`binary\`"
+  vols=$("${DBQ[@]}" -N -e "select count(*), coalesce(sum(size), 0), coalesce(sum(attach_status = 'attached'), 0)
+    from ${DBPFX}cinder.volumes where deleted=0" 2>/dev/null) || vols=
+  [ -z "$vols" ] || { read -r n gb att <<<"$vols"; echo "  volumes  $n ($gb GB), $att attached"; }
 fi
 if alive libvirtd; then
   echo "  domains  $(virsh -q -c lxc:/// list --name 2>/dev/null | grep -c .) running (libvirt-LXC)"
