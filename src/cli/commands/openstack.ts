@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { connect, type OpenStack } from '../../deployer/openstack/index.js';
 import { LAYOUTS, type LayoutName } from '../../deployer/layouts/index.js';
 import { loadStackFile } from '../../deployer/stack/load.js';
-import { stderrProgress } from '../../deployer/targets/docker/progress.js';
+import { stderrProgress } from '../../deployer/targets/shared/progress.js';
 import * as ost from '../../deployer/targets/openstack/index.js';
 import { DiffConflict } from '../../deployer/targets/openstack/diff.js';
 import { CliError, openStackCliError, stackOrTargetCliError, type OpenStackHints } from '../errors.js';

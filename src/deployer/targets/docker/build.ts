@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { StackSpec } from '../../stack/schema.js';
 import { prepareNodeContext } from './context.js';
-import { TargetError } from './errors.js';
-import { imageRef, type ImageNaming } from './images.js';
-import type { Progress } from './progress.js';
+import { TargetError } from '../shared/errors.js';
+import { imageRef, type ImageNaming } from '../shared/images.js';
+import type { Progress } from '../shared/progress.js';
 
 export interface BuildOptions {
   root: string;

@@ -4,7 +4,7 @@
 import type Docker from 'dockerode';
 import { extract, pack } from 'tar-stream';
 import { statusOf } from './engine.js';
-import { TargetError } from './errors.js';
+import { TargetError } from '../shared/errors.js';
 import { missingImage } from './images.js';
 import { LABEL, projectLabels } from './names.js';
 

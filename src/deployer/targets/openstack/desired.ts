@@ -8,7 +8,7 @@ import { planLayout } from '../../layouts/index.js';
 import type { LayoutName, Plan } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
 import { secretLengths } from '../../stack/secret-value.js';
-import { imageRef } from '../docker/images.js';
+import { imageRef } from '../shared/images.js';
 import type { Nic } from '../../userdata/nics.js';
 import { secretRef, secretsOf, userdataFromPlan, type PlanUserdataOptions } from '../../userdata/plan.js';
 import { singleVmPlan } from '../../userdata/single.js';

@@ -8,8 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { canonicalCidr, overlaps, parseCidr } from '../../layouts/ipv4.js';
 import { OpenStackSection, type OpenStackSectionSpec } from '../../stack/openstack-section.js';
 import type { StackSpec } from '../../stack/schema.js';
-import type { ImageNaming } from '../docker/images.js';
-import { TargetError } from '../docker/errors.js';
+import type { ImageNaming } from '../shared/images.js';
+import { TargetError } from '../shared/errors.js';
 
 export type Tier = 'web' | 'app' | 'dbs';
 export type NetKey = 'dmz' | 'app' | 'dbs';
