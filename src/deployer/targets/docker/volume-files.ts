@@ -45,7 +45,9 @@ export async function withVolumes<T>(
   try {
     return await fn(helper);
   } finally {
-    await helper.remove({ force: true, v: false });
+    // v: the image may declare VOLUMEs (dbs: /var/lib/mysql), which made anonymous volumes; named ones
+    // are never removed this way.
+    await helper.remove({ force: true, v: true });
   }
 }
 
