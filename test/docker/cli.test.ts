@@ -165,6 +165,9 @@ describe('berth --version, and help that fits each command', () => {
     const logs = await help(['logs']);
     assert.match(logs, /Docker target:\n {2}--tail/);
     assert.ok(!logs.includes('--image'), 'logs does not show --image');
+    // --bind: one rule, from one place (DEFAULT_BIND), said in both helps.
+    assert.match(up, /--bind <address> +host address the entry port is published on\s+\(default: 127\.0\.0\.1\)/);
+    assert.match(await help(['userdata']), /--bind <address> +host address the entry port is published on\s+\(default: 0\.0\.0\.0, all of the VM's\)/);
     for (const cmd of ['plan', 'inventory', 'userdata']) assert.doesNotMatch(await help([cmd]), /^ {2}--target /m, `${cmd} has no --target to choose`);
   });
 });
