@@ -45,9 +45,10 @@ export async function buildImages(docker: Docker, stack: StackSpec, opts: BuildO
     const dockerfile = spec.build!.dockerfile;
     const src = spec.build!.context === 'node' ? ['package.json', 'node_modules', 'dist', 'images', '.dockerignore'] : [dockerfile.replace(/\/[^/]+$/, ''), '.dockerignore'];
     const args = { ...declaredArgs(join(opts.root, dockerfile), opts), ...spec.build!.args };
-    progress.step(`building ${ref} (${dockerfile})`);
+    progress.step(`building ${ref} (${dockerfile}${spec.build!.target ? `, target ${spec.build!.target}` : ''})`);
     const started = Date.now();
-    const stream = await docker.buildImage({ context: ctx, src }, { t: ref, dockerfile, buildargs: args, rm: true, forcerm: true });
+    const target = spec.build!.target;
+    const stream = await docker.buildImage({ context: ctx, src }, { t: ref, dockerfile, buildargs: args, rm: true, forcerm: true, ...(target ? { target } : {}) });
     const id = await followBuild(docker, stream, ref, progress);
     const info = await docker.getImage(ref).inspect();
     built.push({ service: svc, ref, id, seconds: (Date.now() - started) / 1000, bytes: info.Size });
