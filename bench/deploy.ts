@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { connect, type OpenStack } from '../src/deployer/openstack/index.js';
 import type { LayoutName } from '../src/deployer/layouts/plan.js';
 import { loadStackFile } from '../src/deployer/stack/load.js';
-import { silentProgress } from '../src/deployer/targets/docker/progress.js';
+import { silentProgress } from '../src/deployer/targets/shared/progress.js';
 import { down, planStack, resolveInputs, stackId, up } from '../src/deployer/targets/openstack/index.js';
 
 const { values: a } = parseArgs({

@@ -2,7 +2,7 @@
 // and the mapping of the deployer's known failures to it, shared by the commands.
 import { OpenStackConfigError, OpenStackError } from '../deployer/openstack/index.js';
 import { StackError } from '../deployer/stack/load.js';
-import { TargetError } from '../deployer/targets/docker/errors.js';
+import { TargetError } from '../deployer/targets/shared/errors.js';
 
 export class CliError extends Error {
   constructor(

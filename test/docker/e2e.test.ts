@@ -9,6 +9,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { berth, berthInBackground, checkSecretFiles, docker, execIn, freePort, labelled, postWithBrowser, postsOnPage, purge, restartAndWait, snapshot, waitHealth } from './helpers.js';
 
+/** Every volume of the engine, by name (anonymous ones too). */
+async function volumeNames(): Promise<string[]> {
+  return ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name).sort();
+}
+
 /** The app's /readyz status, asked from inside its container. */
 async function readyz(app: string): Promise<number> {
   const script = "fetch('http://127.0.0.1:5555/readyz',{signal:AbortSignal.timeout(30000)}).then((r)=>console.log(r.status),()=>console.log(0))";
@@ -41,6 +46,7 @@ for (const layout of ['single', 'tiered'] as const) {
     it('serves the board, keeps a post across an app restart, and down removes everything', async () => {
       const port = await freePort();
       const args = ['--project', project, '--target', 'docker'];
+      const volumesBefore = await volumeNames();
       const first = berth(['up', ...args, '--layout', layout, '--port', String(port)]);
       assert.equal(first.code, 0, first.stderr);
       const url = first.stdout.trim();
@@ -147,6 +153,9 @@ for (const layout of ['single', 'tiered'] as const) {
       assert.equal(down.code, 0, down.stderr);
       if (follow) assert.equal((await follow.done).code, 0, 'logs --follow ends when the container stops');
       assert.deepEqual(await labelled(project), { containers: 0, networks: 0, volumes: 0 });
+      // Nor anonymous volumes: the helper container (dbs image, VOLUME /var/lib/mysql) made one
+      // per use. (Assumes no other test makes volumes meanwhile: the suites run one file at a time.)
+      assert.deepEqual(await volumeNames(), volumesBefore, 'the engine has the volumes it had before up');
     });
   });
 }

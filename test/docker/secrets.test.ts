@@ -29,6 +29,15 @@ describe('docker target secrets', () => {
     assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`${PROJECT_LABEL}=${project}`] } }), []);
   });
 
+  it('the helper container leaves no anonymous volume behind (the dbs image declares VOLUME /var/lib/mysql)', async () => {
+    const names = async () => ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name).sort();
+    const before = await names();
+    await withVolumes(docker, project, IMAGE, [], async () => {
+      assert.equal((await names()).length, before.length + 1, 'the image\'s VOLUME made an anonymous volume');
+    });
+    assert.deepEqual(await names(), before);
+  });
+
   it('takes over the values an earlier berth kept as labels, and drops the labels', async () => {
     const legacy = `berth-test-legacy-${process.pid}`;
     after(() => purge(legacy));

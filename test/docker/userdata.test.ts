@@ -1,11 +1,13 @@
 // The single layout's user-data: generated from the stack, shellcheck-clean, and run for real as
 // cloud-init would (root, no terminal, a minimal environment) against this machine's engine.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { berth, checkSecretFiles, docker, freePort, labelled, postWithForm, postsOnPage, purge, restartAndWait } from './helpers.js';
 
 const PROJECT = 'berth-test-userdata';
@@ -58,5 +60,59 @@ describe('userdata --layout single', () => {
     }
     await purge(PROJECT);
     assert.deepEqual(await labelled(PROJECT), { containers: 0, networks: 0, volumes: 0 });
+  });
+});
+
+describe('userdata --registry, --registry-ca', () => {
+  // A registry with a certificate of its own CA, on the host's Docker bridge address (the Engine
+  // trusts any certificate on 127.0.0.0/8, so the loopback would not show the error).
+  const dir = mkdtempSync(join(tmpdir(), 'berth-registry-'));
+  const project = `berth-test-pull-${process.pid}`;
+  let server: Server;
+  let registry = '';
+  after(async () => {
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(`/var/lib/berth/${project}`, { recursive: true, force: true });
+    if (registry) rmSync(`/etc/docker/certs.d/${registry}`, { recursive: true, force: true });
+  });
+
+  before(async () => {
+    const ssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=berth-test-registry', '-addext', 'subjectAltName=IP:172.17.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'ca.pem')], { encoding: 'utf8' });
+    assert.equal(ssl.status, 0, ssl.stderr);
+    // It knows no image: every request is a 404 (what a registry says of an unknown repository).
+    server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'ca.pem')) }, (_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '172.17.0.1', resolve));
+    registry = `172.17.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  /** Runs the user-data as cloud-init would; its exit status and what it printed (the console).
+   *  (Not spawnSync: the registry answers from this process.) */
+  async function runUserdata(args: string[]) {
+    const r = berth(['userdata', '--project', project, '--registry', registry, ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    const file = join(dir, 'userdata.sh');
+    writeFileSync(file, r.stdout, { mode: 0o700 });
+    const child = spawn('bash', [file], { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let console = '';
+    child.stderr.on('data', (d: Buffer) => (console += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { script: r.stdout, code, console };
+  }
+
+  it('a pull that fails says why on the console (x509: certificate signed by unknown authority), not only in the guest\'s log', async () => {
+    const r = await runUserdata([]);
+    assert.equal(r.code, 1);
+    assert.match(r.console, new RegExp(`ERROR: image ${registry}/berth/dbs:latest is missing and cannot be pulled: .*x509: certificate signed by unknown authority`));
+  });
+
+  it('with --registry-ca the Engine trusts the registry: the pull gets as far as the registry\'s own answer', async () => {
+    const r = await runUserdata(['--registry-ca', join(dir, 'ca.pem')]);
+    assert.ok(r.script.includes(`cat >'/etc/docker/certs.d/${registry}/ca.crt' <<'BERTH_CA'\n${readFileSync(join(dir, 'ca.pem'), 'utf8').trim()}\nBERTH_CA\n`), 'the CA is written where the Engine looks for it');
+    assert.equal(r.code, 1);
+    assert.match(r.console, new RegExp(`ERROR: image ${registry}/berth/dbs:latest is missing and cannot be pulled: .*(not found|unknown|404)`, 'i'));
+    assert.doesNotMatch(r.console, /x509/);
   });
 });

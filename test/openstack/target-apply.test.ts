@@ -137,7 +137,7 @@ describe('up --layout tiered (API level)', () => {
   });
 
   it('berth status --json lists the servers, their addresses and the floating IP, and no secret', async () => {
-    const r = await berthAsync(['status', ...ARGS.filter((a) => a !== '--layout' && a !== 'tiered'), '--json'], px.cloudsFile);
+    const r = await berthAsync(['status', '--target', 'openstack', '--prefix', PREFIX, '--json'], px.cloudsFile);
     assert.equal(r.code, 0, r.stderr);
     const st = JSON.parse(r.stdout) as { stack: string; layout: string; url: string; servers: { name: string; tier: string; status: string; addresses: Record<string, string[]>; floatingIp?: string }[] };
     assert.equal(st.stack, ID);

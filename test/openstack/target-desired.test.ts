@@ -29,7 +29,7 @@ describe('inputs', () => {
     assert.deepEqual(i.networks, { dmz: '192.168.0.0/24', app: '172.16.10.0/24', dbs: '172.16.20.0/24' });
     assert.match(i.prefix, /^[a-z][a-z0-9-]*$/);
     assert.equal(i.flavors.default, 'm1.small');
-    assert.equal(i.sshCidr, undefined);
+    assert.deepEqual(i.sshCidrs, [], 'no SSH rule unless asked');
   });
 
   it('takes flags over a config file over the stack\'s openstack: section over OS_CLOUD', () => {
@@ -84,6 +84,19 @@ describe('desired state of the tiered layout', () => {
       dbs: ['22 from 198.51.100.0/24', '3306 from group app'],
     });
     assert.deepEqual(tiered().groups.map((g) => g.rules.length), [1, 1, 1], 'no SSH rule without an SSH CIDR');
+  });
+
+  it('takes any source CIDR from /0 to /32 for SSH, more than one, in canonical form (only subnets need /8 to /29)', () => {
+    const i = inputs({ sshCidr: ['0.0.0.0/0', '203.0.113.7/32', '8.9.10.11/5', '198.51.100.9/24', '198.51.100.0/24'] });
+    assert.deepEqual(i.sshCidrs, ['0.0.0.0/0', '203.0.113.7/32', '8.0.0.0/5', '198.51.100.0/24']);
+    const ssh = desiredState(stack, 'tiered', i).groups.map((g) => g.rules.filter((r) => r.port === 22).map((r) => ('cidr' in r.from ? r.from.cidr : '')));
+    for (const g of ssh) assert.deepEqual(g, ['0.0.0.0/0', '198.51.100.0/24', '203.0.113.7/32', '8.0.0.0/5']);
+    // A stack's (or --os-config's) openstack: section takes one CIDR or a list.
+    const listed = parseStack('berth: 1\nname: s\nservices: { a: { image: x } }\nopenstack: { sshCidr: [10.0.0.1/32, 0.0.0.0/0] }\n').stack;
+    assert.deepEqual(resolveInputs(listed, {}, {}).sshCidrs, ['10.0.0.1/32', '0.0.0.0/0']);
+    // Out of range is a TargetError (one line on the command line), not a RangeError.
+    assert.throws(() => inputs({ sshCidr: ['10.0.0.0/33'] }), (e: Error) => e.name === 'TargetError' && /--ssh-cidr 10.0.0.0\/33: .* between \/0 and \/32/.test(e.message));
+    assert.throws(() => inputs({ network: ['dmz=10.0.0.0/30'] }), /network dmz: 10.0.0.0\/30 is not an IPv4 CIDR between \/8 and \/29/);
   });
 
   it('gives each server user-data with its peers\' planned addresses, only the first NIC a gateway', () => {

@@ -1,17 +1,34 @@
 // `berth cloud check`: which cloud, user, project, region and endpoints berth would use, the
 // compute microversions, whether what a deployment needs exists (with near names when not), and
-// the quota headroom. Never prints a password or token.
+// the quota headroom. Never prints a password or token. What it checks is what `up --target
+// openstack` would use: the same options, stack section, --os-config and defaults (resolveInputs).
 import type { Command } from 'commander';
-import { openStackCliError } from '../errors.js';
+import { openStackCliError, stackOrTargetCliError } from '../errors.js';
 import { connect, nearNames, type OpenStack } from '../../deployer/openstack/index.js';
+import { loadStackFile } from '../../deployer/stack/load.js';
+import { resolveInputs, type OpenStackInputs } from '../../deployer/targets/openstack/index.js';
+import { addOptions, type CloudOpts, type ServerOpts, type StackOpts } from '../options.js';
 
-interface CheckOptions {
-  cloud?: string;
-  flavor: string[];
-  image: string;
-  keyName: string;
-  externalNetwork?: string;
-  json?: boolean;
+type CheckOptions = Pick<StackOpts, 'stack'> & CloudOpts & Pick<ServerOpts, 'flavor' | 'image' | 'keyName' | 'externalNetwork'> & { json?: boolean };
+
+/** What a deployment with these inputs needs to find on the cloud (the external network aside). */
+export function wanted(i: OpenStackInputs): { kind: 'flavor' | 'image' | 'key pair'; name: string }[] {
+  return [
+    ...[...new Set(Object.values(i.flavors))].map((name) => ({ kind: 'flavor' as const, name })),
+    { kind: 'image', name: i.image },
+    ...(i.keyName ? [{ kind: 'key pair' as const, name: i.keyName }] : []),
+  ];
+}
+
+function inputsOf(o: CheckOptions): OpenStackInputs {
+  try {
+    const { stack } = loadStackFile(o.stack ?? undefined);
+    const { cloud, osConfig, flavor, image, keyName, externalNetwork } = o;
+    const flags = Object.fromEntries(Object.entries({ cloud, osConfig, flavor, image, keyName, externalNetwork }).filter(([, v]) => v !== undefined));
+    return resolveInputs(stack, flags);
+  } catch (err) {
+    throw stackOrTargetCliError(err, 'docs/openstack.md') ?? err;
+  }
 }
 
 interface Need {
@@ -23,17 +40,12 @@ interface Need {
 }
 
 export function registerCloudCommands(program: Command): void {
-  const cloud = program.command('cloud').description('Check and use an OpenStack cloud');
-  cloud
-    .command('check')
-    .description('Log in and report what berth would use, what a deployment needs, and the quota headroom')
-    .option('--cloud <name>', 'cloud in clouds.yaml (default: $OS_CLOUD, else the OS_* variables)')
-    .option('--flavor <name...>', 'flavors the deployment uses', ['m1.small'])
-    .option('--image <name>', 'image the servers boot from', 'debian-12-docker')
-    .option('--key-name <name>', 'key pair put on the servers', 'berth')
-    .option('--external-network <name>', 'network for floating IPs (default: any external network)')
-    .option('--json', 'print JSON')
-    .action(async (o: CheckOptions) => {
+  const cloud = program.command('cloud').description('check the OpenStack cloud berth would deploy to (cloud check)');
+  // The same options (and defaults) as `up --target openstack` for what it checks.
+  addOptions(
+    cloud.command('check').description('log in and report what berth would use, whether what `up --target openstack` needs is there, and the quota headroom'),
+    ['stack', 'cloud', 'osConfig', 'flavor', 'image', 'keyName', ['externalNetwork', { help: 'network of the floating IPs (default: any external network)' }], 'json'],
+  ).action(async (o: CheckOptions) => {
       const report = await runCheck(o);
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
       if (!report.ok) process.exitCode = 1;
@@ -41,14 +53,15 @@ export function registerCloudCommands(program: Command): void {
 }
 
 export async function runCheck(o: CheckOptions) {
+  const inputs = inputsOf(o);
   let os: OpenStack;
   try {
-    os = await connect({ cloud: o.cloud, timeoutMs: 30_000, retry: { attempts: 3 } });
+    os = await connect({ cloud: inputs.cloud, timeoutMs: 30_000, retry: { attempts: 3 } });
   } catch (err) {
     throw toCliError(err);
   }
   try {
-    return await buildReport(os, o);
+    return await buildReport(os, inputs);
   } catch (err) {
     throw toCliError(err);
   } finally {
@@ -56,7 +69,7 @@ export async function runCheck(o: CheckOptions) {
   }
 }
 
-async function buildReport(os: OpenStack, o: CheckOptions) {
+async function buildReport(os: OpenStack, i: OpenStackInputs) {
   const token = await os.session.getToken();
   const projectId = token.project?.id;
   const [flavors, images, keypairs, externals, limits, netQuota] = await Promise.all([
@@ -67,12 +80,15 @@ async function buildReport(os: OpenStack, o: CheckOptions) {
     os.compute.limits.get(),
     projectId ? os.network.quotas.details(projectId) : Promise.resolve(undefined),
   ]);
+  const found = {
+    flavor: flavors,
+    image: images.map((m) => ({ id: m.id, name: m.name ?? '' })),
+    'key pair': keypairs.map((k) => ({ id: k.fingerprint ?? k.name, name: k.name })),
+  };
   const needs: Need[] = [
-    ...o.flavor.map((f) => need('flavor', f, flavors)),
-    need('image', o.image, images.map((i) => ({ id: i.id, name: i.name ?? '' }))),
-    need('key pair', o.keyName, keypairs.map((k) => ({ id: k.fingerprint ?? k.name, name: k.name }))),
-    o.externalNetwork
-      ? need('external network', o.externalNetwork, externals)
+    ...wanted(i).map((w) => need(w.kind, w.name, found[w.kind])),
+    i.externalNetwork
+      ? need('external network', i.externalNetwork, externals)
       : { kind: 'external network', name: '(any)', found: externals.length > 0, id: externals[0]?.id, near: externals.map((n) => n.name) },
   ];
   const endpoints: Record<string, string> = {};

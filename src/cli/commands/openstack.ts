@@ -1,64 +1,34 @@
 // The openstack target on the command line: `berth plan`, `berth inventory`, and what `up`,
 // `down`, `status` and `logs` do with `--target openstack` (commands.ts of the docker target
 // hands over to these). Progress on stderr, results (the URL, --json, the inventory) on stdout.
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { connect, type OpenStack } from '../../deployer/openstack/index.js';
-import { LAYOUTS, type LayoutName } from '../../deployer/layouts/index.js';
 import { loadStackFile } from '../../deployer/stack/load.js';
-import { stderrProgress } from '../../deployer/targets/docker/progress.js';
+import { stderrProgress } from '../../deployer/targets/shared/progress.js';
 import * as ost from '../../deployer/targets/openstack/index.js';
 import { DiffConflict } from '../../deployer/targets/openstack/diff.js';
 import { CliError, openStackCliError, stackOrTargetCliError, type OpenStackHints } from '../errors.js';
+import { addOptions, COMMANDS, type CloudOpts, type DownOpts, type ImageOpts, type InventoryOpts, type LogsOpts, type PlanOpts, type ServerOpts, type StackOpts, type StatusOpts, type UpOpts } from '../options.js';
 
-const list = (v: string, acc: string[]) => [...acc, v];
+type InputOpts = StackOpts & ImageOpts & CloudOpts & ServerOpts & { sshUser?: string };
 
-/** The settings of the openstack target (see docs/openstack.md); flags win over --os-config and the stack. */
-export function openstackOptions(cmd: Command): Command {
-  return cmd
-    .option('--cloud <name>', 'cloud in clouds.yaml (default: $OS_CLOUD, else the OS_* variables)')
-    .option('--os-config <file>', 'YAML with the openstack settings (the keys of a stack\'s openstack: section)')
-    .option('--prefix <name>', 'first part of every name (default: your user name)')
-    .option('--flavor <name|tier=name>', 'flavor of every server, or of one tier; repeatable', list, [] as string[])
-    .option('--image <name>', 'image with cloud-init (and Docker) the servers boot from')
-    .option('--key-name <name>', 'key pair put on the servers')
-    .option('--availability-zone <zone>', 'where the servers boot')
-    .option('--external-network <name>', 'network of the router\'s gateway and the floating IP')
-    .option('--ssh-cidr <cidr>', 'who may SSH to the servers (none: no SSH rule)')
-    .option('--ssh-user <name>', 'login user of the image, for the inventory')
-    .option('--network <key=cidr>', 'CIDR of dmz, app or dbs (192.168.0.0/24, 172.16.10.0/24, 172.16.20.0/24); repeatable', list, [] as string[])
-    .option('--registry-ca <file>', 'CA certificate (PEM) of --registry, trusted by the servers\' Docker Engine');
-}
-
-const INPUT_FLAGS = ['project', 'cloud', 'osConfig', 'prefix', 'flavor', 'image', 'keyName', 'availabilityZone', 'externalNetwork', 'sshCidr', 'sshUser', 'network', 'registry', 'registryCa', 'repo', 'tag'] as const;
-
-interface Flags {
-  stack?: string;
-  project?: string;
-  cloud?: string;
-  osConfig?: string;
-  prefix?: string;
-  flavor: string[];
-  image?: string;
-  keyName?: string;
-  availabilityZone?: string;
-  externalNetwork?: string;
-  sshCidr?: string;
-  sshUser?: string;
-  network: string[];
-  registry?: string;
-  registryCa?: string;
-  repo?: string;
-  tag?: string;
-}
-
-/** The stack and the resolved inputs; --repo/--tag count only when given (their defaults are docker's). */
-function inputsOf(o: Flags, cmd: Command) {
+/** The stack and the resolved inputs (flags win over --os-config and the stack's openstack: section). */
+function inputsOf(o: InputOpts) {
   const loaded = loadStackFile(o.stack ?? undefined);
   for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
-  const given = (k: 'repo' | 'tag') => (cmd.getOptionValueSource(k) === 'cli' ? o[k] : undefined);
-  const flags: Record<string, unknown> = { ...o, repo: given('repo'), tag: given('tag') };
-  const clean = Object.fromEntries(INPUT_FLAGS.map((k) => [k, flags[k]]).filter(([, v]) => v !== undefined)) as ost.InputFlags;
-  return { stack: loaded.stack, inputs: ost.resolveInputs(loaded.stack, clean) };
+  const name = o.name ?? o.project;
+  const flags: ost.InputFlags = {
+    ...(name !== undefined ? { name } : {}),
+    ...defined({ prefix: o.prefix, cloud: o.cloud, osConfig: o.osConfig, image: o.image, keyName: o.keyName, availabilityZone: o.availabilityZone }),
+    ...defined({ externalNetwork: o.externalNetwork, sshCidr: o.sshCidr, sshUser: o.sshUser, flavor: o.flavor, network: o.network }),
+    ...defined({ registry: o.registry, registryCa: o.registryCa, repo: o.repo, tag: o.tag }),
+  };
+  return { stack: loaded.stack, inputs: ost.resolveInputs(loaded.stack, flags) };
+}
+
+/** The entries whose value is given (exactOptionalPropertyTypes-safe spreading of flags). */
+function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 async function withCloud<T>(cloud: string | undefined, fn: (os: OpenStack) => Promise<T>): Promise<T> {
@@ -87,21 +57,25 @@ export async function osCli(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-export async function osUp(o: Flags & { layout: LayoutName; wait: ost.WaitFor; readyTimeout?: number }, cmd: Command): Promise<void> {
-  const { stack, inputs } = inputsOf(o, cmd);
+export async function osUp(o: UpOpts): Promise<void> {
+  // The whole command counts: reading the cloud (and waiting for it to settle) is part of the wait.
+  const started = performance.now();
+  const { stack, inputs } = inputsOf(o);
   await withCloud(inputs.cloud, async (os) => {
     const plan = await ost.planStack(os, stack, inputs, o.layout, stderrProgress);
     const changes = ost.mutating(plan.steps);
     process.stderr.write(`${plan.d.id} (${o.layout} layout) on ${os.cloud.name}:\n${ost.renderSteps(plan.steps)}`);
-    const started = Date.now();
-    const result = await ost.up(os, plan, o.wait, stderrProgress, (o.readyTimeout ?? 900) * 1000);
-    process.stderr.write(changes.length ? `done in ${Math.round((Date.now() - started) / 1000)} s\n` : 'nothing changed\n');
+    const result = await ost.up(os, plan, o.wait, stderrProgress, o.readyTimeout * 1000);
+    process.stderr.write(changes.length ? `done in ${seconds(performance.now() - started)}\n` : 'nothing changed\n');
     process.stdout.write(`${result.url ?? '(no floating IP)'}\n`);
   });
 }
 
-export async function osPlan(o: Flags & { layout: LayoutName; json?: boolean; verbose?: boolean }, cmd: Command): Promise<void> {
-  const { stack, inputs } = inputsOf(o, cmd);
+/** A duration as people read it: 0.4 s, 4.2 s, 37 s. */
+export const seconds = (ms: number) => (ms < 9950 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
+
+export async function osPlan(o: PlanOpts): Promise<void> {
+  const { stack, inputs } = inputsOf(o);
   await withCloud(inputs.cloud, async (os) => {
     const plan = await ost.planStack(os, stack, inputs, o.layout, stderrProgress);
     if (o.json) {
@@ -112,8 +86,8 @@ export async function osPlan(o: Flags & { layout: LayoutName; json?: boolean; ve
   });
 }
 
-export async function osDown(o: Flags & { all?: boolean }, cmd: Command): Promise<void> {
-  const { inputs } = inputsOf(o, cmd);
+export async function osDown(o: DownOpts): Promise<void> {
+  const { inputs } = inputsOf(o);
   const scope: ost.Scope = o.all ? { prefix: inputs.prefix } : { stack: ost.stackId(inputs.prefix, inputs.stack) };
   await withCloud(inputs.cloud, async (os) => {
     const n = await ost.down(os, scope, stderrProgress);
@@ -122,8 +96,8 @@ export async function osDown(o: Flags & { all?: boolean }, cmd: Command): Promis
   });
 }
 
-export async function osStatus(o: Flags & { json?: boolean }, cmd: Command): Promise<void> {
-  const { stack, inputs } = inputsOf(o, cmd);
+export async function osStatus(o: StatusOpts): Promise<void> {
+  const { stack, inputs } = inputsOf(o);
   const entry = Object.values(stack.services).find((s) => s.entry)?.ports[0]?.container ?? 80;
   await withCloud(inputs.cloud, async (os) => {
     const s = await ost.status(os, ost.stackId(inputs.prefix, inputs.stack), entry);
@@ -138,38 +112,29 @@ export async function osStatus(o: Flags & { json?: boolean }, cmd: Command): Pro
   });
 }
 
-export async function osLogs(tier: string, o: Flags & { follow?: boolean }, cmd: Command): Promise<void> {
-  const { inputs } = inputsOf(o, cmd);
+export async function osLogs(tier: string, o: LogsOpts): Promise<void> {
+  const { inputs } = inputsOf(o);
   await withCloud(inputs.cloud, (os) => ost.consoleLog(os, ost.stackId(inputs.prefix, inputs.stack), tier, Boolean(o.follow), (s) => process.stdout.write(s)));
 }
 
-const stackOptions = (cmd: Command) =>
-  openstackOptions(cmd
-    .option('--stack <file>', 'stack spec (berth YAML or docker-compose file)')
-    .option('--project <name>', 'the stack\'s part of every name (default: the stack name)')
-    .option('--repo <repo>', 'image repository prefix (default berth)')
-    .option('--tag <tag>', 'image tag (default latest)')
-    .option('--registry <host[:port]>', 'registry the servers pull the images from'));
-
 export function registerOpenStackCommands(program: Command): void {
-  stackOptions(program.command('plan').description('what `up --target openstack` would create, change, replace or delete (reads only)'))
-    .addOption(new Option('--target <target>', 'where the stack runs').choices(['openstack']).default('openstack'))
-    .addOption(new Option('--layout <layout>', 'single: one VM; tiered: one VM per tier on three networks').choices(LAYOUTS).default('single'))
-    .option('--json', 'machine-readable output')
+  // Both are the openstack target's only: a docker `up` diffs by itself, and a local engine needs no inventory.
+  addOptions(program.command('plan').description('what `up --target openstack` would create, change, replace or delete (reads only)'), COMMANDS.plan)
     .option('-v, --verbose', 'also list what is kept')
-    .action((o, cmd: Command) => osCli(() => osPlan(o, cmd)));
+    .action((o: PlanOpts) => osCli(() => osPlan(o)));
 
-  stackOptions(program.command('inventory').description('Ansible dynamic inventory of the stack\'s servers (ansible-inventory -i)'))
-    .addOption(new Option('--target <target>', 'where the stack runs').choices(['openstack']).default('openstack'))
+  addOptions(program.command('inventory').description("Ansible dynamic inventory of the stack's servers on openstack (ansible-inventory -i)"), COMMANDS.inventory)
     .option('--list', 'every group and host (what Ansible asks first)')
-    .option('--host <name>', 'one host\'s variables')
-    .action((o: Flags & { list?: boolean; host?: string }, cmd: Command) => osCli(async () => {
-      const { inputs } = inputsOf(o, cmd);
-      const id = ost.stackId(inputs.prefix, inputs.stack);
-      await withCloud(inputs.cloud, async (os) => {
-        const servers = (await os.compute.servers.list({ tags: [ost.TAG.stack(id)] })).map(ost.observedServer);
-        const inv = ost.inventory(id, servers, inputs.sshUser);
-        process.stdout.write(`${JSON.stringify(o.host !== undefined ? (inv._meta.hostvars[o.host] ?? {}) : inv, null, 2)}\n`);
-      });
-    }));
+    .option('--host <name>', "one host's variables")
+    .action((o: InventoryOpts) =>
+      osCli(async () => {
+        const { inputs } = inputsOf(o);
+        const id = ost.stackId(inputs.prefix, inputs.stack);
+        await withCloud(inputs.cloud, async (os) => {
+          const servers = (await os.compute.servers.list({ tags: [ost.TAG.stack(id)] })).map(ost.observedServer);
+          const inv = ost.inventory(id, servers, inputs.sshUser);
+          process.stdout.write(`${JSON.stringify(o.host !== undefined ? (inv._meta.hostvars[o.host] ?? {}) : inv, null, 2)}\n`);
+        });
+      }),
+    );
 }

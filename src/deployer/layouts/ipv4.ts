@@ -4,11 +4,16 @@ export interface Cidr {
   bits: number;
 }
 
-export function parseCidr(cidr: string): Cidr {
+/** Prefix lengths a subnet may have: room for a gateway and hosts, and not half the Internet. */
+export const SUBNET_BITS = { min: 8, max: 29 } as const;
+/** Prefix lengths a rule's source may have: anywhere (/0) to one host (/32). */
+export const SOURCE_BITS = { min: 0, max: 32 } as const;
+
+export function parseCidr(cidr: string, range: { min: number; max: number } = SUBNET_BITS): Cidr {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
   const octets = m ? m.slice(1, 5).map(Number) : [];
   const bits = m ? Number(m[5]) : NaN;
-  if (!m || octets.some((o) => o > 255) || !(bits >= 8 && bits <= 29)) throw new RangeError(`${cidr} is not an IPv4 CIDR between /8 and /29 (e.g. 192.168.0.0/24)`);
+  if (!m || octets.some((o) => o > 255) || !(bits >= range.min && bits <= range.max)) throw new RangeError(`${cidr} is not an IPv4 CIDR between /${range.min} and /${range.max} (e.g. 192.168.0.0/24)`);
   const addr = octets.reduce((a, o) => a * 256 + o, 0);
   const size = 2 ** (32 - bits);
   return { base: addr - (addr % size), bits };
@@ -26,8 +31,8 @@ export function hostAt(cidr: string, n: number): string {
 export const prefixLength = (cidr: string) => parseCidr(cidr).bits;
 
 /** The CIDR in canonical form (host bits cleared), as Neutron stores it. */
-export const canonicalCidr = (cidr: string) => {
-  const c = parseCidr(cidr);
+export const canonicalCidr = (cidr: string, range: { min: number; max: number } = SUBNET_BITS) => {
+  const c = parseCidr(cidr, range);
   return `${formatIp(c.base)}/${c.bits}`;
 };
 

@@ -48,8 +48,9 @@ export function parseStack(text: string, fallbackName = 'stack'): LoadedStack {
 function validate<T extends z.ZodType>(schema: T, doc: unknown, what: string): z.output<T> {
   const result = schema.safeParse(doc);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => `  ${i.path.join('.') || '(top)'}: ${i.message}`);
-  throw new StackError(`invalid ${what}:\n${issues.join('\n')}`);
+  // One line, as every error of the command line (usually one issue; several are joined).
+  const issues = result.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+  throw new StackError(`invalid ${what}: ${issues.join('; ')}`);
 }
 
 function fromCompose(doc: unknown, fallbackName: string): LoadedStack {

@@ -19,8 +19,8 @@ export const OpenStackSection = z
     availabilityZone: z.string().min(1).optional(),
     /** The network floating IPs come from and the router's gateway (default: the only external one). */
     externalNetwork: z.string().min(1).optional(),
-    /** Who may SSH to the servers (the original's console network); none: no SSH rule at all. */
-    sshCidr: cidr.optional(),
+    /** Who may SSH to the servers (the original's console network), one CIDR or a list; none: no SSH rule at all. */
+    sshCidr: z.union([cidr, z.array(cidr)]).optional(),
     /** The login user of the image, for the Ansible inventory. */
     sshUser: z.string().min(1).optional(),
     networks: z.object({ dmz: cidr, app: cidr, dbs: cidr }).partial().strict().optional(),

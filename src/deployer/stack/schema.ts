@@ -57,6 +57,8 @@ export const Build = z
     /** What the build context holds: `node` = compiled dist/, production node_modules,
      *  package.json and images/; `files` = only images/. */
     context: z.enum(['node', 'files']).default('files'),
+    /** The stage of a multi-stage Dockerfile to build (app and web share images/node/Dockerfile). */
+    target: z.string().min(1).optional(),
     args: z.record(z.string(), z.string()).default({}),
   })
   .strict();

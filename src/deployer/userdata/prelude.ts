@@ -37,10 +37,17 @@ secret_file() {
   install -D -m 0400 -o "$uid" -g "$gid" "$STATE/secrets/$2" "$3"
 }
 
+# A failed pull says why on the console (e.g. x509: certificate signed by unknown authority: give
+# berth --registry-ca), not only in the log inside the guest.
 ensure_image() {
   docker image inspect "$1" >/dev/null 2>&1 && return 0
   log "pulling $1"
-  docker pull -q "$1" >>"$LOG" 2>&1 || fail "image $1 is missing and cannot be pulled"
+  local out
+  if ! out=$(docker pull -q "$1" 2>&1); then
+    printf '%s\n' "$out" >>"$LOG"
+    fail "image $1 is missing and cannot be pulled: $(printf '%s' "$out" | tail -n 1)"
+  fi
+  printf '%s\n' "$out" >>"$LOG"
 }
 
 ensure_volume() {

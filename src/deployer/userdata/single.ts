@@ -8,7 +8,7 @@ import type { Plan } from '../layouts/plan.js';
 import { entryService } from '../stack/graph.js';
 import type { StackSpec } from '../stack/schema.js';
 import { secretLengths } from '../stack/secret-value.js';
-import { imageRef, type ImageNaming } from '../targets/docker/images.js';
+import { imageRef, type ImageNaming } from '../targets/shared/images.js';
 import { secretRef, userdataFromPlan, type PlanUserdataOptions } from './plan.js';
 
 export { sq } from './quote.js';

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { StackSpec } from '../../stack/schema.js';
 import { prepareNodeContext } from './context.js';
-import { TargetError } from './errors.js';
-import { imageRef, type ImageNaming } from './images.js';
-import type { Progress } from './progress.js';
+import { TargetError } from '../shared/errors.js';
+import { imageRef, type ImageNaming } from '../shared/images.js';
+import type { Progress } from '../shared/progress.js';
 
 export interface BuildOptions {
   root: string;
@@ -45,9 +45,10 @@ export async function buildImages(docker: Docker, stack: StackSpec, opts: BuildO
     const dockerfile = spec.build!.dockerfile;
     const src = spec.build!.context === 'node' ? ['package.json', 'node_modules', 'dist', 'images', '.dockerignore'] : [dockerfile.replace(/\/[^/]+$/, ''), '.dockerignore'];
     const args = { ...declaredArgs(join(opts.root, dockerfile), opts), ...spec.build!.args };
-    progress.step(`building ${ref} (${dockerfile})`);
+    progress.step(`building ${ref} (${dockerfile}${spec.build!.target ? `, target ${spec.build!.target}` : ''})`);
     const started = Date.now();
-    const stream = await docker.buildImage({ context: ctx, src }, { t: ref, dockerfile, buildargs: args, rm: true, forcerm: true });
+    const target = spec.build!.target;
+    const stream = await docker.buildImage({ context: ctx, src }, { t: ref, dockerfile, buildargs: args, rm: true, forcerm: true, ...(target ? { target } : {}) });
     const id = await followBuild(docker, stream, ref, progress);
     const info = await docker.getImage(ref).inspect();
     built.push({ service: svc, ref, id, seconds: (Date.now() - started) / 1000, bytes: info.Size });

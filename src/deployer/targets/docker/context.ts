@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { TargetError } from './errors.js';
-import type { Progress } from './progress.js';
+import { TargetError } from '../shared/errors.js';
+import type { Progress } from '../shared/progress.js';
 
 export function cacheDir(): string {
   return process.env.BERTH_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'berth');

@@ -2,7 +2,7 @@
 // `up` go too): containers, then networks; data volumes and secrets only with --volumes.
 import type Docker from 'dockerode';
 import { byProject } from './names.js';
-import type { Progress } from './progress.js';
+import type { Progress } from '../shared/progress.js';
 
 export async function down(docker: Docker, project: string, volumes: boolean, progress: Progress): Promise<number> {
   let removed = 0;

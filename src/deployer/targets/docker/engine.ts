@@ -1,6 +1,6 @@
 // The Docker Engine API over its unix socket (dockerode). Never the docker CLI.
 import Docker from 'dockerode';
-import { TargetError } from './errors.js';
+import { TargetError } from '../shared/errors.js';
 
 export function socketPath(): string {
   const host = process.env.DOCKER_HOST;

@@ -7,8 +7,8 @@
 // as its retries to come back before the wait gives up.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
-import { TargetError } from './errors.js';
-import type { Progress } from './progress.js';
+import { TargetError } from '../shared/errors.js';
+import type { Progress } from '../shared/progress.js';
 
 export async function waitHealthy(docker: Docker, name: string, limitMs: number, progress: Progress): Promise<void> {
   const started = Date.now();

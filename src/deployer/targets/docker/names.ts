@@ -1,5 +1,6 @@
 // How berth names and labels what it creates. Labels, not names, are the truth: `down` and
 // `status` find objects by label, so leftovers of a failed `up` are found too.
+import { TargetError } from '../shared/errors.js';
 export const LABEL = {
   project: 'io.berth.project',
   service: 'io.berth.service',
@@ -21,8 +22,8 @@ export function projectLabels(project: string, extra: Record<string, string> = {
 /** Filter for list calls: everything of one project. */
 export const byProject = (project: string) => ({ label: [`${LABEL.project}=${project}`] });
 
-/** A project name doubles as a name prefix, so it obeys Docker's name rules. */
+/** A project name (the deployment's [<prefix>-]<name>) doubles as a name prefix, so it obeys Docker's name rules. */
 export function checkProjectName(project: string): string {
-  if (!/^[a-z0-9][a-z0-9_-]{0,40}$/.test(project)) throw new Error(`project name "${project}" must be lower-case letters, digits, - and _`);
+  if (!/^[a-z0-9][a-z0-9_-]{0,40}$/.test(project)) throw new TargetError(`deployment name "${project}" must be lower-case letters, digits, - and _ (at most 41)`, 'choose another with --name (and --prefix)');
   return project;
 }

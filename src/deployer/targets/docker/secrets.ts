@@ -11,7 +11,7 @@ import { SECRETS_DIR, type ServicePlan } from '../../layouts/plan.js';
 import { generateSecret } from '../../stack/secret-value.js';
 import type { StackSpec } from '../../stack/schema.js';
 import { unlessMissing } from './engine.js';
-import { TargetError } from './errors.js';
+import { TargetError } from '../shared/errors.js';
 import { missingImage } from './images.js';
 import { LABEL, projectLabels, secretsVolumeName, stateVolumeName } from './names.js';
 import { ownerOf, readFiles, withVolumes, writeFiles, type TarFile } from './volume-files.js';

@@ -5,10 +5,10 @@
 import type Docker from 'dockerode';
 import type { Plan, ServicePlan } from '../../layouts/plan.js';
 import { statusOf, unlessMissing } from './engine.js';
-import { TargetError } from './errors.js';
+import { TargetError } from '../shared/errors.js';
 import { waitHealthy } from './health.js';
 import { LABEL, containerName, networkName, projectLabels, volumeName } from './names.js';
-import type { Progress } from './progress.js';
+import type { Progress } from '../shared/progress.js';
 import { writeSecretFiles } from './secrets.js';
 import { configHash, createOptions, endpoint } from './spec.js';
 import { missingImage } from './images.js';

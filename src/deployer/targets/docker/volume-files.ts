@@ -4,7 +4,7 @@
 import type Docker from 'dockerode';
 import { extract, pack } from 'tar-stream';
 import { statusOf } from './engine.js';
-import { TargetError } from './errors.js';
+import { TargetError } from '../shared/errors.js';
 import { missingImage } from './images.js';
 import { LABEL, projectLabels } from './names.js';
 
@@ -45,7 +45,9 @@ export async function withVolumes<T>(
   try {
     return await fn(helper);
   } finally {
-    await helper.remove({ force: true, v: false });
+    // v: the image may declare VOLUMEs (dbs: /var/lib/mysql), which made anonymous volumes; named ones
+    // are never removed this way.
+    await helper.remove({ force: true, v: true });
   }
 }
 

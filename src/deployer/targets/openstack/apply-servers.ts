@@ -3,7 +3,7 @@
 // is shown with its fault and replaced once; a kept server someone stopped is started. Then the
 // entry's port gets the floating IP.
 import { isServerErrorState, OpenStackError } from '../../openstack/index.js';
-import { TargetError } from '../docker/errors.js';
+import { TargetError } from '../shared/errors.js';
 import { each, ownedBody, stepsOf, type ApplyContext } from './context.js';
 import type { DesiredServer } from './desired.js';
 import { META } from './names.js';

@@ -1,7 +1,7 @@
 // What the apply phases share: the client, the desired state, what was read, the resolved names,
 // and the ids of what exists so far (read, or made by an earlier phase).
 import type { OpenStack } from '../../openstack/index.js';
-import type { Progress } from '../docker/progress.js';
+import type { Progress } from '../shared/progress.js';
 import type { DesiredState } from './desired.js';
 import type { Step } from './diff.js';
 import { ownerDescription } from './names.js';

@@ -8,7 +8,7 @@ import { planLayout } from '../../layouts/index.js';
 import type { LayoutName, Plan } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
 import { secretLengths } from '../../stack/secret-value.js';
-import { imageRef } from '../docker/images.js';
+import { imageRef } from '../shared/images.js';
 import type { Nic } from '../../userdata/nics.js';
 import { secretRef, secretsOf, userdataFromPlan, type PlanUserdataOptions } from '../../userdata/plan.js';
 import { singleVmPlan } from '../../userdata/single.js';
@@ -69,7 +69,7 @@ export function desiredState(stack: StackSpec, layout: LayoutName, i: OpenStackI
     const name = names.port(id, s.key, net);
     return { name, server: s.key, network: net, ip: s.ip(net, i.networks[net]), mac: macFor(id, name), group: s.key };
   }));
-  const rules = deriveRules(stack, plan.entry, (svc) => layoutOf.find((s) => s.services.includes(svc))!.key, i.sshCidr);
+  const rules = deriveRules(stack, plan.entry, (svc) => layoutOf.find((s) => s.services.includes(svc))!.key, i.sshCidrs);
   const groups = layoutOf.map((s) => ({ key: s.key, name: names.group(id, s.key), rules: rules.get(s.key) ?? [] }));
   const sharedSecrets = layout === 'tiered' ? Object.keys(stack.secrets) : [];
   const servers = layoutOf.map((s) => server(stack, plan, i, id, tags, s, ports.filter((p) => p.server === s.key), networks, sharedSecrets, secretValues));

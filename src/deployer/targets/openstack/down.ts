@@ -4,7 +4,7 @@
 // Nothing untagged and undescribed is touched; a second run finds nothing and does nothing.
 import type { OpenStack } from '../../openstack/index.js';
 import type { TaggedResource } from '../../openstack/resource.js';
-import type { Progress } from '../docker/progress.js';
+import type { Progress } from '../shared/progress.js';
 import { ownerDescription, TAG } from './names.js';
 import { deleteNetworking, deleteServers, doomedCount, type Doomed } from './remove.js';
 

@@ -1,6 +1,6 @@
 // The openstack target: the same layouts' plan the docker target carries out, on an OpenStack
 // cloud, with the cloud as the only state.
-export { resolveInputs, type InputFlags, type OpenStackInputs } from './inputs.js';
+export { resolveInputs, DEFAULTS, type InputFlags, type OpenStackInputs } from './inputs.js';
 export { desiredState, type DesiredState } from './desired.js';
 export { diff, mutating, type Step } from './diff.js';
 export { planStack, up, entryUrl, type StackPlan, type UpResult, type WaitFor } from './up.js';

@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parse as parseYaml } from 'yaml';
-import { canonicalCidr, overlaps, parseCidr } from '../../layouts/ipv4.js';
+import { canonicalCidr, overlaps, parseCidr, SOURCE_BITS } from '../../layouts/ipv4.js';
 import { OpenStackSection, type OpenStackSectionSpec } from '../../stack/openstack-section.js';
 import type { StackSpec } from '../../stack/schema.js';
-import type { ImageNaming } from '../docker/images.js';
-import { TargetError } from '../docker/errors.js';
+import type { ImageNaming } from '../shared/images.js';
+import { TargetError } from '../shared/errors.js';
+import { readRegistryCa, type RegistryCa } from '../shared/registry-ca.js';
 
 export type Tier = 'web' | 'app' | 'dbs';
 export type NetKey = 'dmz' | 'app' | 'dbs';
@@ -21,7 +22,7 @@ export const DEFAULTS = { flavor: 'm1.small', image: 'debian-12', sshUser: 'debi
 export interface OpenStackInputs {
   cloud?: string;
   prefix: string;
-  /** The stack's part of every name (its name, or --project). */
+  /** The deployment's name, the <name> in <prefix>-<name>-… (the stack's name, or --name). */
   stack: string;
   /** Flavor by tier; `default` for the others and the single VM. */
   flavors: { default: string } & Partial<Record<Tier, string>>;
@@ -29,11 +30,12 @@ export interface OpenStackInputs {
   keyName?: string;
   availabilityZone?: string;
   externalNetwork?: string;
-  sshCidr?: string;
+  /** Who may SSH to the servers (canonical CIDRs, /0 to /32); empty: no SSH rule. */
+  sshCidrs: string[];
   sshUser: string;
   networks: Record<NetKey, string>;
   naming: ImageNaming;
-  registryCa?: { registry: string; pem: string; path: string };
+  registryCa?: RegistryCa;
 }
 
 /** Flags as commander hands them over (flavor entries are NAME or TIER=NAME). */
@@ -41,7 +43,8 @@ export interface InputFlags extends Omit<OpenStackSectionSpec, 'flavor' | 'netwo
   flavor?: string[];
   network?: string[];
   osConfig?: string;
-  project?: string;
+  /** The deployment's name (--name; default: the stack's name). */
+  name?: string;
 }
 
 export function resolveInputs(stack: StackSpec, flags: InputFlags, env: Record<string, string | undefined> = process.env): OpenStackInputs {
@@ -53,23 +56,22 @@ export function resolveInputs(stack: StackSpec, flags: InputFlags, env: Record<s
   checkNetworks(networks);
   const registry = pick('registry');
   const caPath = pick('registryCa');
-  if (caPath && !registry) throw new TargetError('--registry-ca needs --registry (the CA is written for that registry)');
   const inputs: OpenStackInputs = {
     ...opt('cloud', pick('cloud') ?? env.OS_CLOUD),
     prefix: pick('prefix') ?? defaultPrefix(),
-    stack: flags.project ?? stack.name,
+    stack: flags.name ?? stack.name,
     flavors: flavorsOf(layers.map((l) => l.flavor)),
     image: pick('image') ?? DEFAULTS.image,
     ...opt('keyName', pick('keyName')),
     ...opt('availabilityZone', pick('availabilityZone')),
     ...opt('externalNetwork', pick('externalNetwork')),
-    ...opt('sshCidr', pick('sshCidr') && canonicalCidr(pick('sshCidr')!)),
+    sshCidrs: sourceCidrs(pick('sshCidr')),
     sshUser: pick('sshUser') ?? DEFAULTS.sshUser,
     networks,
     naming: { repo: pick('repo') ?? DEFAULTS.repo, tag: pick('tag') ?? DEFAULTS.tag, ...opt('registry', registry) },
-    ...(caPath && registry ? { registryCa: { registry, pem: readCa(caPath), path: caPath } } : {}),
+    ...(caPath ? { registryCa: readRegistryCa(registry, caPath) } : {}),
   };
-  if (!/^[a-z][a-z0-9-]*$/.test(inputs.stack)) throw new TargetError(`stack name ${inputs.stack} cannot be part of a cloud name`, 'use --project with lower-case letters, digits and -');
+  if (!/^[a-z][a-z0-9-]*$/.test(inputs.stack)) throw new TargetError(`stack name ${inputs.stack} cannot be part of a cloud name`, 'use --name with lower-case letters, digits and -');
   return inputs;
 }
 
@@ -89,7 +91,7 @@ export function defaultPrefix(): string {
 }
 
 function flagSection(f: InputFlags): OpenStackSectionSpec & { networks?: Partial<Record<NetKey, string>> } {
-  const { flavor, network, osConfig: _c, project: _p, ...rest } = f;
+  const { flavor, network, osConfig: _c, name: _n, ...rest } = f;
   const section: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   if (flavor?.length) section.flavor = Object.fromEntries(flavor.map((x) => (x.includes('=') ? x.split('=', 2) : ['default', x])));
   if (network?.length) {
@@ -116,8 +118,8 @@ function readConfigFile(path: string): OpenStackSectionSpec {
 function validate(doc: unknown, where: string): OpenStackSectionSpec {
   const r = OpenStackSection.safeParse(doc);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => `  ${i.path.join('.') || '(top)'}: ${i.message}`);
-  throw new TargetError(`invalid OpenStack settings in ${where}:\n${issues.join('\n')}`, 'see docs/openstack.md for each setting');
+  const issues = r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+  throw new TargetError(`invalid OpenStack settings in ${where}: ${issues.join('; ')}`, 'see docs/openstack.md for each setting');
 }
 
 function flavorsOf(layers: OpenStackSectionSpec['flavor'][]): OpenStackInputs['flavors'] {
@@ -142,15 +144,16 @@ function checkNetworks(n: Record<NetKey, string>): void {
   for (const [x, a] of keys.entries()) for (const b of keys.slice(x + 1)) if (overlaps(n[a], n[b])) throw new TargetError(`networks ${a} (${n[a]}) and ${b} (${n[b]}) overlap`, 'give each its own range with --network KEY=CIDR');
 }
 
-function readCa(path: string): string {
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new TargetError(`cannot read the registry CA ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-  if (!/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(pem)) throw new TargetError(`${path} is not a PEM certificate`);
-  return pem;
+/** A rule's sources: any IPv4 CIDR from /0 (anywhere) to /32 (one host), canonical, each once. */
+function sourceCidrs(v: string | string[] | undefined): string[] {
+  const out = (typeof v === 'string' ? [v] : (v ?? [])).map((c) => {
+    try {
+      return canonicalCidr(c, SOURCE_BITS);
+    } catch (err) {
+      throw new TargetError(`--ssh-cidr ${c}: ${(err as Error).message}`);
+    }
+  });
+  return [...new Set(out)];
 }
 
 export const flavorOf = (i: OpenStackInputs, tier: Tier | undefined) => (tier && i.flavors[tier]) || i.flavors.default;

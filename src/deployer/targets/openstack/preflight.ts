@@ -3,7 +3,7 @@
 // which quota is short and by how much). Reads only.
 import type { OpenStack } from '../../openstack/index.js';
 import type { Flavor } from '../../openstack/compute/types.js';
-import { TargetError } from '../docker/errors.js';
+import { TargetError } from '../shared/errors.js';
 import type { DesiredState } from './desired.js';
 import type { Step } from './diff.js';
 import type { OpenStackInputs } from './inputs.js';

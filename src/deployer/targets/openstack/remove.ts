@@ -3,7 +3,7 @@
 // router's interfaces and gateway, the router, subnets, networks. Each delete tolerates a
 // resource already gone, so a repeated or interrupted run converges.
 import type { OpenStack } from '../../openstack/index.js';
-import type { Progress } from '../docker/progress.js';
+import type { Progress } from '../shared/progress.js';
 
 export interface Doomed {
   servers: { id: string; name: string }[];

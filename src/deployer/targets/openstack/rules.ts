@@ -1,6 +1,6 @@
 // Least-privilege security groups, derived from the stack: the entry's port from anywhere, each
 // service's port only from the groups of the services that talk to it (`talksTo`), SSH only from
-// the console CIDR, nothing else. Egress stays Neutron's default (any), which the servers need to
+// the console CIDRs, nothing else. Egress stays Neutron's default (any), which the servers need to
 // pull images and answer.
 import type { StackSpec } from '../../stack/schema.js';
 
@@ -17,7 +17,7 @@ export const ANYWHERE = '0.0.0.0/0';
  * Rules for each server's group. `serverOf` maps a service to the server (group key) it runs on;
  * peers on the same server need no rule.
  */
-export function deriveRules(stack: StackSpec, entry: string | undefined, serverOf: (svc: string) => string, sshCidr?: string): Map<string, RuleSpec[]> {
+export function deriveRules(stack: StackSpec, entry: string | undefined, serverOf: (svc: string) => string, sshCidrs: readonly string[] = []): Map<string, RuleSpec[]> {
   const out = new Map<string, RuleSpec[]>();
   const add = (group: string, r: RuleSpec) => {
     const list = out.get(group) ?? [];
@@ -36,7 +36,7 @@ export function deriveRules(stack: StackSpec, entry: string | undefined, serverO
       add(serverOf(t.service), { protocol: 'tcp', port, from: { group: serverOf(client) } });
     }
   }
-  if (sshCidr) for (const g of out.keys()) add(g, { protocol: 'tcp', port: 22, from: { cidr: sshCidr } });
+  for (const cidr of sshCidrs) for (const g of out.keys()) add(g, { protocol: 'tcp', port: 22, from: { cidr } });
   for (const list of out.values()) list.sort((a, b) => ruleKey(a).localeCompare(ruleKey(b)));
   return out;
 }

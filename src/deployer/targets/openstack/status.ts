@@ -3,7 +3,7 @@
 // console, and whether the board answers /readyz through the floating IP.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpenStack } from '../../openstack/index.js';
-import { TargetError } from '../docker/errors.js';
+import { TargetError } from '../shared/errors.js';
 import { META, TAG } from './names.js';
 import { observedServer } from './read.js';
 import { answers, containerState, USERDATA_LINE, userdataText } from './wait.js';

@@ -6,7 +6,7 @@
 import type { OpenStack } from '../../openstack/index.js';
 import type { LayoutName } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
-import { silentProgress, type Progress } from '../docker/progress.js';
+import { silentProgress, type Progress } from '../shared/progress.js';
 import { applyGroups, applyNetworks, applyPorts, applyRetags, applyRouter, knownIds } from './apply-network.js';
 import { applyFloatingIp, applyServers, startStopped } from './apply-servers.js';
 import type { ApplyContext } from './context.js';

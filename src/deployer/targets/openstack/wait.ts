@@ -5,8 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { isNotFound, type OpenStack } from '../../openstack/index.js';
-import { TargetError } from '../docker/errors.js';
-import type { Progress } from '../docker/progress.js';
+import { TargetError } from '../shared/errors.js';
+import type { Progress } from '../shared/progress.js';
 import type { Booted } from './apply-servers.js';
 import { META } from './names.js';
 
