@@ -235,6 +235,7 @@ describe('a retry after the connection was killed mid-insert (MariaDB)', () => {
     const text = `commit unconfirmed ${key}`;
     try {
       // The COMMIT reaches the server and is carried out; its answer never reaches the app.
+      // eslint-disable-next-line no-control-regex -- 0x03 is the MySQL COM_QUERY byte before the statement
       proxy.holdRepliesAfter(/\x03commit/i);
       const unconfirmed = await postJson(`${short.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
       assert.ok(proxy.holding, 'the COMMIT was sent and its answer held');
