@@ -32,7 +32,7 @@ before(async () => {
 });
 after(async () => {
   try {
-    const r = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+    const r = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
     assert.equal(r.code, 0, r.stderr);
   } finally {
     await os?.close();
@@ -209,12 +209,12 @@ describe('up --layout tiered (API level)', () => {
   it('down removes everything tagged, leaves what is not berth\'s, and a second down does nothing', async () => {
     const theirs = await os.network.networks.create({ name: `${ID}-theirs-net` });
     try {
-      const r = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+      const r = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(await leftovers(os, ID), {});
       assert.ok(await os.network.networks.getIfExists(theirs.id), 'an untagged network of a similar name is left alone');
       px.clear();
-      const again = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX, '--all'], px.cloudsFile);
+      const again = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX, '--all'], px.cloudsFile);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stderr, /nothing of every stack of .* to remove/);
       assert.deepEqual(px.mutations(), []);

@@ -28,7 +28,8 @@ export const VOLUME_PRELUDE = String.raw`volume_disk() {
 # Mounts volume $1 at $2: a filesystem is made only when blkid finds none on the disk (exit 2);
 # any other answer it cannot give is a failure, so a disk with data is never formatted.
 mount_volume() {
-  local dev="" rc=0 uuid _
+  local dev="" rc=0 uuid _ fstab
+  fstab=$(printenv BERTH_FSTAB || echo /etc/fstab) # a test writes elsewhere
   for _ in $(seq 1 300); do dev=$(volume_disk "$1") && break; sleep 2; done
   [ -n "$dev" ] || fail "volume $1 did not appear on this server (openstack server show; openstack volume show $1)"
   blkid -p "$dev" >/dev/null 2>&1 || rc=$?
@@ -41,7 +42,7 @@ mount_volume() {
   install -d -m 0755 "$2"
   mountpoint -q "$2" || mount "$dev" "$2" >>"$LOG" 2>&1 || fail "cannot mount $dev on $2"
   uuid=$(blkid -s UUID -o value "$dev")
-  grep -q "UUID=$uuid " /etc/fstab || echo "UUID=$uuid $2 auto defaults,nofail,x-systemd.before=docker.service 0 2" >>/etc/fstab
+  grep -q "UUID=$uuid " "$fstab" || echo "UUID=$uuid $2 auto defaults,nofail,x-systemd.before=docker.service 0 2" >>"$fstab"
   install -d -m 0755 "$2/data"
 }`;
 
