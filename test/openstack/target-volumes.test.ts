@@ -56,6 +56,9 @@ describe('the volumes the desired state plans', () => {
       assert.deepEqual(d.servers.find((s) => s.key === server)!.volumes, ['alice-board-dbs-data']);
       assert.equal(d.servers.find((s) => s.key === server)!.metadata[META.diskData], '-', 'nothing on the server\'s own disk');
     }
+    const webData = parseStack(JSON.stringify({ ...stack, openstack: undefined, services: { ...stack.services, web: { ...stack.services.web, volumes: [{ name: 'cache', path: '/cache' }] } } })).stack;
+    const d = desiredState(webData, 'tiered', inputs(), {});
+    assert.deepEqual(d.volumes.map((v) => `${v.name}@${v.server}`), ['alice-board-dbs-data@dbs', 'alice-board-web-cache@web']);
   });
 
   it('takes the size from the stack\'s volume, else --volume-size; the type from --volume-type', () => {
