@@ -96,7 +96,7 @@ describe('the user-data of a server with a volume', () => {
     const mount = ud.indexOf(`mount_volume '${volumeRef('alice-board-dbs-data')}' '/var/lib/berth/board/volumes/dbs-data'`);
     assert.ok(mount > 0, ud);
     assert.ok(mount < ud.indexOf("docker run '-d'"), 'mounted before the container is started');
-    assert.match(ud, /'-v' '\/var\/lib\/berth\/board\/volumes\/dbs-data\/data:\/var\/lib\/mysql'/);
+    assert.match(ud, /'--mount' 'type=bind,src=\/var\/lib\/berth\/board\/volumes\/dbs-data\/data,dst=\/var\/lib\/mysql'/, 'Docker refuses to start it when the volume is not mounted');
     assert.doesNotMatch(ud, /^ensure_volume '/m, 'no Docker volume on the root disk');
   });
 

@@ -135,8 +135,10 @@ function runArgs(plan: Plan, svc: ServicePlan, o: PlanUserdataOptions): { args: 
   }
   if (plan.wiring !== 'addresses') for (const p of svc.ports) if (p.publish !== undefined) args.push('-p', `${p.hostIp}:${p.publish}:${p.container}`);
   for (const v of svc.volumes) {
-    const source = blockVolume(o, svc, v.name) ? `${volumeMount(o.project, svc.service, v.name)}/data` : volumeName(o.project, svc.service, v.name);
-    args.push('-v', `${source}:${v.path}`);
+    // A volume's directory with --mount: Docker refuses to start the container when it is missing
+    // (the volume not mounted), where -v would make an empty one and the database start afresh.
+    if (blockVolume(o, svc, v.name)) args.push('--mount', `type=bind,src=${volumeMount(o.project, svc.service, v.name)}/data,dst=${v.path}`);
+    else args.push('-v', `${volumeName(o.project, svc.service, v.name)}:${v.path}`);
   }
   return { args, secretEnv };
 }

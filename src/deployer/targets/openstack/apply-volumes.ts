@@ -14,7 +14,21 @@ function knownVolumes(c: ApplyContext): void {
   for (const s of stepsOf(c, 'volume', 'keep')) if (!c.ids.volume.has(s.name) && c.d.volumes.some((v) => v.name === s.name)) c.ids.volume.set(s.name, s.id!);
 }
 
+/**
+ * Detaches a volume from a server about to be deleted. That server is stopped first (a clean
+ * shutdown: the database stops, the filesystem is unmounted), so nothing is detached under a
+ * mounted filesystem.
+ */
 export async function detachMoving(c: ApplyContext): Promise<void> {
+  const servers = c.os.compute.servers;
+  const holders = [...new Set(stepsOf(c, 'attachment', 'delete').map((s) => s.serverId!))];
+  await each(c, holders, async (id) => {
+    const s = c.o.servers.find((x) => x.id === id);
+    if (s?.status !== 'ACTIVE') return;
+    c.progress.step(`stopping ${s.name} (a clean shutdown before its volume is detached)`);
+    await servers.stop(id).catch((err) => { if (!(err instanceof OpenStackError && err.status === 409)) throw err; });
+    await servers.waitFor(id, 'SHUTOFF', { timeoutMs: 300_000 });
+  });
   await each(c, stepsOf(c, 'attachment', 'delete'), async (s) => {
     c.progress.step(`detaching volume ${s.name} (${s.why})`);
     await c.os.compute.volumeAttachments.delete(s.serverId!, s.id!, { ignoreMissing: true });
