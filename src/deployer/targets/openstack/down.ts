@@ -43,7 +43,7 @@ export async function findDoomed(os: OpenStack, scope: Scope, data: StackData[] 
   return { servers, floatingIps, ports, groups, routers, subnets, networks, volumes };
 }
 
-export interface StackVolume { id: string; name: string; size: number }
+export interface StackVolume { id: string; name: string; size: number; serverIds: string[] }
 
 export interface DownOptions {
   /** Delete the stack's volumes too (`down --volumes`); else they are kept, and said so. */
@@ -72,6 +72,7 @@ export async function down(os: OpenStack, scope: Scope, progress: Progress, o: D
   const keptVolumes = o.volumes ? [] : volumes;
   if (count === 0) return { removed: 0, keptVolumes };
   const { servers, ...rest } = doomed;
+  await stopHolders(os, servers.filter((s) => volumes.some((v) => v.serverIds.includes(s.id))), progress);
   await deleteServers(os, servers, progress);
   await deleteNetworking(os, rest, progress);
   if (o.volumes) await deleteVolumes(os, volumes, progress);
@@ -91,7 +92,21 @@ async function stackVolumes(os: OpenStack, scope: Scope): Promise<StackVolume[]>
   const mine = (v: (typeof all)[number]) => 'stack' in scope
     ? v.metadata?.[META.stack] === scope.stack || v.description === ownerDescription(scope.stack)
     : v.metadata?.[META.prefix] === scope.prefix || DESCRIBED.exec(v.description ?? '')?.[1]?.startsWith(`${scope.prefix}-`);
-  return all.filter(mine).map((v) => ({ id: v.id, name: v.name ?? v.id, size: v.size }));
+  return all.filter(mine).map((v) => ({ id: v.id, name: v.name ?? v.id, size: v.size, serverIds: (v.attachments ?? []).map((a) => a.server_id) }));
+}
+
+/**
+ * Servers with a volume are shut down cleanly before they are deleted (the database stops and the
+ * filesystem is unmounted): a delete powers them off, and then Nova detaches the volume.
+ */
+async function stopHolders(os: OpenStack, servers: { id: string; name: string }[], progress: Progress): Promise<void> {
+  await Promise.all(servers.map(async (s) => {
+    const now = await os.compute.servers.getIfExists(s.id);
+    if (now?.status !== 'ACTIVE') return;
+    progress.step(`stopping ${s.name} (a clean shutdown: its volume is kept)`);
+    await os.compute.servers.stop(s.id).catch(() => undefined); // already stopping: the wait tells
+    await os.compute.servers.waitFor(s.id, 'SHUTOFF', { timeoutMs: 300_000 }).catch(() => undefined); // the delete follows anyway
+  }));
 }
 
 async function deleteVolumes(os: OpenStack, volumes: StackVolume[], progress: Progress): Promise<void> {
