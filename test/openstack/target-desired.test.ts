@@ -132,7 +132,7 @@ describe('desired state of the tiered layout', () => {
 });
 
 describe('desired state of the single layout', () => {
-  const d = desiredState(stack, 'single', inputs());
+  const d = desiredState(stack, 'single', inputs(), {}, { blockStorage: false });
   it('is one server on dmz-net running the original\'s three commands, port 80 open to all', () => {
     assert.deepEqual(d.networks.map((n) => n.name), ['alice-board-dmz-net']);
     assert.deepEqual(d.ports.map((p) => [p.name, p.ip]), [['alice-board-vm-dmz', '192.168.0.10']]);
@@ -140,7 +140,7 @@ describe('desired state of the single layout', () => {
     const ud = d.servers[0]!.userData;
     assert.match(ud, /'--link' 'dbs:db' 'berth\/app:latest'/);
     assert.match(ud, /'--link' 'app:rest' '-p' '0\.0\.0\.0:80:80' 'berth\/web:latest'/);
-    assert.match(ud, /gen_secret 24/, 'the VM makes the password itself');
+    assert.match(ud, /gen_secret 24/, 'without a volume the VM makes the password itself');
     assert.equal(d.floatingIp.port, 'alice-board-vm-dmz');
   });
 });

@@ -17,6 +17,7 @@ import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
 import { META } from '../../src/deployer/targets/openstack/names.js';
 import type { Observed } from '../../src/deployer/targets/openstack/observed.js';
 import { renderSteps } from '../../src/deployer/targets/openstack/render.js';
+import { sharedSecretValues } from '../../src/deployer/targets/openstack/secrets.js';
 import { interruptedSigns } from '../../src/deployer/targets/openstack/settle.js';
 import { deployedLayout } from '../../src/deployer/targets/openstack/up.js';
 import { PRELUDE } from '../../src/deployer/userdata/prelude.js';
@@ -43,7 +44,7 @@ function deployed(d: DesiredState): Observed {
     ports: d.ports.map((p) => ({ id: `port-${p.name}`, name: p.name, owned: true, tagged: true, networkId: `net-${p.network}`, ips: [p.ip], mac: p.mac, groupIds: [sg(p.group)], deviceId: `srv-${p.server}`, deviceOwner: 'compute:nova' })),
     servers: d.servers.map((s) => ({ id: `srv-${s.key}`, name: s.name, status: 'ACTIVE', metadata: s.metadata, tags: s.tags, addresses: [] })),
     floatingIps: [{ id: 'fip1', address: '198.51.100.50', portId: `port-${d.floatingIp.port}`, owned: true, tagged: true }],
-    ...(d.volumes.length ? { volumes: d.volumes.map((v) => ({ id: `vol-${v.name}`, name: v.name, owned: true, status: 'in-use', size: v.size, serverIds: [`srv-${v.server}`] })) } : {}),
+    ...(d.volumes.length ? { volumes: d.volumes.map((v) => ({ id: `vol-${v.name}`, name: v.name, owned: true, status: 'in-use', size: v.size, serverIds: [`srv-${v.server}`], metadata: v.metadata })) } : {}),
   };
 }
 
@@ -52,13 +53,25 @@ describe('the volumes the desired state plans', () => {
     for (const [layout, server] of [['tiered', 'dbs'], ['single', 'vm']] as const) {
       const d = want(layout);
       assert.deepEqual(d.volumes.map((v) => [v.name, v.size, v.path, v.server, v.type]), [['alice-board-dbs-data', 1, '/var/lib/mysql', server, undefined]]);
-      assert.deepEqual(d.volumes[0]!.metadata, { berth: '1', 'berth-prefix': 'alice', 'berth-stack': 'alice-board', 'berth-service': 'dbs', 'berth-volume': 'data' });
+      assert.deepEqual(d.volumes[0]!.metadata, { berth: '1', 'berth-prefix': 'alice', 'berth-stack': 'alice-board', 'berth-service': 'dbs', 'berth-volume': 'data', 'berth-secret-db-password': SECRET });
       assert.deepEqual(d.servers.find((s) => s.key === server)!.volumes, ['alice-board-dbs-data']);
       assert.equal(d.servers.find((s) => s.key === server)!.metadata[META.diskData], '-', 'nothing on the server\'s own disk');
     }
     const webData = parseStack(JSON.stringify({ ...stack, openstack: undefined, services: { ...stack.services, web: { ...stack.services.web, volumes: [{ name: 'cache', path: '/cache' }] } } })).stack;
     const d = desiredState(webData, 'tiered', inputs(), {});
     assert.deepEqual(d.volumes.map((v) => `${v.name}@${v.server}`), ['alice-board-dbs-data@dbs', 'alice-board-web-cache@web']);
+  });
+
+  it('keeps the database password with the volume and gives it to the server, in both layouts (the data was made with it)', () => {
+    for (const layout of ['single', 'tiered'] as const) {
+      const d = want(layout);
+      const server = d.servers.find((s) => s.volumes.length)!;
+      assert.match(server.userData, /printf '%s' 'Secret-Value-xyz-123456' >"\$STATE\/secrets\/db-password"/);
+      assert.doesNotMatch(server.userData, /gen_secret 24/);
+    }
+    const o = deployed(want('single'));
+    const again = sharedSecretValues(stack, { ...o, servers: [] });
+    assert.equal(again['db-password'], SECRET, 'after down (no server), the volume still knows it');
   });
 
   it('takes the size from the stack\'s volume, else --volume-size; the type from --volume-type', () => {

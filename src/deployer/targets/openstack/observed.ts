@@ -22,7 +22,7 @@ export interface ObservedServer { id: string; name: string; status: string; meta
 export interface ObservedFloatingIp { id: string; tagged?: boolean; address: string; portId?: string; owned: boolean }
 
 /** A Cinder volume of the stack (by its metadata or description) and the servers it is attached to. */
-export interface ObservedVolume { id: string; name: string; owned: boolean; status: string; size: number; type?: string; serverIds: string[]; created?: string }
+export interface ObservedVolume { id: string; name: string; owned: boolean; status: string; size: number; type?: string; serverIds: string[]; created?: string; metadata?: Record<string, string> }
 
 /** Whether the stack's volumes can be on block storage, and if not, why. */
 export interface BlockStorage { available: boolean; why?: string }

@@ -90,5 +90,6 @@ export function observedVolume(v: Volume): ObservedVolume {
     ...(v.volume_type ? { type: v.volume_type } : {}),
     serverIds: (v.attachments ?? []).map((a) => a.server_id),
     ...(v.created_at ? { created: v.created_at } : {}),
+    metadata: v.metadata ?? {},
   };
 }
