@@ -117,11 +117,15 @@ describe('up --layout tiered (API level)', () => {
     const servers = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
     const secret = servers.map((s) => s.metadata[META.secretPrefix + 'db-password']).find(Boolean)!;
     assert.ok(secret, 'the shared password rides in the metadata of app and dbs');
-    const d = desiredState(stack, 'tiered', resolveInputs(stack, { prefix: PREFIX, image: IMAGE, flavor: ['m1.tiny'], sshCidr: SSH }, {}), { 'db-password': secret });
+    const blockStorage = await os.blockStorage.available();
+    const d = desiredState(stack, 'tiered', resolveInputs(stack, { prefix: PREFIX, image: IMAGE, flavor: ['m1.tiny'], sshCidr: SSH }, {}), { 'db-password': secret }, { blockStorage });
+    // The ids of the stack's volumes are filled in at boot.
+    const volumes = blockStorage ? await os.blockStorage.volumes.list() : [];
+    const withIds = (ud: string) => ud.replace(/<volume-id:([^>]+)>/g, (_, name: string) => volumes.find((v) => v.name === name)!.id);
     for (const s of servers) {
       const full = await admin.compute.servers.get(s.id);
       const userData = Buffer.from(full['OS-EXT-SRV-ATTR:user_data']!, 'base64').toString('utf8');
-      assert.equal(userData, d.servers.find((x) => x.name === s.name)!.userData, `user-data of ${s.name}`);
+      assert.equal(userData, withIds(d.servers.find((x) => x.name === s.name)!.userData), `user-data of ${s.name}`);
     }
     assert.match(d.servers.find((s) => s.key === 'app')!.userData, /DB_PORT_3306_TCP_ADDR=172\.16\.20\.30/);
     assert.match(d.servers.find((s) => s.key === 'web')!.userData, /REST_PORT_5555_TCP_ADDR=172\.16\.10\.20/);
