@@ -162,10 +162,17 @@ describe('mount_volume on a real block device (a loop device)', () => {
     }
   });
 
+  it('waits for a disk it can read, and fails without formatting when it never can (blkid says "nothing" for an unreadable disk too)', { skip }, () => {
+    const r = spawnSync('bash', ['-c', `${PRELUDE}\n${VOLUME_PRELUDE}\nLOG=${dir}/log\nvolume_disk() { echo ${dir}/no-such-disk; }\nmkfs.ext4() { echo FORMATTED >&2; }\nseq() { echo 1 2 3; }\nsleep() { :; }\nmount_volume abc ${dir}/unreadable`], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /ERROR: volume abc did not appear on this server, or cannot be read/);
+    assert.doesNotMatch(r.stderr, /FORMATTED|making a filesystem/);
+  });
+
   it('fails, without formatting, when the disk never appears', { skip }, () => {
     const r = spawnSync('bash', ['-c', `${PRELUDE}\n${VOLUME_PRELUDE}\nLOG=${dir}/log\nvolume_disk() { return 1; }\nseq() { echo 1; }\nsleep() { :; }\nmount_volume abc ${dir}/never`], { encoding: 'utf8' });
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /ERROR: volume abc did not appear on this server/);
+    assert.match(r.stderr, /ERROR: volume abc did not appear on this server, or cannot be read/);
   });
 });
 

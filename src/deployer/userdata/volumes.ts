@@ -30,8 +30,13 @@ export const VOLUME_PRELUDE = String.raw`volume_disk() {
 mount_volume() {
   local dev="" rc=0 uuid _ fstab
   fstab=$(printenv BERTH_FSTAB || echo /etc/fstab) # a test writes elsewhere
-  for _ in $(seq 1 300); do dev=$(volume_disk "$1") && break; sleep 2; done
-  [ -n "$dev" ] || fail "volume $1 did not appear on this server (openstack server show; openstack volume show $1)"
+  # Found and readable: blkid answers "nothing found" (2) for a disk it cannot open, too.
+  for _ in $(seq 1 300); do
+    dev=$(volume_disk "$1") && dd if="$dev" of=/dev/null bs=4096 count=1 status=none 2>/dev/null && break
+    dev=""
+    sleep 2
+  done
+  [ -n "$dev" ] || fail "volume $1 did not appear on this server, or cannot be read (openstack server show; openstack volume show $1)"
   blkid -p "$dev" >/dev/null 2>&1 || rc=$?
   case $rc in
     0) log "volume $1 ($dev) holds a filesystem: mounting it as it is" ;;

@@ -90,9 +90,11 @@ export function desiredState(stack: StackSpec, layout: LayoutName, i: OpenStackI
   }));
   const rules = deriveRules(stack, plan.entry, (svc) => layoutOf.find((s) => s.services.includes(svc))!.key, i.sshCidr);
   const groups = layoutOf.map((s) => ({ key: s.key, name: names.group(id, s.key), rules: rules.get(s.key) ?? [] }));
-  const sharedSecrets = layout === 'tiered' ? Object.keys(stack.secrets) : [];
   const data = stackData(stack);
-  const volumes = opts.blockStorage === false ? [] : desiredVolumes(stack, i, id, layoutOf);
+  const volumes = opts.blockStorage === false ? [] : desiredVolumes(stack, i, id, layoutOf, secretValues);
+  // Shared by the tiered servers; with volumes, also kept for the data (a new single VM must get
+  // the password the database on the volume was made with).
+  const sharedSecrets = layout === 'tiered' || volumes.length ? Object.keys(stack.secrets) : [];
   const servers = layoutOf.map((s) => server(stack, plan, i, id, tags, s, ports.filter((p) => p.server === s.key), networks, sharedSecrets, secretValues, volumes.filter((v) => v.server === s.key), data));
   const entryServer = layoutOf.find((s) => plan.entry && s.services.includes(plan.entry)) ?? layoutOf[0]!;
   return {
@@ -111,12 +113,14 @@ export function stackData(stack: StackSpec): StackData[] {
 }
 
 /** One Cinder volume per stack volume, named <prefix>-<stack>-<service>-<volume>: the same in every layout. */
-function desiredVolumes(stack: StackSpec, i: OpenStackInputs, id: string, layoutOf: ServerLayout[]): DesiredVolume[] {
+function desiredVolumes(stack: StackSpec, i: OpenStackInputs, id: string, layoutOf: ServerLayout[], secretValues: Record<string, string>): DesiredVolume[] {
+  const secrets = Object.fromEntries(Object.entries(secretValues).filter(([, v]) => v).map(([k, v]) => [META.secretPrefix + k, v]));
   return Object.entries(stack.services).flatMap(([service, spec]) => spec.volumes.map((v) => ({
     name: names.volume(id, service, v.name), service, volume: v.name, path: v.path,
     server: layoutOf.find((s) => s.services.includes(service))!.key,
     size: v.size ?? i.volumeSize, ...(i.volumeType ? { type: i.volumeType } : {}),
-    metadata: volumeMetadata(i.prefix, id, service, v.name),
+    // The secrets the data is made with ride along (see secrets.ts); never printed.
+    metadata: { ...volumeMetadata(i.prefix, id, service, v.name), ...secrets },
   })));
 }
 
