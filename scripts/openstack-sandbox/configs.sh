@@ -2,7 +2,8 @@
 # Debian's /etc/* configs are not touched; only their paste.ini files and policy.d are reused.
 DBURL() { echo "mysql+pymysql://$DBUSER:$PW@$IP:$DB_PORT/$DBPFX$1?charset=utf8"; }
 TRANSPORT="rabbit://$RMQ_USER:$PW@$IP:$RMQ_PORT/$RMQ_VHOST"
-mkdir -p "$ETC"/{keystone,glance,placement,neutron,nova} "$STATE"/{keystone,nova/instances,neutron,lock}
+mkdir -p "$ETC"/{keystone,glance,placement,neutron,nova,cinder} "$STATE"/{keystone,nova/instances,neutron,lock}
+mkdir -p "$STATE"/cinder/volumes && chmod 700 "$STATE"/cinder/volumes
 mkdir -p "$STATE"/glance/{images,staging,tasks}
 chmod 700 "$ETC"   # the files hold the sandbox's passwords
 
@@ -216,10 +217,16 @@ service_metadata_proxy = true
 metadata_proxy_shared_secret = $MD_SECRET
 [libvirt]
 virt_type = lxc
+# Nova has no device names for LXC's disk bus: volumes become vdb, vdc, ... (py/berth_lxc.py)
+disk_prefix = vd
 [glance]
 region_name = $REGION
 [cinder]
+# volumes: the catalog's volumev3 endpoint (Cinder with py/berth_loop.py); nova's own
+# credentials for the calls it makes as itself (deleting a server with volumes)
 os_region_name = $REGION
+catalog_info = volumev3::publicURL
+$(ksauth nova)
 [vnc]
 enabled = false
 [spice]
@@ -228,6 +235,43 @@ enabled = false
 lock_path = $STATE/lock/nova
 [oslo_policy]
 policy_dirs = /etc/nova/policy.d
+EOC
+
+# Cinder: one backend "local", volumes as files on loop devices (py/berth_loop.py), attached by
+# Nova as local block devices.
+cat > "$ETC/cinder/cinder.conf" <<EOC
+[DEFAULT]
+host = $COMPUTE_HOST
+my_ip = $IP
+state_path = $STATE/cinder
+transport_url = $TRANSPORT
+auth_strategy = keystone
+osapi_volume_listen = $IP
+osapi_volume_listen_port = 8776
+osapi_volume_workers = 1
+api_paste_config = /usr/share/cinder-common/api-paste.ini
+enabled_backends = local
+default_volume_type = local
+glance_api_servers = http://$IP:9292
+[database]
+connection = $(DBURL cinder)
+[keystone_authtoken]
+www_authenticate_uri = http://$IP:5000
+$(ksauth cinder)
+[service_user]
+send_service_user_token = true
+$(ksauth cinder)
+[nova]
+$(ksauth nova)
+interface = public
+[coordination]
+backend_url = file://$STATE/cinder/coordination
+[oslo_concurrency]
+lock_path = $STATE/lock/cinder
+[local]
+volume_driver = berth_loop.BerthLoopDriver
+volume_backend_name = local
+berth_volumes_dir = $STATE/cinder/volumes
 EOC
 # nova-compute must not see DB credentials ("No DB access allowed in nova-compute" tracebacks).
 awk '/^\[/{skip=($0=="[database]"||$0=="[api_database]")} !skip' "$ETC/nova/nova.conf" > "$ETC/nova/nova-compute.conf"

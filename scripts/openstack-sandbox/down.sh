@@ -30,7 +30,7 @@ left=$(sbx_leftovers)
 if [ "${1:-}" = "--purge" ]; then
   [ -f "$STATE/infra.env" ] && . "$STATE/infra.env"
   if [ "${DB_MODE:-}" = shared ]; then
-    for db in keystone glance placement neutron nova_api nova nova_cell0; do
+    for db in keystone glance placement neutron nova_api nova nova_cell0 cinder; do
       mariadb --no-defaults -h $IP -P "$DB_PORT" -uroot -e "DROP DATABASE IF EXISTS $DBPFX$db" || true
     done
     mariadb --no-defaults -h $IP -P "$DB_PORT" -uroot -e \

@@ -50,7 +50,7 @@ DB_MODE=$DB_MODE DB_PORT=$DB_PORT RMQ_MODE=$RMQ_MODE RMQ_PORT=$RMQ_PORT
 EOV
 
 [ "$DB_MODE" = private ] && wait_port mariadb $IP "$DB_PORT" 60
-for db in keystone glance placement neutron nova_api nova nova_cell0; do
+for db in keystone glance placement neutron nova_api nova nova_cell0 cinder; do
   echo "CREATE DATABASE IF NOT EXISTS $DBPFX$db CHARACTER SET utf8;"
   for h in 127.0.0.1 localhost; do
     echo "CREATE USER IF NOT EXISTS '$DBUSER'@'$h' IDENTIFIED BY '$PW';"

@@ -7,7 +7,8 @@ PKGS="uwsgi-core uwsgi-plugin-python3 keystone glance-api placement-api nova-api
  openssh-client mariadb-client
  libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients python3-libvirt
  neutron-linuxbridge-agent neutron-dhcp-agent neutron-l3-agent neutron-metadata-agent
- iptables ebtables debootstrap e2fsprogs docker-registry openssl"
+ iptables ebtables debootstrap e2fsprogs docker-registry openssl
+ cinder-api cinder-scheduler cinder-volume"
 # Our own MariaDB/RabbitMQ only where the machine has none running.
 db_shared_ok || PKGS="$PKGS mariadb-server"
 rmq_shared_ok || PKGS="$PKGS rabbitmq-server"
@@ -29,7 +30,8 @@ if [ -n "$missing" ]; then
            nova/configure_ksat nova/configure_neutron nova/configure_placement \
            neutron/configure_db neutron/configure_rabbit neutron/configure_ksat neutron/configure_nova \
            glance/configure_db glance/configure_rabbit glance/configure_ksat glance/configure_api-endpoint \
-           placement/configure_db placement/configure_ksat placement/configure_api-endpoint; do
+           placement/configure_db placement/configure_ksat placement/configure_api-endpoint \
+           cinder/configure_db cinder/configure_rabbit cinder/configure_ksat cinder/configure_api-endpoint; do
     echo "${q%%/*} $q boolean false"
   done | debconf-set-selections || true
   apt-get -o DPkg::Lock::Timeout=600 update -q > "$LOG/apt-update.log" 2>&1 \

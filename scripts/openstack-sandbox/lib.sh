@@ -29,9 +29,10 @@ PRIV_RMQ_PORT=${BERTH_OSLAB_RABBIT_PORT:-5673}
 PRIV_RMQ_NODE=berthos@localhost
 # API daemons in start order; infrastructure we may have started ourselves last.
 SERVICES="keystone placement glance-api neutron-server nova-api nova-conductor nova-scheduler libvirtd
- nova-compute neutron-linuxbridge-agent neutron-dhcp-agent neutron-l3-agent neutron-metadata-agent registry"
+ nova-compute neutron-linuxbridge-agent neutron-dhcp-agent neutron-l3-agent neutron-metadata-agent registry
+ cinder-api cinder-scheduler cinder-volume"
 AGENT_SERVICES="neutron-linuxbridge-agent neutron-dhcp-agent neutron-l3-agent neutron-metadata-agent"
-API_PORTS="keystone:5000 placement:8778 glance-api:9292 neutron-server:9696 nova-api:8774"
+API_PORTS="keystone:5000 placement:8778 glance-api:9292 neutron-server:9696 nova-api:8774 cinder-api:8776"
 
 T0=$EPOCHREALTIME
 el()   { awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}'; }

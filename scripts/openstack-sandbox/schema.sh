@@ -13,6 +13,18 @@ if [ ! -f "$STATE/keystone/fernet-keys/0" ]; then
   "${KS[@]}" credential_setup --keystone-user root --keystone-group root >> "$LOG/keystone-keys.log" 2>&1
 fi
 
+# Cinder's schema has a stamp of its own (it came later: a running sandbox gains it without
+# re-syncing the others); its sync runs beside theirs.
+CINDER_STAMP=$STATE/cinder-schema.stamp
+want_cinder="$(dpkg-query -W -f='${Package}=${Version}\n' python3-cinder 2>/dev/null) db=$DB_MODE:$DB_PORT"
+cinder_tables=$("${DBQ[@]}" -N -e "select count(*) from information_schema.tables where table_schema='${DBPFX}cinder' and table_name='volumes'" 2>/dev/null || echo 0)
+p_cinder=
+if [ "$(cat "$CINDER_STAMP" 2>/dev/null)" = "$want_cinder" ] && [ "$cinder_tables" = 1 ]; then
+  log "cinder schema already synced"
+else
+  cinder-manage --config-file "$ETC/cinder/cinder.conf" db sync > "$LOG/sync-cinder.log" 2>&1 & p_cinder=$!
+fi
+
 cells=$("${DBQ[@]}" -N -e "select count(*) from ${DBPFX}nova_api.cell_mappings" 2>/dev/null || echo 0)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp" ] && [ "$cells" = 2 ]; then
   log "schemas already synced for these package versions (skipping db syncs)"
@@ -47,4 +59,9 @@ else
   done
   echo "$want_stamp" > "$STAMP"
   log "schemas synced"
+fi
+if [ -n "$p_cinder" ]; then
+  wait "$p_cinder" || { tail -30 "$LOG/sync-cinder.log" >&2; die "db sync for cinder failed ($LOG/sync-cinder.log)"; }
+  echo "$want_cinder" > "$CINDER_STAMP"
+  log "cinder schema synced"
 fi

@@ -30,6 +30,18 @@ if [ -n "${DB_PORT:-}" ]; then
     if [ "$age" -le 75 ]; then echo "  alive    $type on $host (reported ${age}s ago)"
     else echo "  DEAD     $type on $host (last report ${age}s ago)"; rc=1; fi
   done <<<"$agents"
+  # Cinder's services: up while they reported within its service_down_time (60 s).
+  cinder=$("${DBQ[@]}" -N -e "select \`binary\`, host, timestampdiff(second, updated_at, utc_timestamp())
+    from ${DBPFX}cinder.services where deleted=0 and disabled=0 order by \`binary\`" 2>/dev/null) || cinder=
+  [ -n "$cinder" ] || { echo "  no Cinder services registered"; rc=1; }
+  while IFS=$'\t' read -r bin host age; do
+    [ -n "$bin" ] || continue
+    if [ "$age" -le 60 ]; then echo "  alive    $bin on $host (reported ${age}s ago)"
+    else echo "  DEAD     $bin on $host (last report ${age}s ago)"; rc=1; fi
+  done <<<"$cinder"
+  vols=$("${DBQ[@]}" -N -e "select count(*), coalesce(sum(size), 0), coalesce(sum(attach_status = 'attached'), 0)
+    from ${DBPFX}cinder.volumes where deleted=0" 2>/dev/null) || vols=
+  [ -z "$vols" ] || { read -r n gb att <<<"$vols"; echo "  volumes  $n ($gb GB), $att attached"; }
 fi
 if alive libvirtd; then
   echo "  domains  $(virsh -q -c lxc:/// list --name 2>/dev/null | grep -c .) running (libvirt-LXC)"

@@ -43,17 +43,19 @@ NCONF=(--config-file "$ETC/neutron/neutron.conf")
 start neutron-server neutron-server "${NCONF[@]}" --config-file "$ETC/neutron/ml2_conf.ini" \
   --log-file "$LOG/neutron-server-app.log"
 start nova-api nova-api --config-file "$ETC/nova/nova.conf" --log-file "$LOG/nova-api-app.log"
+start cinder-api cinder-api --config-file "$ETC/cinder/cinder.conf" --log-file "$LOG/cinder-api-app.log"
 wait_http keystone http://$IP:5000/v3 90
 mark keystone_up
 export SANDBOX_IP=$IP SANDBOX_PW=$PW SANDBOX_REGION=$REGION
 # The bootstrap (and the fixtures below) cost ~10 s of SDK start-up each: a stamp skips them
 # while the password still works (schema.sh drops the stamps when it re-syncs).
 demo_auth='{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"demo","domain":{"id":"default"},"password":"'$PW'"}}},"scope":{"project":{"name":"demo","domain":{"id":"default"}}}}}'
-if [ -f "$STATE/bootstrap.stamp" ] && curl -sf -o /dev/null -m 10 -H 'Content-Type: application/json' -d @- http://$IP:5000/v3/auth/tokens <<<"$demo_auth"; then
+want_bootstrap=$(sig "$H/py/bootstrap.py")
+if [ "$(cat "$STATE/bootstrap.stamp" 2>/dev/null)" = "$want_bootstrap" ] && curl -sf -o /dev/null -m 10 -H 'Content-Type: application/json' -d @- http://$IP:5000/v3/auth/tokens <<<"$demo_auth"; then
   log "keystone: already bootstrapped"
 else
   $PY "$H/py/bootstrap.py" > "$LOG/bootstrap.log" 2>&1 || { tail -30 "$LOG/bootstrap.log" >&2; die "keystone bootstrap failed ($LOG/bootstrap.log)"; }
-  touch "$STATE/bootstrap.stamp"
+  echo "$want_bootstrap" > "$STATE/bootstrap.stamp"
   log "keystone: projects, users and catalog in place"
 fi
 mark keystone_bootstrapped
@@ -70,8 +72,15 @@ SIG_EXTRA="$H/py/berth_lxc.py" start nova-compute $PY "$H/py/nova_compute.py" \
 wait_http glance-api http://$IP:9292/ 120
 wait_http neutron-server http://$IP:9696/ 120
 wait_http nova-api http://$IP:8774/ 120
+wait_http cinder-api http://$IP:8776/ 120
 mark apis_up
 log "all APIs answering"
+
+# ---- Cinder's scheduler and volume service (py/berth_loop.py: volumes are files on loop
+# devices, attached by nova-compute on this same host as local block devices).
+start cinder-scheduler cinder-scheduler --config-file "$ETC/cinder/cinder.conf" --log-file "$LOG/cinder-scheduler-app.log"
+SIG_EXTRA="$H/py/berth_loop.py" start cinder-volume $PY "$H/py/cinder_volume.py" \
+  --config-file "$ETC/cinder/cinder.conf" --log-file "$LOG/cinder-volume-app.log"
 
 # ---- Neutron's agents, as root (their root_helper is plain sudo).
 start neutron-linuxbridge-agent $PY "$H/py/linuxbridge_agent.py" "${NCONF[@]}" \
@@ -101,15 +110,18 @@ q_beat="select count(*) from ${DBPFX}nova.services where host='$COMPUTE_HOST' an
 q_agents=$(for a in $AGENT_SERVICES; do
   echo "select count(*) from ${DBPFX}neutron.agents where host='$COMPUTE_HOST' and \`binary\`='$a' and heartbeat_timestamp $(fresh $a 75);"
 done)
+q_volume="select count(*) from ${DBPFX}cinder.services where host='$COMPUTE_HOST@local' and \`binary\`='cinder-volume'
+  and deleted=0 and disabled=0 and updated_at $(fresh cinder-volume 60)"
 n_agents=$(wc -w <<<"$AGENT_SERVICES")
 registered() {
   [ "$("${DBQ[@]}" -N -e "$q_mapped")" -ge 1 ] && [ "$("${DBQ[@]}" -N -e "$q_rp")" -ge 1 ] \
+    && [ "$("${DBQ[@]}" -N -e "$q_volume")" -ge 1 ] \
     && [ "$("${DBQ[@]}" -N -e "$q_beat")" -ge 1 ] && [ "$("${DBQ[@]}" -N -e "$q_agents" | grep -cx 1)" -ge "$n_agents" ]
 }
 deadline=$((SECONDS + 180)) i=0
 until registered; do
-  [ $SECONDS -lt $deadline ] || { logtail nova-compute; die "compute host $COMPUTE_HOST or its agents not registered in 180 s"; }
-  for s in nova-compute $AGENT_SERVICES; do alive $s || { logtail $s; die "$s died"; }; done
+  [ $SECONDS -lt $deadline ] || { logtail nova-compute; logtail cinder-volume; die "compute host $COMPUTE_HOST, its agents or its volume service not registered in 180 s"; }
+  for s in nova-compute cinder-volume $AGENT_SERVICES; do alive $s || { logtail $s; die "$s died"; }; done
   ((++i % 5 == 0)) && "${NOVA_MANAGE[@]}" cell_v2 discover_hosts > /dev/null 2>&1 || true
   sleep 1
 done
@@ -125,7 +137,7 @@ if [[ " ${STARTED:-} " == *" neutron-dhcp-agent "* ]]; then
   done
 fi
 mark compute_ready
-log "nova-compute (libvirt-LXC) registered, mapped to cell1 and in placement; $n_agents agents alive"
+log "nova-compute (libvirt-LXC) registered, mapped to cell1 and in placement; $n_agents agents and cinder-volume alive"
 
 # ---- fixtures and credentials
 wait $image_pid || { tail -20 "$LOG/guest-image.log" >&2; die "the guest image build failed ($LOG/guest-image.log)"; }

@@ -1,5 +1,6 @@
 """Keystone content of the sandbox, idempotent: projects service and demo, the service users,
-user demo (member + reader of demo), and the catalog (compute, network, image, placement).
+user demo (member + reader of demo), and the catalog (compute, network, image, placement, and
+block storage as both block-storage and volumev3, as devstack registers it).
 Run with Debian's /usr/bin/python3; settings come from the environment (see up.sh)."""
 import os
 import openstack
@@ -34,9 +35,13 @@ def grant(p, u, r):
 
 
 svc_p, demo_p = project('service', 'Service project'), project('demo', 'Demo project')
-admin_r, member_r, reader_r = role('admin'), role('member'), role('reader')
-for name in ('nova', 'neutron', 'glance', 'placement'):
-    grant(svc_p, user(name, svc_p), admin_r)
+admin_r, member_r, reader_r, service_r = role('admin'), role('member'), role('reader'), role('service')
+for name in ('nova', 'neutron', 'glance', 'placement', 'cinder'):
+    u = user(name, svc_p)
+    grant(svc_p, u, admin_r)
+    # Cinder takes an attachment delete of an in-use volume only from a service token with this
+    # role (OSSA-2023-003): without it Nova cannot detach a volume when it deletes a server.
+    grant(svc_p, u, service_r)
 demo_u = user('demo', demo_p)
 grant(demo_p, demo_u, member_r)
 grant(demo_p, demo_u, reader_r)
@@ -49,7 +54,10 @@ if not idn.validate_user_has_domain_role(dflt, admin_u, admin_r):
 services = [('nova', 'compute', f'http://{ip}:8774/v2.1'),
             ('neutron', 'network', f'http://{ip}:9696'),
             ('glance', 'image', f'http://{ip}:9292'),
-            ('placement', 'placement', f'http://{ip}:8778')]
+            ('placement', 'placement', f'http://{ip}:8778'),
+            # Keystone puts the token's project id in for %(project_id)s
+            ('cinder', 'block-storage', f'http://{ip}:8776/v3/%(project_id)s'),
+            ('cinderv3', 'volumev3', f'http://{ip}:8776/v3/%(project_id)s')]
 for name, typ, url in services:
     s = (next((s for s in idn.services() if s.type == typ), None)
          or idn.create_service(name=name, type=typ, description=f'{name} ({typ})'))

@@ -1,6 +1,7 @@
 """What a real cloud would already have, idempotent: public flavors sized for the board, the
 public guest image debian-12-docker, an external network "public" with a floating-IP subnet
-(TEST-NET-3, on the sandbox's own bridge), and for user demo a key pair "berth".
+(TEST-NET-3, on the sandbox's own bridge), the volume type "local" (the default; Cinder's only
+backend, py/berth_loop.py), and for user demo a key pair "berth" and volume quotas.
 Usage: fixtures.py IMAGE_FILE PUBLIC_KEY_FILE"""
 import os
 import sys
@@ -71,10 +72,26 @@ def public_network(c):
                                 is_dhcp_enabled=False)
 
 
+# Volumes are sparse files under the sandbox's state: room for a few boards' databases.
+VOLUME_QUOTAS = {'volumes': 20, 'gigabytes': 100}
+
+
+def volume_type(c):
+    if not c.block_storage.find_type('local'):
+        c.block_storage.create_type(name='local', description='files on loop devices (sandbox)',
+                                        extra_specs={'volume_backend_name': 'local'})
+
+
+def volume_quotas(c, project):
+    c.block_storage.put(f'/os-quota-sets/{project.id}', json={'quota_set': VOLUME_QUOTAS}).raise_for_status()
+
+
 admin = connect('admin')
 flavors(admin)
 image(admin)
 public_network(admin)
+volume_type(admin)
+volume_quotas(admin, admin.identity.find_project('demo', domain_id='default'))
 demo = connect('demo')
 if not demo.compute.find_keypair('berth'):
     with open(pubkey_file) as f:

@@ -1,0 +1,185 @@
+// Block storage on the sandbox (Cinder with its loop-device driver, Nova on libvirt-LXC), through
+// the raw APIs as the normal user demo: a volume is created, hot-plugged into a running server,
+// formatted and written there by the guest, detached, plugged into a second server, and the
+// bytes are read back there; deleting it leaves no file and no loop device on the host. The
+// guests find the volume as docs/openstack.md says: /dev/disk/by-id/virtio-<first 20 characters
+// of the volume id>, a link to the device Nova reports in the attachment.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { chooseEndpoint } from '../../src/deployer/openstack/catalog.js';
+import type { Method } from '../../src/deployer/openstack/http.js';
+import { isNotFound, type OpenStack, type Server } from '../../src/deployer/openstack/index.js';
+import { Cleanup, connectAs, GUEST_IMAGE, OSLAB, RUN_ID, uniq, waitFor } from './helpers.js';
+
+const cleanup = new Cleanup();
+const TOKEN = `bytes of ${RUN_ID}`;
+const VOLUMES_DIR = join(OSLAB, 'state/cinder/volumes');
+let os: OpenStack;
+let netId: string;
+
+interface Volume { id: string; status: string; size: number; volume_type: string; attachments: { server_id: string; device: string }[] }
+interface Attachment { id: string; volumeId: string; serverId: string; device: string }
+
+before(async () => {
+  os = await connectAs('demo');
+  const net = await os.network.networks.create({ name: uniq('vnet') });
+  cleanup.add('network', () => os.network.networks.delete(net.id));
+  // No router: the DHCP agent serves metadata on an isolated network, which is all user-data needs.
+  const subnet = await os.network.subnets.create({ network_id: net.id, cidr: '10.73.0.0/24', name: uniq('vsubnet') });
+  cleanup.add('subnet', () => os.network.subnets.delete(subnet.id));
+  netId = net.id;
+});
+
+after(async () => {
+  try {
+    await cleanup.run();
+  } finally {
+    await os?.close();
+  }
+});
+
+/** A call to Cinder's v3 API (the catalog's volumev3 endpoint, the project's id in it). */
+async function volumeApi<T>(method: Method, path: string, json?: unknown): Promise<T> {
+  const token = await os.session.getToken();
+  const base = chooseEndpoint(token.catalog, 'volumev3', 'public', os.cloud.regionName);
+  const r = await os.session.http.call<T>({ service: 'volumev3', method, url: base + path, json, headers: { 'x-auth-token': token.value } });
+  return r.body;
+}
+const getVolume = async (id: string) => (await volumeApi<{ volume: Volume }>('GET', `/volumes/${id}`)).volume;
+const waitVolume = (id: string, status: string) =>
+  waitFor(`volume ${id} ${status}`, 120_000, async () => {
+    const v = await getVolume(id);
+    if (v.status === 'error') throw new Error(`volume ${id} went to error`);
+    return v.status === status ? v : undefined;
+  }, 500);
+
+/** The host's loop devices backed by `file` (also once it is deleted: "FILE (deleted)"). */
+const loopsOf = (file: string) =>
+  execFileSync('losetup', ['-n', '-l', '-O', 'NAME,BACK-FILE'], { encoding: 'utf8' }).split('\n')
+    .map((l) => l.trim().split(/\s+/)).filter(([, back]) => back === file).map(([name]) => name);
+
+async function boot(what: string, userData: string): Promise<Server> {
+  const flavor = await os.compute.flavors.find('m1.tiny');
+  const image = await os.image.findActive(GUEST_IMAGE);
+  assert.ok(flavor && image, `flavor m1.tiny and image ${GUEST_IMAGE} exist`);
+  const created = await os.compute.servers.create({
+    name: uniq(what), flavorRef: flavor.id, imageRef: image.id, networks: [{ uuid: netId }], user_data: userData,
+  });
+  cleanup.add(`server ${what}`, async () => {
+    await os.compute.servers.delete(created.id, { ignoreMissing: true });
+    await os.compute.servers.waitForDeleted(created.id);
+  });
+  return created;
+}
+
+/** What the user data printed after "BERTH-TEST <marker>" on the console ('' for none). */
+async function consoleLine(server: Server, marker: string, timeoutMs = 300_000): Promise<string> {
+  return waitFor(`"${marker}" on the console of ${server.name}`, timeoutMs, async () => {
+    const out = await os.compute.servers.consoleOutput(server.id);
+    const line = out.split(/\r?\n/).find((l) => l.includes(`BERTH-TEST ${marker}`));
+    return line?.slice(line.indexOf(`BERTH-TEST ${marker}`) + `BERTH-TEST ${marker}`.length).trim();
+  }, 2000);
+}
+
+async function attach(server: Server, volumeId: string): Promise<Attachment> {
+  const r = await os.session.request<{ volumeAttachment: Attachment }>('compute', 'POST', `/servers/${server.id}/os-volume_attachments`, {
+    json: { volumeAttachment: { volumeId } },
+  });
+  await waitVolume(volumeId, 'in-use');
+  return r.body.volumeAttachment;
+}
+
+async function detach(server: Server, volumeId: string): Promise<void> {
+  await os.session.request('compute', 'DELETE', `/servers/${server.id}/os-volume_attachments/${volumeId}`);
+  await waitVolume(volumeId, 'available');
+}
+
+// The guest waits for its volume's link, says which device it points to, formats the volume
+// only when it holds no filesystem, mounts it and writes (first server) or reads (second).
+const userData = (volumeId: string, job: string) => `#!/bin/sh
+link=/dev/disk/by-id/virtio-${volumeId.slice(0, 20)}
+until [ -e "$link" ]; do sleep 0.5; done
+echo "BERTH-TEST device $(readlink -f "$link")"
+blkid "$link" >/dev/null || mkfs.ext4 -q -L data "$link"
+mkdir -p /mnt/data && mount "$link" /mnt/data && echo "BERTH-TEST mounted"
+${job}
+`;
+const writeJob = `echo '${TOKEN}' > /mnt/data/token && umount /mnt/data && echo "BERTH-TEST written"
+until [ ! -e "$link" ]; do sleep 0.5; done
+echo "BERTH-TEST link gone"`;
+const readJob = `echo "BERTH-TEST read $(cat /mnt/data/token)"; umount /mnt/data`;
+
+test('a volume is hot-plugged, written, detached, plugged into another server and read there; delete leaves nothing', async () => {
+  const created = (await volumeApi<{ volume: Volume }>('POST', '/volumes', { volume: { size: 1, name: uniq('vol') } })).volume;
+  cleanup.add('volume', async () => {
+    const v = await getVolume(created.id);
+    for (const a of v.attachments) {
+      // (a server deleted before this step has let its volume go already)
+      await os.session.request('compute', 'DELETE', `/servers/${a.server_id}/os-volume_attachments/${v.id}`)
+        .catch((err) => { if (!isNotFound(err)) throw err; });
+    }
+    if (v.attachments.length) await waitVolume(v.id, 'available');
+    await volumeApi('DELETE', `/volumes/${v.id}`);
+  });
+  const volume = await waitVolume(created.id, 'available');
+  assert.equal(volume.volume_type, 'local', 'the sandbox\'s default volume type');
+  const file = join(VOLUMES_DIR, `volume-${volume.id}`);
+  assert.ok(existsSync(file), `the volume's file ${file} exists`);
+  assert.deepEqual(loopsOf(file), [], 'no loop device before an attachment');
+
+  const writer = await boot('writer', userData(volume.id, writeJob));
+  const reader = await boot('reader', userData(volume.id, readJob));
+  await os.compute.servers.waitFor(writer.id, 'ACTIVE', { timeoutMs: 240_000 });
+  await os.compute.servers.waitFor(reader.id, 'ACTIVE', { timeoutMs: 240_000 });
+
+  // Hot-plugged into the running writer: the guest finds it by its link, formats and writes it.
+  const first = await attach(writer, volume.id);
+  assert.match(first.device, /^\/dev\/vd[b-z]$/);
+  assert.equal(await consoleLine(writer, 'device'), first.device, 'the link points to the device Nova reports');
+  await consoleLine(writer, 'written');
+  assert.equal(loopsOf(file).length, 1, 'one loop device while attached');
+
+  // Detached: the guest's link goes, and so does the host's loop device; the bytes stay.
+  await detach(writer, volume.id);
+  await consoleLine(writer, 'link gone', 60_000);
+  assert.deepEqual(loopsOf(file), []);
+
+  const second = await attach(reader, volume.id);
+  assert.equal(await consoleLine(reader, 'device'), second.device);
+  assert.equal(await consoleLine(reader, 'read'), TOKEN, 'the bytes written on the first server');
+  await detach(reader, volume.id);
+
+  await volumeApi('DELETE', `/volumes/${volume.id}`);
+  await waitFor(`volume ${volume.id} deleted`, 60_000, async () => {
+    try {
+      await getVolume(volume.id);
+      return undefined;
+    } catch (err) {
+      return (err as { status?: number }).status === 404 ? true : undefined;
+    }
+  }, 500);
+  assert.ok(!existsSync(file), 'the volume\'s file is gone');
+  assert.deepEqual(loopsOf(file), [], 'no loop device is left on it');
+});
+
+test('block storage is in the catalog, with the type "local" and the demo project\'s volume quotas; status shows cinder', async () => {
+  const token = await os.session.getToken();
+  const urls = ['volumev3', 'block-storage'].map((t) => chooseEndpoint(token.catalog, t, 'public', os.cloud.regionName));
+  assert.deepEqual(urls, Array(2).fill(`http://127.0.0.1:8776/v3/${token.project!.id}`));
+  const types = (await volumeApi<{ volume_types: { name: string }[] }>('GET', '/types')).volume_types.map((t) => t.name);
+  assert.ok(types.includes('local'), `types: ${types.join(', ')}`);
+  const q = (await volumeApi<{ quota_set: Record<string, number> }>('GET', `/os-quota-sets/${token.project!.id}`)).quota_set;
+  assert.deepEqual([q.volumes, q.gigabytes], [20, 100]);
+
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const status = spawnSync('bash', ['scripts/openstack-sandbox.sh', 'status'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  assert.match(status.stdout, /^ {2}answers {2}cinder-api http:\/\/127\.0\.0\.1:8776$/m);
+  for (const bin of ['cinder-scheduler on berth-compute', 'cinder-volume on berth-compute@local']) {
+    assert.match(status.stdout, new RegExp(`^  alive    ${bin} \\(`, 'm'));
+  }
+  assert.match(status.stdout, /^ {2}volumes {2}\d+ \(\d+ GB\), \d+ attached$/m);
+});
