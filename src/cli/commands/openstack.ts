@@ -212,7 +212,7 @@ const stackOptions = (cmd: Command) =>
 export function registerOpenStackCommands(program: Command): void {
   stackOptions(program.command('plan').description('what `up --target openstack` would create, change, replace or delete (reads only)'))
     .addOption(new Option('--target <target>', 'where the stack runs').choices(['openstack']).default('openstack'))
-    .addOption(new Option('--layout <layout>', 'single: one VM; tiered: one VM per tier on three networks').choices(LAYOUTS).default('single'))
+    .addOption(new Option('--layout <layout>', 'single: one VM; tiered: one VM per tier on three networks (left out: as deployed, else single)').choices(LAYOUTS).default('single'))
     .option('--json', 'machine-readable output')
     .option('-v, --verbose', 'also list what is kept')
     .action((o, cmd: Command) => osCli(() => osPlan(o, cmd)));
