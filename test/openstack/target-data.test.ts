@@ -9,7 +9,6 @@
 //   before it and changes nothing, `up` without --layout keeps the stack tiered, `down` stops too;
 //   `--allow-data-loss` goes on (and the posts are indeed gone).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +19,7 @@ import type { OpenStack } from '../../src/deployer/openstack/index.js';
 import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { boardRows, launchChromium, postOnBoard } from '../helpers/browser.js';
 import { CLOUDS_YAML as CLOUDS, connectAs, EXT_CIDR, OSLAB, REGISTRY, REGISTRY_CA as CA } from './helpers.js';
-import { berthAsync, IMAGE, leftovers, prefix } from './target-helpers.js';
+import { berthAsync, IMAGE, leftovers, prefix, pushBoardImages } from './target-helpers.js';
 
 const KEY = join(OSLAB, 'state/ssh/berth_ed25519');
 const real = existsSync(CA) && existsSync(KEY);
@@ -32,17 +31,6 @@ let os: OpenStack;
 let browser: Browser;
 let blockStorage = false;
 const stacks: string[] = [];
-
-/** The board's images in the sandbox's registry under `tag`, as the servers pull them. */
-function pushImages(tag = 'latest'): void {
-  for (const t of ['web', 'app', 'dbs']) {
-    const ref = `${REGISTRY}/berth/${t}:${tag}`;
-    for (const args of [['tag', `berth/${t}:latest`, ref], ['push', '-q', ref]]) {
-      const r = spawnSync('docker', args, { encoding: 'utf8' });
-      assert.equal(r.status, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-    }
-  }
-}
 
 /** The board stack with one more variable in dbs's environment (what replaces the dbs server). */
 function dbsChanged(value: string): string {
@@ -80,7 +68,7 @@ before(async () => {
   os = await connectAs('demo');
   blockStorage = await os.blockStorage.available();
   browser = await launchChromium();
-  pushImages();
+  pushBoardImages();
 });
 after(async () => {
   try {
@@ -135,7 +123,7 @@ describe('posts on a Cinder volume', { skip: noSandbox }, () => {
 
   it('single: a new --tag replaces the VM, the posts are kept', async (t) => {
     if (!blockStorage) return t.skip('the sandbox has no volume service yet');
-    pushImages('v2');
+    pushBoardImages('v2');
     const p = prefix();
     stacks.push(p);
     const up = await run(['up', ...common(p), '--layout', 'single']);

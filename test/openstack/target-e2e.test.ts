@@ -16,7 +16,7 @@ import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { TAG } from '../../src/deployer/targets/openstack/names.js';
 import { boardRows, launchChromium, postOnBoard } from '../helpers/browser.js';
 import { CLOUDS_YAML as CLOUDS, connectAs, EXT_CIDR, EXT_PREFIX_RE, OSLAB, REGISTRY, REGISTRY_CA as CA } from './helpers.js';
-import { berthAsync, IMAGE, leftovers, prefix } from './target-helpers.js';
+import { berthAsync, IMAGE, leftovers, prefix, pushBoardImages } from './target-helpers.js';
 
 const KEY = join(OSLAB, 'state/ssh/berth_ed25519');
 const real = existsSync(CA) && existsSync(KEY);
@@ -24,17 +24,6 @@ const common = (p: string) => ['--target', 'openstack', '--prefix', p, '--image'
 
 let os: OpenStack;
 let browser: Browser;
-
-/** The board's images in the sandbox's registry, as the servers pull them. */
-function pushImages(): void {
-  for (const t of ['web', 'app', 'dbs']) {
-    const ref = `${REGISTRY}/berth/${t}:latest`;
-    for (const args of [['tag', `berth/${t}:latest`, ref], ['push', '-q', ref]]) {
-      const r = spawnSync('docker', args, { encoding: 'utf8' });
-      assert.equal(r.status, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-    }
-  }
-}
 
 function ssh(host: string, command: string): { code: number | null; out: string } {
   const r = spawnSync('ssh', ['-i', KEY, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=15', '-o', 'BatchMode=yes', `debian@${host}`, command], { encoding: 'utf8', timeout: 60_000 });
@@ -65,7 +54,7 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
   before(async () => {
     os = await connectAs('demo');
     browser = await launchChromium();
-    pushImages();
+    pushBoardImages();
   });
   after(async () => {
     try {

@@ -1,6 +1,6 @@
 // Shared by the openstack target's tests: the berth CLI run against the sandbox through counting
 // proxies (Nova, Neutron, Glance), a unique prefix per run, and what is left of a stack.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { parse, stringify } from 'yaml';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
 import { META, ownerDescription, TAG } from '../../src/deployer/targets/openstack/names.js';
 import { FaultProxy } from './fault-proxy.js';
-import { CLOUDS_YAML } from './helpers.js';
+import { CLOUDS_YAML, REGISTRY } from './helpers.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export { GUEST_IMAGE as IMAGE } from './helpers.js';
@@ -108,4 +108,15 @@ export async function leftovers(os: OpenStack, id: string): Promise<Record<strin
       : [],
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v.length));
+}
+
+/** The board's images in the sandbox's registry under `tag`, as the servers pull them. */
+export function pushBoardImages(tag = 'latest'): void {
+  for (const t of ['web', 'app', 'dbs']) {
+    const ref = `${REGISTRY}/berth/${t}:${tag}`;
+    for (const args of [['tag', `berth/${t}:latest`, ref], ['push', '-q', ref]]) {
+      const r = spawnSync('docker', args, { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
+    }
+  }
 }
