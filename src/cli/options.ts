@@ -50,7 +50,7 @@ export const OPTIONS = {
   project: { flags: '--project <name>', help: 'old spelling of --name', hidden: true },
   prefix: { flags: '--prefix <prefix>', help: 'put before the name in all it makes: <prefix>-<name>-web (default: none on docker; on openstack your user name, as each student had one)', group: 'stack' },
   target: { flags: '--target <target>', help: 'where the stack runs', group: 'stack', choices: TARGETS, default: 'docker' },
-  layout: { flags: '--layout <layout>', help: 'single: one host like the original; tiered: one per tier on three networks', group: 'stack', choices: LAYOUTS, default: 'single' },
+  layout: { flags: '--layout <layout>', help: 'single: one host like the original; tiered: one per tier on three networks (default: single; on openstack a deployed stack keeps its layout)', group: 'stack', choices: LAYOUTS },
 
   repo: { flags: '--repo <repo>', help: `image repository prefix, as in myuser/web:ver1.0 (default: ${DEFAULT_NAMING.repo})`, group: 'images' },
   tag: { flags: '--tag <tag>', help: `image tag (default: ${DEFAULT_NAMING.tag})`, group: 'images' },
@@ -75,9 +75,13 @@ export const OPTIONS = {
   network: { flags: '--network <key=cidr>', help: 'CIDR of dmz, app or dbs (192.168.0.0/24, 172.16.10.0/24, 172.16.20.0/24); repeatable', group: 'openstack', targets: ['openstack'], parse: list },
   wait: { flags: '--wait <what>', help: 'wait until the board answers /readyz, or only until the servers are ACTIVE', group: 'openstack', targets: ['openstack'], choices: ['ready', 'active'], default: 'ready' },
   readyTimeout: { flags: '--ready-timeout <seconds>', help: 'how long to wait for /readyz', group: 'openstack', targets: ['openstack'], parse: int(1, 86_400), default: 900 },
+  volumeSize: { flags: '--volume-size <GiB>', help: 'size of each Cinder volume the stack gives no size (default: 1)', group: 'openstack', targets: ['openstack'], parse: int(1, 16_384) },
+  volumeType: { flags: '--volume-type <name>', help: "Cinder volume type of the volumes (default: the cloud's)", group: 'openstack', targets: ['openstack'] },
   all: { flags: '--all', help: "every stack of the prefix (the original's per-student cleanup)", group: 'openstack', targets: ['openstack'] },
 
   volumes: { flags: '--volumes', help: 'also remove the data (volumes) and the generated secrets' },
+  allowDataLoss: { flags: '--allow-data-loss', help: 'go on with steps that delete data (a server with data on its own disk, a deleted volume): for scripts' },
+  yes: { flags: '--yes', help: 'answer yes to the question asked before a step that deletes data' },
   follow: { flags: '-f, --follow', help: 'keep following' },
   json: { flags: '--json', help: 'machine-readable output' },
 } as const satisfies Record<string, OptionDef>;
@@ -118,12 +122,14 @@ export interface TargetOpts { target: Target }
 export interface ImageOpts { repo?: string; tag?: string; registry?: string; registryCa?: string }
 export interface CloudOpts { cloud?: string; osConfig?: string }
 export interface ServerOpts { flavor?: string[]; image?: string; keyName?: string; availabilityZone?: string; externalNetwork?: string; sshCidr?: string[]; network?: string[] }
+export interface VolumeOpts { volumeSize?: number; volumeType?: string }
+export interface DataLossOpts { allowDataLoss?: boolean; yes?: boolean }
 export interface DockerPublishOpts { links?: boolean; port?: number; bind?: string; subnetPrefix: string }
 
 export type BuildOpts = StackOpts & ImageOpts & { push?: boolean; offlineBases?: boolean; buildArg: string[]; service: string[] };
-export type UpOpts = StackOpts & TargetOpts & ImageOpts & DockerPublishOpts & CloudOpts & ServerOpts & { layout: LayoutName; wait: WaitFor; readyTimeout: number };
-export type PlanOpts = StackOpts & ImageOpts & CloudOpts & ServerOpts & { layout: LayoutName; json?: boolean; verbose?: boolean };
-export type DownOpts = StackOpts & TargetOpts & CloudOpts & { volumes?: boolean; all?: boolean };
+export type UpOpts = StackOpts & TargetOpts & ImageOpts & DockerPublishOpts & CloudOpts & ServerOpts & VolumeOpts & DataLossOpts & { layout?: LayoutName; wait: WaitFor; readyTimeout: number };
+export type PlanOpts = StackOpts & ImageOpts & CloudOpts & ServerOpts & VolumeOpts & { layout?: LayoutName; json?: boolean; verbose?: boolean };
+export type DownOpts = StackOpts & TargetOpts & CloudOpts & DataLossOpts & { volumes?: boolean; all?: boolean };
 export type StatusOpts = StackOpts & TargetOpts & CloudOpts & { json?: boolean };
 export type LogsOpts = StackOpts & TargetOpts & CloudOpts & { follow?: boolean; tail?: number };
 export type InventoryOpts = StackOpts & CloudOpts & { sshUser?: string; list?: boolean; host?: string };
@@ -139,15 +145,15 @@ const SERVERS: Use[] = ['flavor', 'image', 'keyName', 'availabilityZone', 'exter
 /** The options of each command, in help order. */
 export const COMMANDS = {
   build: [...NAMES, 'repo', 'tag', ['registry', { help: 'registry to push to with --push (HOST[:PORT][/NAMESPACE])' }]],
-  up: [...NAMES, 'target', 'layout', ...IMAGES, 'links', 'port', 'bind', 'subnetPrefix', ...CLOUD, ...SERVERS, 'wait', 'readyTimeout'],
-  plan: [...NAMES, OPENSTACK_ONLY, 'layout', ...IMAGES, ...CLOUD, ...SERVERS, 'json'],
-  down: [...NAMES, 'target', 'volumes', ...CLOUD, 'all'],
+  up: [...NAMES, 'target', 'layout', ...IMAGES, 'links', 'port', 'bind', 'subnetPrefix', ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'wait', 'readyTimeout', 'allowDataLoss', 'yes'],
+  plan: [...NAMES, OPENSTACK_ONLY, 'layout', ...IMAGES, ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'json'],
+  down: [...NAMES, 'target', 'volumes', ...CLOUD, 'all', 'allowDataLoss', 'yes'],
   status: [...NAMES, 'target', ...CLOUD, 'json'],
   logs: [...NAMES, 'target', 'follow', 'tail', ...CLOUD],
   inventory: [...NAMES, OPENSTACK_ONLY, ...CLOUD, 'sshUser'],
   userdata: [
     ...NAMES,
-    ['layout', { help: 'only single is a one-VM layout', choices: ['single'] }],
+    ['layout', { help: 'only single is a one-VM layout', choices: ['single'], default: 'single' }],
     ...IMAGES.map((n): Use => [n as OptionName, { targets: undefined }]),
     ['port', { group: undefined, targets: undefined, help: 'host port of the entry service (default: 80, as the original)' }],
     ['bind', { group: undefined, targets: undefined, help: `host address the entry port is published on (default: ${DEFAULT_BIND.vm}, all of the VM's)` }],

@@ -16,7 +16,7 @@ import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { TAG } from '../../src/deployer/targets/openstack/names.js';
 import { boardRows, launchChromium, postOnBoard } from '../helpers/browser.js';
 import { CLOUDS_YAML as CLOUDS, connectAs, EXT_CIDR, EXT_PREFIX_RE, OSLAB, REGISTRY, REGISTRY_CA as CA } from './helpers.js';
-import { berthAsync, IMAGE, leftovers, prefix } from './target-helpers.js';
+import { berthAsync, IMAGE, leftovers, prefix, pushBoardImages } from './target-helpers.js';
 
 const KEY = join(OSLAB, 'state/ssh/berth_ed25519');
 const real = existsSync(CA) && existsSync(KEY);
@@ -24,17 +24,6 @@ const common = (p: string) => ['--target', 'openstack', '--prefix', p, '--image'
 
 let os: OpenStack;
 let browser: Browser;
-
-/** The board's images in the sandbox's registry, as the servers pull them. */
-function pushImages(): void {
-  for (const t of ['web', 'app', 'dbs']) {
-    const ref = `${REGISTRY}/berth/${t}:latest`;
-    for (const args of [['tag', `berth/${t}:latest`, ref], ['push', '-q', ref]]) {
-      const r = spawnSync('docker', args, { encoding: 'utf8' });
-      assert.equal(r.status, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-    }
-  }
-}
 
 function ssh(host: string, command: string): { code: number | null; out: string } {
   const r = spawnSync('ssh', ['-i', KEY, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=15', '-o', 'BatchMode=yes', `debian@${host}`, command], { encoding: 'utf8', timeout: 60_000 });
@@ -65,11 +54,11 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
   before(async () => {
     os = await connectAs('demo');
     browser = await launchChromium();
-    pushImages();
+    pushBoardImages();
   });
   after(async () => {
     try {
-      for (const p of stacks) await run(['down', '--target', 'openstack', '--prefix', p]);
+      for (const p of stacks) await run(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', p]);
     } finally {
       await browser?.close();
       await os?.close();
@@ -87,7 +76,7 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
     const rows = await postAndSee(url, `single ${p} 日本語`);
     assert.equal(rows[0]?.[1], `single ${p} 日本語`);
     assert.match(rows[0]![0], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
-    const down = await run(['down', '--target', 'openstack', '--prefix', p]);
+    const down = await run(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', p]);
     assert.equal(down.code, 0, down.stderr);
     assert.deepEqual(await leftovers(os, `${p}-board`), {});
   });
@@ -129,7 +118,7 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
     const rows = await postAndSee(url, `tiered ${p} second`);
     assert.deepEqual(rows.slice(0, 2).map((r) => r[1]), [`tiered ${p} second`, `tiered ${p} first`]);
 
-    const down = await run(['down', '--target', 'openstack', '--prefix', p]);
+    const down = await run(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', p]);
     assert.equal(down.code, 0, down.stderr);
     assert.deepEqual(await leftovers(os, id), {});
   });

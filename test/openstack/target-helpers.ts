@@ -1,15 +1,15 @@
 // Shared by the openstack target's tests: the berth CLI run against the sandbox through counting
 // proxies (Nova, Neutron, Glance), a unique prefix per run, and what is left of a stack.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
-import { ownerDescription, TAG } from '../../src/deployer/targets/openstack/names.js';
+import { META, ownerDescription, TAG } from '../../src/deployer/targets/openstack/names.js';
 import { FaultProxy } from './fault-proxy.js';
-import { CLOUDS_YAML } from './helpers.js';
+import { CLOUDS_YAML, REGISTRY } from './helpers.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export { GUEST_IMAGE as IMAGE } from './helpers.js';
@@ -88,7 +88,7 @@ export function berthAsync(args: string[], cloudsFile: string, onStart?: (child:
   });
 }
 
-/** Everything that carries the stack's tag or berth's creation description, by kind. */
+/** Everything that carries the stack's tag or berth's creation description, by kind (volumes: their metadata). */
 export async function leftovers(os: OpenStack, id: string): Promise<Record<string, string[]>> {
   const n = os.network;
   const both = async <T extends { id: string; name?: string }>(list: (f: Record<string, unknown>) => Promise<T[]>) => {
@@ -103,6 +103,20 @@ export async function leftovers(os: OpenStack, id: string): Promise<Record<strin
     ports: await both((f) => n.ports.list(f as never)),
     securityGroups: await both((f) => n.securityGroups.list(f as never)),
     floatingIps: await both((f) => n.floatingIps.list(f as never)),
+    volumes: (await os.blockStorage.available())
+      ? (await os.blockStorage.volumes.list()).filter((v) => v.metadata?.[META.stack] === id || v.description === ownerDescription(id)).map((v) => v.name ?? v.id)
+      : [],
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v.length));
+}
+
+/** The board's images in the sandbox's registry under `tag`, as the servers pull them. */
+export function pushBoardImages(tag = 'latest'): void {
+  for (const t of ['web', 'app', 'dbs']) {
+    const ref = `${REGISTRY}/berth/${t}:${tag}`;
+    for (const args of [['tag', `berth/${t}:latest`, ref], ['push', '-q', ref]]) {
+      const r = spawnSync('docker', args, { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
+    }
+  }
 }

@@ -118,7 +118,7 @@ async function dockerUp(o: UpOpts): Promise<void> {
   const { stack, project } = loadStack(o);
   const docker = await dk.connectEngine();
   const secrets = await dk.projectSecrets(docker, project, stack, dk.imageRef(stack, startOrder(stack)[0]!, naming(o)));
-  const plan = planLayout(o.layout, stack, {
+  const plan = planLayout(o.layout ?? 'single', stack, {
     imageOf: (svc) => dk.imageRef(stack, svc, naming(o)),
     secrets,
     links: Boolean(o.links),

@@ -1,6 +1,7 @@
 // The openstack target on the command line: `berth plan`, `berth inventory`, and what `up`,
 // `down`, `status` and `logs` do with `--target openstack` (commands.ts of the docker target
 // hands over to these). Progress on stderr, results (the URL, --json, the inventory) on stdout.
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { connect, type OpenStack } from '../../deployer/openstack/index.js';
 import { loadStackFile } from '../../deployer/stack/load.js';
@@ -8,9 +9,9 @@ import { stderrProgress } from '../../deployer/targets/shared/progress.js';
 import * as ost from '../../deployer/targets/openstack/index.js';
 import { DiffConflict } from '../../deployer/targets/openstack/diff.js';
 import { CliError, openStackCliError, stackOrTargetCliError, type OpenStackHints } from '../errors.js';
-import { addOptions, COMMANDS, type CloudOpts, type DownOpts, type ImageOpts, type InventoryOpts, type LogsOpts, type PlanOpts, type ServerOpts, type StackOpts, type StatusOpts, type UpOpts } from '../options.js';
+import { addOptions, COMMANDS, type CloudOpts, type DownOpts, type ImageOpts, type InventoryOpts, type LogsOpts, type PlanOpts, type ServerOpts, type StackOpts, type StatusOpts, type UpOpts, type VolumeOpts, type DataLossOpts } from '../options.js';
 
-type InputOpts = StackOpts & ImageOpts & CloudOpts & ServerOpts & { sshUser?: string };
+type InputOpts = StackOpts & ImageOpts & CloudOpts & ServerOpts & VolumeOpts & { sshUser?: string };
 
 /** The stack and the resolved inputs (flags win over --os-config and the stack's openstack: section). */
 function inputsOf(o: InputOpts) {
@@ -21,7 +22,7 @@ function inputsOf(o: InputOpts) {
     ...(name !== undefined ? { name } : {}),
     ...defined({ prefix: o.prefix, cloud: o.cloud, osConfig: o.osConfig, image: o.image, keyName: o.keyName, availabilityZone: o.availabilityZone }),
     ...defined({ externalNetwork: o.externalNetwork, sshCidr: o.sshCidr, sshUser: o.sshUser, flavor: o.flavor, network: o.network }),
-    ...defined({ registry: o.registry, registryCa: o.registryCa, repo: o.repo, tag: o.tag }),
+    ...defined({ registry: o.registry, registryCa: o.registryCa, repo: o.repo, tag: o.tag, volumeSize: o.volumeSize, volumeType: o.volumeType }),
   };
   return { stack: loaded.stack, inputs: ost.resolveInputs(loaded.stack, flags) };
 }
@@ -57,6 +58,32 @@ export async function osCli(fn: () => Promise<void>): Promise<void> {
   }
 }
 
+/** What `plan` and `up` say beside the steps: where the layout came from, where the data lives. */
+function planNotes(plan: ost.StackPlan): string {
+  const notes = [];
+  if (plan.layoutFrom === 'deployed') notes.push(`layout ${plan.d.layout}: as deployed (its berth-layout tag); --layout changes it`);
+  if (plan.d.data.length && !plan.storage.available) notes.push(`no block storage (${plan.storage.why}): ${plan.d.data.map((x) => x.key).join(', ')} stay on the servers' own disks and are lost when a server is replaced or deleted`);
+  return notes.map((n) => `note: ${n}\n`).join('');
+}
+
+/**
+ * Runs fn; when it stops before losing data, asks on a terminal (type yes) and runs it again
+ * allowed. In a script (no terminal) the stop stands: --allow-data-loss goes on.
+ */
+async function withDataLossQuestion<T>(o: DataLossOpts, fn: (allow: boolean) => Promise<T>): Promise<T> {
+  const allowed = Boolean(o.allowDataLoss || o.yes);
+  try {
+    return await fn(allowed);
+  } catch (err) {
+    if (!(err instanceof ost.DataLossError) || allowed || !process.stdin.isTTY || !process.stderr.isTTY) throw err;
+    process.stderr.write(`${err.message}\n`);
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question('Delete this data? Type yes to go on: ').finally(() => rl.close());
+    if (answer.trim() !== 'yes') throw new CliError('stopped: nothing was changed');
+    return fn(true);
+  }
+}
+
 export async function osUp(o: UpOpts): Promise<void> {
   // The whole command counts: reading the cloud (and waiting for it to settle) is part of the wait.
   const started = performance.now();
@@ -64,8 +91,8 @@ export async function osUp(o: UpOpts): Promise<void> {
   await withCloud(inputs.cloud, async (os) => {
     const plan = await ost.planStack(os, stack, inputs, o.layout, stderrProgress);
     const changes = ost.mutating(plan.steps);
-    process.stderr.write(`${plan.d.id} (${o.layout} layout) on ${os.cloud.name}:\n${ost.renderSteps(plan.steps)}`);
-    const result = await ost.up(os, plan, o.wait, stderrProgress, o.readyTimeout * 1000);
+    process.stderr.write(`${plan.d.id} (${plan.d.layout} layout) on ${os.cloud.name}:\n${ost.renderSteps(plan.steps)}${planNotes(plan)}`);
+    const result = await withDataLossQuestion(o, (allowDataLoss) => ost.up(os, plan, o.wait, stderrProgress, o.readyTimeout * 1000, false, { allowDataLoss }));
     process.stderr.write(changes.length ? `done in ${seconds(performance.now() - started)}\n` : 'nothing changed\n');
     process.stdout.write(`${result.url ?? '(no floating IP)'}\n`);
   });
@@ -81,18 +108,21 @@ export async function osPlan(o: PlanOpts): Promise<void> {
     if (o.json) {
       // The steps only: the desired state holds user-data and the shared secrets.
       const steps = plan.steps.map(({ rule: _r, ...s }) => s);
-      process.stdout.write(`${JSON.stringify({ stack: plan.d.id, layout: o.layout, cloud: os.cloud.name, changes: ost.mutating(plan.steps).length, steps }, null, 2)}\n`);
-    } else process.stdout.write(`${plan.d.id} (${o.layout} layout) on ${os.cloud.name}:\n${ost.renderSteps(plan.steps, o.verbose)}`);
+      const storage = { blockStorage: plan.storage.available, ...(plan.storage.why ? { why: plan.storage.why } : {}) };
+      process.stdout.write(`${JSON.stringify({ stack: plan.d.id, layout: plan.d.layout, layoutFrom: plan.layoutFrom, cloud: os.cloud.name, storage, changes: ost.mutating(plan.steps).length, losesData: ost.dataLosingSteps(plan.steps).length, steps }, null, 2)}\n`);
+    } else process.stdout.write(`${plan.d.id} (${plan.d.layout} layout) on ${os.cloud.name}:\n${ost.renderSteps(plan.steps, o.verbose)}${planNotes(plan)}`);
   });
 }
 
 export async function osDown(o: DownOpts): Promise<void> {
-  const { inputs } = inputsOf(o);
+  const { stack, inputs } = inputsOf(o);
   const scope: ost.Scope = o.all ? { prefix: inputs.prefix } : { stack: ost.stackId(inputs.prefix, inputs.stack) };
+  const data = ost.stackData(stack);
   await withCloud(inputs.cloud, async (os) => {
-    const n = await ost.down(os, scope, stderrProgress);
+    const r = await withDataLossQuestion(o, (allowDataLoss) => ost.down(os, scope, stderrProgress, { volumes: Boolean(o.volumes), allowDataLoss, data }));
     const what = 'stack' in scope ? scope.stack : `every stack of ${scope.prefix}`;
-    process.stderr.write(n ? `removed ${n} resources of ${what}\n` : `nothing of ${what} to remove\n`);
+    process.stderr.write(r.removed ? `removed ${r.removed} resources of ${what}\n` : `nothing of ${what} to remove\n`);
+    if (r.keptVolumes.length) process.stderr.write(`kept ${r.keptVolumes.length} volume${r.keptVolumes.length > 1 ? 's' : ''} with the data (${r.keptVolumes.map((v) => v.name).join(', ')}): the next up attaches them again; down --volumes deletes them\n`);
   });
 }
 
