@@ -163,12 +163,13 @@ export function registerOpenStackCommands(program: Command): void {
     .addOption(new Option('--target <target>', 'where the stack runs').choices(['openstack']).default('openstack'))
     .option('--list', 'every group and host (what Ansible asks first)')
     .option('--host <name>', 'one host\'s variables')
-    .action((o: Flags & { list?: boolean; host?: string }, cmd: Command) => osCli(async () => {
+    .option('--ssh-key <file>', 'private key of --key-name\'s pair: set as each host\'s key and carried through the jump host')
+    .action((o: Flags & { list?: boolean; host?: string; sshKey?: string }, cmd: Command) => osCli(async () => {
       const { inputs } = inputsOf(o, cmd);
       const id = ost.stackId(inputs.prefix, inputs.stack);
       await withCloud(inputs.cloud, async (os) => {
         const servers = (await os.compute.servers.list({ tags: [ost.TAG.stack(id)] })).map(ost.observedServer);
-        const inv = ost.inventory(id, servers, inputs.sshUser);
+        const inv = ost.inventory(id, servers, inputs.sshUser, o.sshKey === undefined ? undefined : ost.sshKeyPath(o.sshKey));
         process.stdout.write(`${JSON.stringify(o.host !== undefined ? (inv._meta.hostvars[o.host] ?? {}) : inv, null, 2)}\n`);
       });
     }));

@@ -6,7 +6,7 @@ export { diff, mutating, type Step } from './diff.js';
 export { planStack, up, entryUrl, type StackPlan, type UpResult, type WaitFor } from './up.js';
 export { down, findDoomed, type Scope } from './down.js';
 export { status, consoleLog, type StackStatus } from './status.js';
-export { inventory } from './inventory.js';
+export { inventory, sshKeyPath, sshOptions, type SshHop } from './inventory.js';
 export { readStack, observedServer } from './read.js';
 export { stackId, TAG, META } from './names.js';
 export { renderSteps } from './render.js';
