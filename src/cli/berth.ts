@@ -4,6 +4,7 @@ import { registerBoardCommands } from './commands/board.js';
 import { registerDockerCommands } from './commands/docker.js';
 import { registerCloudCommands } from './commands/cloud.js';
 import { registerOpenStackCommands } from './commands/openstack.js';
+import { registerDataCommands } from './commands/data.js';
 import { CliError } from './errors.js';
 
 const program = new Command('berth')
@@ -14,6 +15,7 @@ registerBoardCommands(program);
 registerDockerCommands(program);
 registerCloudCommands(program);
 registerOpenStackCommands(program);
+registerDataCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -31,7 +31,7 @@ export function openstackOptions(cmd: Command): Command {
 
 const INPUT_FLAGS = ['project', 'cloud', 'osConfig', 'prefix', 'flavor', 'image', 'keyName', 'availabilityZone', 'externalNetwork', 'sshCidr', 'sshUser', 'network', 'registry', 'registryCa', 'repo', 'tag'] as const;
 
-interface Flags {
+export interface Flags {
   stack?: string;
   project?: string;
   cloud?: string;
@@ -52,7 +52,7 @@ interface Flags {
 }
 
 /** The stack and the resolved inputs; --repo/--tag count only when given (their defaults are docker's). */
-function inputsOf(o: Flags, cmd: Command) {
+export function inputsOf(o: Flags, cmd: Command) {
   const loaded = loadStackFile(o.stack ?? undefined);
   for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
   const given = (k: 'repo' | 'tag') => (cmd.getOptionValueSource(k) === 'cli' ? o[k] : undefined);
@@ -61,7 +61,7 @@ function inputsOf(o: Flags, cmd: Command) {
   return { stack: loaded.stack, inputs: ost.resolveInputs(loaded.stack, clean) };
 }
 
-async function withCloud<T>(cloud: string | undefined, fn: (os: OpenStack) => Promise<T>): Promise<T> {
+export async function withCloud<T>(cloud: string | undefined, fn: (os: OpenStack) => Promise<T>): Promise<T> {
   const os = await connect({ ...(cloud ? { cloud } : {}), timeoutMs: 60_000, retry: { attempts: 6 } });
   try {
     return await fn(os);

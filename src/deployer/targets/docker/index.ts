@@ -9,3 +9,4 @@ export { stderrProgress, silentProgress, type Progress } from './progress.js';
 export { projectSecrets } from './secrets.js';
 export { findService, status, streamLogs, type StackStatus } from './status.js';
 export { up, entryUrl } from './up.js';
+export { dockerDbsChannel } from './dbs-exec.js';

@@ -10,3 +10,4 @@ export { inventory, sshKeyPath, sshOptions, type SshHop } from './inventory.js';
 export { readStack, observedServer } from './read.js';
 export { stackId, TAG, META } from './names.js';
 export { renderSteps } from './render.js';
+export { sshDbsChannel, sshArgsFor, remoteCommand, type SshSettings } from './ssh.js';

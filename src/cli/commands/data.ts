@@ -1,0 +1,73 @@
+// berth backup [FILE] | restore FILE: the board's database out to a local file (with FILE.sha256)
+// and back into a running deployment, on either target (deployer/data). docker: through the
+// Engine's exec API; openstack: SSH to the dbs server with the key pair's private key (--ssh-key),
+// through web as the jump host. Progress on stderr; backup prints the file's path on stdout.
+import { Command, Option } from 'commander';
+import type Docker from 'dockerode';
+import { backup, restore, type DbsChannel } from '../../deployer/data/index.js';
+import * as dk from '../../deployer/targets/docker/index.js';
+import * as ost from '../../deployer/targets/openstack/index.js';
+import { loadStackFile } from '../../deployer/stack/load.js';
+import { CliError, stackOrTargetCliError } from '../errors.js';
+import { inputsOf, openstackOptions, osCli, withCloud, type Flags } from './openstack.js';
+
+interface DataFlags extends Flags {
+  target: 'docker' | 'openstack';
+  service: string;
+  force?: boolean;
+  sshKey?: string;
+}
+
+const options = (cmd: Command) =>
+  openstackOptions(cmd
+    .option('--stack <file>', 'stack spec (berth YAML or docker-compose file)')
+    .option('--project <name>', 'name of the deployment (default: the stack name)')
+    .addOption(new Option('--target <target>', 'where the stack runs').choices(['docker', 'openstack']).default('docker'))
+    .option('--service <name>', 'the service that runs MariaDB', 'dbs')
+    .option('--ssh-key <file>', 'openstack: private key of the servers\' key pair (default: ssh\'s own)'));
+
+/** Runs fn with the channel to the dbs container of the deployment the flags name. */
+async function withChannel<T>(o: DataFlags, cmd: Command, fn: (ch: DbsChannel) => Promise<T>): Promise<T> {
+  if (o.target === 'openstack') {
+    const { stack, inputs } = inputsOf(o, cmd);
+    const key = o.sshKey === undefined ? undefined : ost.sshKeyPath(o.sshKey);
+    return withCloud(inputs.cloud, async (os) =>
+      fn(await ost.sshDbsChannel(os, ost.stackId(inputs.prefix, inputs.stack), stack.name, o.service, { user: inputs.sshUser, ...(key ? { key } : {}) })));
+  }
+  const loaded = loadStackFile(o.stack ?? undefined);
+  const project = dk.checkProjectName(o.project ?? loaded.stack.name);
+  const docker: Docker = await dk.connectEngine();
+  return fn(await dk.dockerDbsChannel(docker, project, o.service));
+}
+
+/** Known failures are one line and a hint, on both targets. */
+async function dataCli(o: DataFlags, fn: () => Promise<void>): Promise<void> {
+  if (o.target === 'openstack') return osCli(fn);
+  try {
+    await fn();
+  } catch (err) {
+    throw stackOrTargetCliError(err, 'docs/docker.md') ?? err;
+  }
+}
+
+const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+export function registerDataCommands(program: Command): void {
+  options(program.command('backup').description('a consistent dump of the board\'s database (mariadb-dump in the dbs container) to FILE, with FILE.sha256').argument('[file]', 'where to write (default: <project>-<UTC time>.sql)'))
+    .option('--force', 'replace FILE if it exists')
+    .action((file: string | undefined, o: DataFlags, cmd: Command) => dataCli(o, async () => {
+      const out = file ?? `${o.project ?? loadStackFile(o.stack ?? undefined).stack.name}-${stamp()}.sql`;
+      const r = await withChannel(o, cmd, (ch) => backup(ch, out, { force: Boolean(o.force) }, dk.stderrProgress));
+      process.stderr.write(`backed up ${r.posts} posts: ${mb(r.bytes)}, sha256 ${r.sha256} (in ${r.checksumFile}), ${r.seconds.toFixed(1)} s\n`);
+      process.stdout.write(`${r.file}\n`);
+    }));
+
+  options(program.command('restore').description('load a backup into a running deployment (checksum checked first; refuses a board with posts unless --force)').argument('<file>', 'a file written by berth backup (FILE.sha256 beside it)'))
+    .option('--force', 'replace the posts the board holds (take a backup of them first)')
+    .action((file: string, o: DataFlags, cmd: Command) => dataCli(o, async () => {
+      if (!file) throw new CliError('restore needs a FILE');
+      const r = await withChannel(o, cmd, (ch) => restore(ch, file, { force: Boolean(o.force) }, dk.stderrProgress));
+      process.stderr.write(`restored ${r.posts} posts${r.before ? ` (replaced ${r.before})` : ''} in ${r.seconds.toFixed(1)} s\n`);
+    }));
+}
