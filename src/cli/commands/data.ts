@@ -71,3 +71,55 @@ export function registerDataCommands(program: Command): void {
       process.stderr.write(`restored ${r.posts} posts${r.before ? ` (replaced ${r.before})` : ''} in ${r.seconds.toFixed(1)} s\n`);
     }));
 }
+
+export interface LossFlags {
+  allowDataLoss?: boolean;
+  yes?: boolean;
+  /** true: a file name of berth's choice; a string: that file. */
+  backupBefore?: boolean | string;
+}
+
+/** --allow-data-loss / --yes and --backup-before [FILE], for up and down. */
+export const lossOptions = (cmd: Command) =>
+  cmd
+    .option('--allow-data-loss', 'go on with a step that loses data (for scripts; on a terminal berth asks)')
+    .option('-y, --yes', 'answer yes to the data-loss question (same as --allow-data-loss)')
+    .option('--backup-before [file]', 'take a backup (berth backup) before a step that loses data');
+
+async function askYes(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^(y|yes)$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * Before a step that loses data: says what would be lost, then stops unless the user agrees
+ * (--allow-data-loss, or "yes" on a terminal). `asked` is true when the command itself named the
+ * loss (down --volumes). With --backup-before, a backup of the database is taken first.
+ */
+export async function guardDataLoss(losses: string[], o: LossFlags, asked: boolean, takeBackup: (file: string) => Promise<void>, project: string): Promise<void> {
+  if (losses.length === 0) return;
+  process.stderr.write(`${asked ? 'this deletes data' : 'this would lose data'}:\n${losses.map((l) => `  - ${l}\n`).join('')}`);
+  if (!asked && !o.allowDataLoss && !o.yes) {
+    const tty = process.stdin.isTTY && process.stderr.isTTY;
+    if (!tty || !(await askYes('Go on and lose it? Type yes: '))) {
+      throw new CliError('stopped before losing data: nothing was changed', 'to go on anyway: --allow-data-loss (or --yes); --backup-before [FILE] takes a backup first (berth restore brings it back)');
+    }
+  }
+  if (o.backupBefore !== undefined && o.backupBefore !== false) {
+    const file = typeof o.backupBefore === 'string' ? o.backupBefore : `${project}-${stamp()}.sql`;
+    await takeBackup(file);
+  }
+}
+
+/** The docker target's backup for --backup-before: the project's running dbs, if any. */
+export async function dockerBackupBefore(docker: Docker, project: string, service: string, file: string): Promise<void> {
+  const ch = await dk.dockerDbsChannel(docker, project, service).catch(() => undefined);
+  if (!ch) throw new CliError(`--backup-before: ${service} of ${project} is not running, so no backup can be taken (nothing was changed)`, 'start it (berth up) or leave out --backup-before');
+  const r = await backup(ch, file, {}, dk.stderrProgress);
+  process.stderr.write(`backed up ${r.posts} posts to ${r.file} (sha256 in ${r.checksumFile}) before going on\n`);
+}

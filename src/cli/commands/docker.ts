@@ -11,6 +11,7 @@ import * as dk from '../../deployer/targets/docker/index.js';
 import { userdataSingle } from '../../deployer/userdata/single.js';
 import { CliError, stackOrTargetCliError } from '../errors.js';
 import { openstackOptions, osCli, osDown, osLogs, osStatus, osUp } from './openstack.js';
+import { dockerBackupBefore, guardDataLoss, lossOptions, type LossFlags } from './data.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const OFFLINE_BASES = { NODE_BASE: 'berth-base/node:20', DEBIAN_BASE: 'berth-base/debian:bookworm' };
@@ -61,6 +62,12 @@ function parseArgs(list: string[]): Record<string, string> {
   }));
 }
 
+/** The openstack target's data-loss guard is another part's work (docs/openstack.md): refused there, not ignored. */
+function noBackupBefore<T extends LossFlags>(o: T): T {
+  if (o.backupBefore !== undefined) throw new CliError('--backup-before works with --target docker only, for now', 'take one first: berth backup --target openstack');
+  return o;
+}
+
 export function registerDockerCommands(program: Command): void {
   common(program.command('build').description('build and tag the stack\'s images (--push: and push them to --registry)'))
     .option('--push', 'push the images to the registry given with --registry')
@@ -76,15 +83,15 @@ export function registerDockerCommands(program: Command): void {
       for (const b of built) process.stdout.write(`${b.ref}  ${(b.bytes / 1e6).toFixed(0)} MB  built in ${b.seconds.toFixed(0)} s\n`);
     }));
 
-  openstackOptions(common(program.command('up').description('start the stack (again: only what changed is recreated)')))
+  lossOptions(openstackOptions(common(program.command('up').description('start the stack (again: only what changed is recreated)')))
     .addOption(new Option('--layout <layout>', 'single: one host like the original; tiered: the cloud\'s three networks').choices(LAYOUTS).default('single'))
     .option('--links', 'wire with legacy links exactly like the original (single layout)')
     .option('--port <port>', 'host port for the entry service', (v) => Number(v))
     .option('--bind <address>', 'host address to publish on', '127.0.0.1')
     .option('--subnet-prefix <a.b>', 'first two octets of the tiered layout\'s subnets', '172.30')
     .addOption(new Option('--wait <what>', 'openstack: wait until the board answers /readyz, or only until the servers are ACTIVE').choices(['ready', 'active']).default('ready'))
-    .option('--ready-timeout <seconds>', 'openstack: how long to wait for /readyz', (v) => Number(v), 900)
-    .action((o: Common & { layout: LayoutName; links?: boolean; port?: number; bind: string; subnetPrefix: string }, cmd: Command) => o.target === 'openstack' ? osCli(() => osUp(o as never, cmd)) : cli(async () => {
+    .option('--ready-timeout <seconds>', 'openstack: how long to wait for /readyz', (v) => Number(v), 900))
+    .action((o: Common & LossFlags & { layout: LayoutName; links?: boolean; port?: number; bind: string; subnetPrefix: string }, cmd: Command) => o.target === 'openstack' ? osCli(() => osUp(noBackupBefore(o) as never, cmd)) : cli(async () => {
       const { stack, project } = loadStack(o);
       const docker = await dk.connectEngine();
       const secrets = await dk.projectSecrets(docker, project, stack, dk.imageRef(stack, startOrder(stack)[0]!, naming(o)));
@@ -95,6 +102,7 @@ export function registerDockerCommands(program: Command): void {
         publish: { ...(o.port ? { port: o.port } : {}), hostIp: o.bind },
         tieredPrefix: o.subnetPrefix,
       });
+      await guardDataLoss(await dk.upLosses(docker, project, plan), o, false, (f) => dockerBackupBefore(docker, project, 'dbs', f), project);
       const result = await dk.up(docker, project, plan, secrets, dk.stderrProgress);
       const report = [
         ...(result.changed.length ? [`changed: ${result.changed.join(', ')}`] : []),
@@ -104,12 +112,14 @@ export function registerDockerCommands(program: Command): void {
       process.stdout.write(`${result.url ?? '(no published port)'}\n`);
     }));
 
-  openstackOptions(common(program.command('down').description('remove what up created (containers, networks; --volumes: data too)')))
+  lossOptions(openstackOptions(common(program.command('down').description('remove what up created (containers, networks; --volumes: data too)')))
     .option('--volumes', 'also remove data volumes and the generated secrets')
-    .option('--all', 'openstack: every stack of the prefix (the original\'s per-student cleanup)')
-    .action((o: Common & { volumes?: boolean }, cmd: Command) => o.target === 'openstack' ? osCli(() => osDown(o as never, cmd)) : cli(async () => {
+    .option('--all', 'openstack: every stack of the prefix (the original\'s per-student cleanup)'))
+    .action((o: Common & LossFlags & { volumes?: boolean }, cmd: Command) => o.target === 'openstack' ? osCli(() => osDown(noBackupBefore(o) as never, cmd)) : cli(async () => {
       const { project } = loadStack(o);
-      const n = await dk.down(await dk.connectEngine(), project, Boolean(o.volumes), dk.stderrProgress);
+      const docker = await dk.connectEngine();
+      await guardDataLoss(await dk.downLosses(docker, project, Boolean(o.volumes)), o, Boolean(o.volumes), (f) => dockerBackupBefore(docker, project, 'dbs', f), project);
+      const n = await dk.down(docker, project, Boolean(o.volumes), dk.stderrProgress);
       process.stderr.write(n ? `removed ${n} objects of ${project}\n` : `nothing of ${project} to remove\n`);
     }));
 

@@ -10,3 +10,4 @@ export { projectSecrets } from './secrets.js';
 export { findService, status, streamLogs, type StackStatus } from './status.js';
 export { up, entryUrl } from './up.js';
 export { dockerDbsChannel } from './dbs-exec.js';
+export { downLosses, lostMounts, upLosses } from './data-loss.js';
