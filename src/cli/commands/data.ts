@@ -80,11 +80,16 @@ export interface LossFlags {
 }
 
 /** --allow-data-loss / --yes and --backup-before [FILE], for up and down. */
-export const lossOptions = (cmd: Command) =>
-  cmd
-    .option('--allow-data-loss', 'go on with a step that loses data (for scripts; on a terminal berth asks)')
-    .option('-y, --yes', 'answer yes to the data-loss question (same as --allow-data-loss)')
-    .option('--backup-before [file]', 'take a backup (berth backup) before a step that loses data');
+export function lossOptions(cmd: Command): Command {
+  // Each added once: the openstack target's options may already hold the same flags.
+  const flags: [string, string][] = [
+    ['--allow-data-loss', 'go on with a step that loses data (for scripts; on a terminal berth asks)'],
+    ['--yes', 'answer yes to the data-loss question (same as --allow-data-loss)'],
+    ['--backup-before [file]', 'take a backup (berth backup) before a step that loses data'],
+  ];
+  for (const [f, what] of flags) if (!cmd.options.some((x) => x.long === f.split(' ')[0])) cmd.option(f, what);
+  return cmd;
+}
 
 async function askYes(question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');
