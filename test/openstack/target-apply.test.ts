@@ -32,7 +32,7 @@ before(async () => {
 });
 after(async () => {
   try {
-    const r = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+    const r = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
     assert.equal(r.code, 0, r.stderr);
   } finally {
     await os?.close();
@@ -117,11 +117,15 @@ describe('up --layout tiered (API level)', () => {
     const servers = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
     const secret = servers.map((s) => s.metadata[META.secretPrefix + 'db-password']).find(Boolean)!;
     assert.ok(secret, 'the shared password rides in the metadata of app and dbs');
-    const d = desiredState(stack, 'tiered', resolveInputs(stack, { prefix: PREFIX, image: IMAGE, flavor: ['m1.tiny'], sshCidr: SSH }, {}), { 'db-password': secret });
+    const blockStorage = await os.blockStorage.available();
+    const d = desiredState(stack, 'tiered', resolveInputs(stack, { prefix: PREFIX, image: IMAGE, flavor: ['m1.tiny'], sshCidr: SSH }, {}), { 'db-password': secret }, { blockStorage });
+    // The ids of the stack's volumes are filled in at boot.
+    const volumes = blockStorage ? await os.blockStorage.volumes.list() : [];
+    const withIds = (ud: string) => ud.replace(/<volume-id:([^>]+)>/g, (_, name: string) => volumes.find((v) => v.name === name)!.id);
     for (const s of servers) {
       const full = await admin.compute.servers.get(s.id);
       const userData = Buffer.from(full['OS-EXT-SRV-ATTR:user_data']!, 'base64').toString('utf8');
-      assert.equal(userData, d.servers.find((x) => x.name === s.name)!.userData, `user-data of ${s.name}`);
+      assert.equal(userData, withIds(d.servers.find((x) => x.name === s.name)!.userData), `user-data of ${s.name}`);
     }
     assert.match(d.servers.find((s) => s.key === 'app')!.userData, /DB_PORT_3306_TCP_ADDR=172\.16\.20\.30/);
     assert.match(d.servers.find((s) => s.key === 'web')!.userData, /REST_PORT_5555_TCP_ADDR=172\.16\.10\.20/);
@@ -209,12 +213,12 @@ describe('up --layout tiered (API level)', () => {
   it('down removes everything tagged, leaves what is not berth\'s, and a second down does nothing', async () => {
     const theirs = await os.network.networks.create({ name: `${ID}-theirs-net` });
     try {
-      const r = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+      const r = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(await leftovers(os, ID), {});
       assert.ok(await os.network.networks.getIfExists(theirs.id), 'an untagged network of a similar name is left alone');
       px.clear();
-      const again = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX, '--all'], px.cloudsFile);
+      const again = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX, '--all'], px.cloudsFile);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stderr, /nothing of every stack of .* to remove/);
       assert.deepEqual(px.mutations(), []);

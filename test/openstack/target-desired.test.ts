@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadStackFile, parseStack } from '../../src/deployer/stack/load.js';
 import { desiredState, type DesiredState } from '../../src/deployer/targets/openstack/desired.js';
-import { diff, mutating } from '../../src/deployer/targets/openstack/diff.js';
+import { dataLosingSteps, diff, mutating } from '../../src/deployer/targets/openstack/diff.js';
 import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
 import { inventory, sshKeyPath } from '../../src/deployer/targets/openstack/inventory.js';
 import { quotaNeeds, quotaShortages } from '../../src/deployer/targets/openstack/preflight.js';
@@ -132,7 +132,7 @@ describe('desired state of the tiered layout', () => {
 });
 
 describe('desired state of the single layout', () => {
-  const d = desiredState(stack, 'single', inputs());
+  const d = desiredState(stack, 'single', inputs(), {}, { blockStorage: false });
   it('is one server on dmz-net running the original\'s three commands, port 80 open to all', () => {
     assert.deepEqual(d.networks.map((n) => n.name), ['alice-board-dmz-net']);
     assert.deepEqual(d.ports.map((p) => [p.name, p.ip]), [['alice-board-vm-dmz', '192.168.0.10']]);
@@ -140,7 +140,7 @@ describe('desired state of the single layout', () => {
     const ud = d.servers[0]!.userData;
     assert.match(ud, /'--link' 'dbs:db' 'berth\/app:latest'/);
     assert.match(ud, /'--link' 'app:rest' '-p' '0\.0\.0\.0:80:80' 'berth\/web:latest'/);
-    assert.match(ud, /gen_secret 24/, 'the VM makes the password itself');
+    assert.match(ud, /gen_secret 24/, 'without a volume the VM makes the password itself');
     assert.equal(d.floatingIp.port, 'alice-board-vm-dmz');
   });
 });
@@ -163,6 +163,7 @@ function observedAfterUp(d: DesiredState, ext = 'ext-id'): Observed {
     ports: d.ports.map((p) => ({ id: `port-${p.name}`, name: p.name, owned: true, tagged: true, networkId: netId(p.network), ips: [p.ip], mac: p.mac, groupIds: [sgId(p.group)], deviceId: `srv-${p.server}`, deviceOwner: 'compute:nova' })),
     servers: d.servers.map((s) => ({ id: `srv-${s.key}`, name: s.name, status: 'ACTIVE', metadata: s.metadata, tags: s.tags, addresses: [] })),
     floatingIps: [{ id: 'fip1', address: '198.51.100.50', portId: `port-${d.floatingIp.port}`, owned: true, tagged: true }],
+    volumes: d.volumes.map((v) => ({ id: `vol-${v.name}`, name: v.name, owned: true, status: 'in-use', size: v.size, serverIds: [`srv-${v.server}`] })),
   };
 }
 
@@ -198,7 +199,9 @@ describe('diff', () => {
   it('replaces every server when the image tag changes, and nothing else', () => {
     const d2 = tiered({ tag: 'ver2.0' });
     const c = changed(diff(d2, observedAfterUp(d), 'ext-id'));
-    assert.deepEqual(c.sort(), ['app', 'dbs', 'web'].flatMap((t) => [`delete server alice-board-${t}`, `replace server alice-board-${t}`]).sort());
+    const moves = ['create attachment alice-board-dbs-data on alice-board-dbs', 'delete attachment alice-board-dbs-data on alice-board-dbs'];
+    assert.deepEqual(c.sort(), [...moves, ...['app', 'dbs', 'web'].flatMap((t) => [`delete server alice-board-${t}`, `replace server alice-board-${t}`])].sort());
+    assert.deepEqual(dataLosingSteps(diff(d2, observedAfterUp(d), 'ext-id')), [], 'the posts are on the volume: nothing is lost');
   });
 
   it('removes a rule the stack does not derive and adds a missing one', () => {
@@ -215,17 +218,28 @@ describe('diff', () => {
     o.ports.find((p) => p.name === 'alice-board-dbs-dbs')!.ips = ['172.16.20.99'];
     o.servers.find((s) => s.name === 'alice-board-web')!.status = 'ERROR';
     assert.deepEqual(changed(diff(d, o, 'ext-id')).sort(), [
-      'create port alice-board-dbs-dbs', 'delete port alice-board-dbs-dbs', 'delete server alice-board-dbs', 'delete server alice-board-web', 'replace server alice-board-dbs', 'replace server alice-board-web',
+      'create attachment alice-board-dbs-data on alice-board-dbs', 'create port alice-board-dbs-dbs', 'delete attachment alice-board-dbs-data on alice-board-dbs', 'delete port alice-board-dbs-dbs',
+      'delete server alice-board-dbs', 'delete server alice-board-web', 'replace server alice-board-dbs', 'replace server alice-board-web',
     ]);
   });
 
-  it('deletes owned leftovers of another layout, never what is not owned', () => {
+  it('deletes owned leftovers of another layout, never what is not owned; the volume moves to the new server', () => {
     const single = desiredState(stack, 'single', inputs());
     const o = observedAfterUp(d);
     o.networks.push({ id: 'theirs', name: 'somebody-else-net', owned: false, subnets: [{ id: 'ts', name: 'x', networkId: 'theirs', cidr: '10.1.0.0/24', owned: false }] });
-    const c = changed(diff(single, o, 'ext-id'));
+    const steps = diff(single, o, 'ext-id');
+    const c = changed(steps);
     assert.ok(c.includes('delete server alice-board-web') && c.includes('delete network alice-board-app-net') && c.includes('delete security-group alice-board-dbs'));
     assert.ok(!c.some((x) => x.includes('somebody-else')));
+    assert.ok(c.includes('delete attachment alice-board-dbs-data on alice-board-dbs') && c.includes('create attachment alice-board-dbs-data on alice-board-vm'));
+    assert.deepEqual(dataLosingSteps(steps), [], 'dbs\'s data is on its volume, which moves to the single VM');
+  });
+
+  it('marks a layout change that deletes a server holding data on its own disk (no block storage)', () => {
+    const bare = desiredState(stack, 'tiered', inputs(), { 'db-password': SECRET }, { blockStorage: false });
+    const single = desiredState(stack, 'single', inputs(), {}, { blockStorage: false });
+    const lost = dataLosingSteps(diff(single, observedAfterUp(bare), 'ext-id'));
+    assert.deepEqual(lost.map((s) => `${s.verb} ${s.kind} ${s.name}: ${s.loses}`), ['delete server alice-board-dbs: dbs/data (on the server\'s own disk, no volume)']);
   });
 
   it('reuses a network of the same name that berth did not make, without owning it', () => {
@@ -272,7 +286,7 @@ describe('quotas', () => {
 
   it('counts what a first up of the tiered layout adds', () => {
     assert.deepEqual(quotaNeeds(d, diff(d, empty, 'e'), r), {
-      instances: 3, cores: 3, ram: 6144, network: 3, subnet: 3, router: 1, port: 7, floatingip: 1, security_group: 3, security_group_rule: 3 + 6,
+      instances: 3, cores: 3, ram: 6144, network: 3, subnet: 3, router: 1, port: 7, floatingip: 1, security_group: 3, security_group_rule: 3 + 6, volumes: 1, gigabytes: 1,
     });
   });
 

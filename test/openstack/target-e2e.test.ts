@@ -69,7 +69,7 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
   });
   after(async () => {
     try {
-      for (const p of stacks) await run(['down', '--target', 'openstack', '--prefix', p]);
+      for (const p of stacks) await run(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', p]);
     } finally {
       await browser?.close();
       await os?.close();
@@ -87,7 +87,7 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
     const rows = await postAndSee(url, `single ${p} 日本語`);
     assert.equal(rows[0]?.[1], `single ${p} 日本語`);
     assert.match(rows[0]![0], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
-    const down = await run(['down', '--target', 'openstack', '--prefix', p]);
+    const down = await run(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', p]);
     assert.equal(down.code, 0, down.stderr);
     assert.deepEqual(await leftovers(os, `${p}-board`), {});
   });
@@ -129,7 +129,7 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
     const rows = await postAndSee(url, `tiered ${p} second`);
     assert.deepEqual(rows.slice(0, 2).map((r) => r[1]), [`tiered ${p} second`, `tiered ${p} first`]);
 
-    const down = await run(['down', '--target', 'openstack', '--prefix', p]);
+    const down = await run(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', p]);
     assert.equal(down.code, 0, down.stderr);
     assert.deepEqual(await leftovers(os, id), {});
   });

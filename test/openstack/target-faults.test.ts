@@ -25,7 +25,7 @@ before(async () => {
 });
 after(async () => {
   try {
-    const r = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+    const r = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await leftovers(os, ID), {});
   } finally {
@@ -82,7 +82,7 @@ it('409 "in use" while a port and a network are still held: down retries and lea
   px.clear();
   px.neutron.inject(new RegExp(`^/v2\\.0/ports/${UUID}$`), { kind: 'status', status: 409, body: { NeutronError: { type: 'PortInUse', message: 'Port is in use by a device', detail: '' } } }, 1, 'DELETE');
   px.neutron.inject(new RegExp(`^/v2\\.0/networks/${UUID}$`), { kind: 'status', status: 409, body: { NeutronError: { type: 'NetworkInUse', message: 'There are one or more ports still in use on the network', detail: '' } } }, 1, 'DELETE');
-  const r = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+  const r = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(px.neutron.count('DELETE', new RegExp(`^/v2\\.0/networks/${UUID}$`)), 2, 'the refused delete was sent again');
   assert.deepEqual(await leftovers(os, ID), {});
@@ -101,7 +101,7 @@ it('an ACTIVE server whose console answers 404 (its host lost it) fails up at on
 // The two halves of "a create still on its way when its client was killed": the next up waits
 // for it (an interrupted run is visible), and a port that lands later still is taken over.
 it('a boot the cloud carries out after its client was killed: the next up waits for it, no second server', async () => {
-  const clean = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX], px.cloudsFile);
+  const clean = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
   assert.equal(clean.code, 0, clean.stderr);
   px.clear();
   px.nova.inject(/^\/v2\.1\/servers$/, { kind: 'late', ms: 4000 }, 1, 'POST');
@@ -189,7 +189,7 @@ it('down --all removes every stack of the prefix (the original\'s per-student cl
   const theirs = await os.network.networks.create({ name: `${neighbour}-board-dmz-net`, description: ownerDescription(`${neighbour}-board`) });
   try {
     assert.ok(Object.keys(await leftovers(os, `${PREFIX}-other`)).length && Object.keys(await leftovers(os, ID)).length, 'two stacks of the prefix exist');
-    const r = await berthAsync(['down', '--target', 'openstack', '--prefix', PREFIX, '--all'], px.cloudsFile);
+    const r = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX, '--all'], px.cloudsFile);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`removed \\d+ resources of every stack of ${PREFIX}\\n`));
     assert.deepEqual(await leftovers(os, `${PREFIX}-other`), {});

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
-import { ownerDescription, TAG } from '../../src/deployer/targets/openstack/names.js';
+import { META, ownerDescription, TAG } from '../../src/deployer/targets/openstack/names.js';
 import { FaultProxy } from './fault-proxy.js';
 import { CLOUDS_YAML } from './helpers.js';
 
@@ -88,7 +88,7 @@ export function berthAsync(args: string[], cloudsFile: string, onStart?: (child:
   });
 }
 
-/** Everything that carries the stack's tag or berth's creation description, by kind. */
+/** Everything that carries the stack's tag or berth's creation description, by kind (volumes: their metadata). */
 export async function leftovers(os: OpenStack, id: string): Promise<Record<string, string[]>> {
   const n = os.network;
   const both = async <T extends { id: string; name?: string }>(list: (f: Record<string, unknown>) => Promise<T[]>) => {
@@ -103,6 +103,9 @@ export async function leftovers(os: OpenStack, id: string): Promise<Record<strin
     ports: await both((f) => n.ports.list(f as never)),
     securityGroups: await both((f) => n.securityGroups.list(f as never)),
     floatingIps: await both((f) => n.floatingIps.list(f as never)),
+    volumes: (await os.blockStorage.available())
+      ? (await os.blockStorage.volumes.list()).filter((v) => v.metadata?.[META.stack] === id || v.description === ownerDescription(id)).map((v) => v.name ?? v.id)
+      : [],
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v.length));
 }

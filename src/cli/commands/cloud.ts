@@ -59,13 +59,15 @@ export async function runCheck(o: CheckOptions) {
 async function buildReport(os: OpenStack, o: CheckOptions) {
   const token = await os.session.getToken();
   const projectId = token.project?.id;
-  const [flavors, images, keypairs, externals, limits, netQuota] = await Promise.all([
+  const hasVolumes = await os.blockStorage.available();
+  const [flavors, images, keypairs, externals, limits, netQuota, volQuota] = await Promise.all([
     os.compute.flavors.list(),
     os.image.images.list({ status: 'active' }),
     os.compute.keypairs.list(),
     os.network.listExternalNetworks(),
     os.compute.limits.get(),
     projectId ? os.network.quotas.details(projectId) : Promise.resolve(undefined),
+    projectId && hasVolumes ? os.blockStorage.quotas.details(projectId) : Promise.resolve(undefined),
   ]);
   const needs: Need[] = [
     ...o.flavor.map((f) => need('flavor', f, flavors)),
@@ -77,6 +79,7 @@ async function buildReport(os: OpenStack, o: CheckOptions) {
   ];
   const endpoints: Record<string, string> = {};
   for (const s of ['identity', 'compute', 'network', 'image'] as const) endpoints[s] = await os.session.endpoint(s);
+  if (hasVolumes) endpoints['block-storage'] = await os.session.endpoint('block-storage');
   const quota = {
     instances: headroom(limits.maxTotalInstances, limits.totalInstancesUsed),
     cores: headroom(limits.maxTotalCores, limits.totalCoresUsed),
@@ -89,7 +92,16 @@ async function buildReport(os: OpenStack, o: CheckOptions) {
           }),
         )
       : {}),
+    ...Object.fromEntries((['volumes', 'gigabytes'] as const).flatMap((k) => {
+      const q = volQuota?.[k];
+      return q ? [[k, headroom(q.limit, q.in_use)]] : [];
+    })),
   };
+  // Without it a deployment still works, but its data lives on the servers' own disks.
+  const zero = volQuota && (volQuota.volumes?.limit === 0 || volQuota.gigabytes?.limit === 0);
+  const blockStorage = hasVolumes && !zero
+    ? { available: true }
+    : { available: false, why: hasVolumes ? 'the project\'s volume quota is 0' : 'no volume service (block-storage) in the catalog' };
   return {
     ok: needs.every((n) => n.found),
     cloud: { name: os.cloud.name, source: os.cloud.source, authUrl: os.cloud.auth.authUrl, authType: os.cloud.authType },
@@ -101,6 +113,7 @@ async function buildReport(os: OpenStack, o: CheckOptions) {
     endpoints,
     computeMicroversions: os.compute.microversion,
     needs,
+    blockStorage,
     quota,
   };
 }
@@ -129,6 +142,7 @@ function renderText(r: Report): string {
         ? `  ok       ${n.kind} ${n.name}${n.id ? ` (${n.id})` : ''}`
         : `  MISSING  ${n.kind} ${n.name}${n.near.length ? `; near: ${n.near.join(', ')}` : '; nothing similar'}`,
     ),
+    `volumes    ${r.blockStorage.available ? 'Cinder: stack volumes outlive their servers' : `none (${r.blockStorage.why}): data stays on the servers' own disks`}`,
     'quota headroom (free of limit)',
     ...Object.entries(r.quota).map(([k, q]) => `  ${k.padEnd(20)}${String(q.free).padStart(9)} of ${q.limit < 0 ? 'unlimited' : q.limit} (${q.used} used)`),
     r.ok ? 'result     ready to deploy' : 'result     NOT ready: see MISSING above',

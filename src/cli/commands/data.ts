@@ -3,6 +3,7 @@
 // Engine's exec API; openstack: SSH to the dbs server with the key pair's private key (--ssh-key),
 // through web as the jump host. Progress on stderr; backup prints the file's path on stdout.
 import { Command, Option } from 'commander';
+import type { OpenStack } from '../../deployer/openstack/index.js';
 import type Docker from 'dockerode';
 import { backup, restore, type DbsChannel } from '../../deployer/data/index.js';
 import * as dk from '../../deployer/targets/docker/index.js';
@@ -86,6 +87,7 @@ export function lossOptions(cmd: Command): Command {
     ['--allow-data-loss', 'go on with a step that loses data (for scripts; on a terminal berth asks)'],
     ['--yes', 'answer yes to the data-loss question (same as --allow-data-loss)'],
     ['--backup-before [file]', 'take a backup (berth backup) before a step that loses data'],
+    ['--ssh-key <file>', 'openstack: private key for --backup-before\'s SSH (default: ssh\'s own)'],
   ];
   for (const [f, what] of flags) if (!cmd.options.some((x) => x.long === f.split(' ')[0])) cmd.option(f, what);
   return cmd;
@@ -125,6 +127,16 @@ export async function guardDataLoss(losses: string[], o: LossFlags, asked: boole
 export async function dockerBackupBefore(docker: Docker, project: string, service: string, file: string): Promise<void> {
   const ch = await dk.dockerDbsChannel(docker, project, service).catch(() => undefined);
   if (!ch) throw new CliError(`--backup-before: ${service} of ${project} is not running, so no backup can be taken (nothing was changed)`, 'start it (berth up) or leave out --backup-before');
+  const r = await backup(ch, file, {}, dk.stderrProgress);
+  process.stderr.write(`backed up ${r.posts} posts to ${r.file} (sha256 in ${r.checksumFile}) before going on\n`);
+}
+
+/** The openstack target's --backup-before: a backup over SSH (the stack's dbs server) before the step. */
+export async function openstackBackupBefore(os: OpenStack, id: string, project: string, o: LossFlags & { sshKey?: string; sshUser: string }): Promise<void> {
+  if (o.backupBefore === undefined || o.backupBefore === false) return;
+  const file = typeof o.backupBefore === 'string' ? o.backupBefore : `${project}-${stamp()}.sql`;
+  const key = o.sshKey === undefined ? undefined : ost.sshKeyPath(o.sshKey);
+  const ch = await ost.sshDbsChannel(os, id, project, 'dbs', { user: o.sshUser, ...(key ? { key } : {}) });
   const r = await backup(ch, file, {}, dk.stderrProgress);
   process.stderr.write(`backed up ${r.posts} posts to ${r.file} (sha256 in ${r.checksumFile}) before going on\n`);
 }

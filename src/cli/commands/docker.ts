@@ -62,12 +62,6 @@ function parseArgs(list: string[]): Record<string, string> {
   }));
 }
 
-/** The openstack target's data-loss guard is another part's work (docs/openstack.md): refused there, not ignored. */
-function noBackupBefore<T extends LossFlags>(o: T): T {
-  if (o.backupBefore !== undefined) throw new CliError('--backup-before works with --target docker only, for now', 'take one first: berth backup --target openstack');
-  return o;
-}
-
 export function registerDockerCommands(program: Command): void {
   common(program.command('build').description('build and tag the stack\'s images (--push: and push them to --registry)'))
     .option('--push', 'push the images to the registry given with --registry')
@@ -91,7 +85,7 @@ export function registerDockerCommands(program: Command): void {
     .option('--subnet-prefix <a.b>', 'first two octets of the tiered layout\'s subnets', '172.30')
     .addOption(new Option('--wait <what>', 'openstack: wait until the board answers /readyz, or only until the servers are ACTIVE').choices(['ready', 'active']).default('ready'))
     .option('--ready-timeout <seconds>', 'openstack: how long to wait for /readyz', (v) => Number(v), 900))
-    .action((o: Common & LossFlags & { layout: LayoutName; links?: boolean; port?: number; bind: string; subnetPrefix: string }, cmd: Command) => o.target === 'openstack' ? osCli(() => osUp(noBackupBefore(o) as never, cmd)) : cli(async () => {
+    .action((o: Common & LossFlags & { layout: LayoutName; links?: boolean; port?: number; bind: string; subnetPrefix: string }, cmd: Command) => o.target === 'openstack' ? osCli(() => osUp(o as never, cmd)) : cli(async () => {
       const { stack, project } = loadStack(o);
       const docker = await dk.connectEngine();
       const secrets = await dk.projectSecrets(docker, project, stack, dk.imageRef(stack, startOrder(stack)[0]!, naming(o)));
@@ -115,7 +109,7 @@ export function registerDockerCommands(program: Command): void {
   lossOptions(openstackOptions(common(program.command('down').description('remove what up created (containers, networks; --volumes: data too)')))
     .option('--volumes', 'also remove data volumes and the generated secrets')
     .option('--all', 'openstack: every stack of the prefix (the original\'s per-student cleanup)'))
-    .action((o: Common & LossFlags & { volumes?: boolean }, cmd: Command) => o.target === 'openstack' ? osCli(() => osDown(noBackupBefore(o) as never, cmd)) : cli(async () => {
+    .action((o: Common & LossFlags & { volumes?: boolean }, cmd: Command) => o.target === 'openstack' ? osCli(() => osDown(o as never, cmd)) : cli(async () => {
       const { project } = loadStack(o);
       const docker = await dk.connectEngine();
       await guardDataLoss(await dk.downLosses(docker, project, Boolean(o.volumes)), o, Boolean(o.volumes), (f) => dockerBackupBefore(docker, project, 'dbs', f), project);

@@ -3,6 +3,8 @@
 // and every resource has the same shape (see resource.ts):
 //   os.network.ports.list({ network_id, tags: ['berth'] }, { pageSize: 50 })
 //   os.compute.servers.create({ name, flavorRef, imageRef, networks: [{ port }], user_data })
+//   os.blockStorage.volumes.create({ name, size: 1, metadata })   os.compute.volumeAttachments.create(server, { volumeId })
+import { BlockStorageClient } from './block-storage/index.js';
 import { ComputeClient } from './compute/index.js';
 import { loadCloudConfig, type CloudConfig, type LoadOptions } from './config.js';
 import type { HttpOptions } from './http.js';
@@ -18,6 +20,8 @@ export interface OpenStack {
   compute: ComputeClient;
   network: NetworkClient;
   image: ImageClient;
+  /** Cinder; `available()` says whether the cloud has it (nothing is called until used). */
+  blockStorage: BlockStorageClient;
   close(): Promise<void>;
 }
 
@@ -39,6 +43,7 @@ export async function connect(o: ConnectOptions = {}): Promise<OpenStack> {
       compute,
       network: new NetworkClient(session),
       image: new ImageClient(session),
+      blockStorage: new BlockStorageClient(session),
       close: () => session.close(),
     };
   } catch (err) {
@@ -59,3 +64,4 @@ export * from './compute/index.js';
 export * from './network/index.js';
 export * from './image/index.js';
 export * from './identity/index.js';
+export * from './block-storage/index.js';

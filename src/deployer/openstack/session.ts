@@ -7,7 +7,7 @@ import { readCaBundle, type CloudConfig } from './config.js';
 import { OpenStackError } from './errors.js';
 import { HttpClient, type CallOptions, type HttpOptions, type HttpResponse, type Method } from './http.js';
 
-export type ServiceType = 'identity' | 'compute' | 'network' | 'image';
+export type ServiceType = 'identity' | 'compute' | 'network' | 'image' | 'block-storage';
 
 /** The API version each client speaks, appended when the catalog gives an unversioned URL. */
 const VERSION_SUFFIX: Record<ServiceType, RegExp | undefined> = {
@@ -15,7 +15,10 @@ const VERSION_SUFFIX: Record<ServiceType, RegExp | undefined> = {
   compute: undefined, // the catalog names the version (…/v2.1)
   network: /\/v2\.0$/,
   image: /\/v2$/,
+  'block-storage': undefined, // the catalog names the version and the project (…/v3/<project>)
 };
+/** Catalog types a service goes by, newest first (Cinder: block-storage, and volumev3 before it). */
+const CATALOG_TYPES: Partial<Record<ServiceType, string[]>> = { 'block-storage': ['block-storage', 'volumev3'] };
 const SUFFIX: Partial<Record<ServiceType, string>> = { network: '/v2.0', image: '/v2' };
 const RENEW_BEFORE_MS = 120_000;
 
@@ -56,11 +59,31 @@ export class Session {
   }
 
   async endpoint(service: ServiceType): Promise<string> {
-    const override = this.cloud.endpointOverrides[service];
-    const base = override ?? chooseEndpoint((await this.getToken()).catalog, service, this.cloud.interface, this.cloud.regionName);
+    const types = CATALOG_TYPES[service] ?? [service];
+    const base = this.override(types) ?? (await this.catalogEndpoint(types));
     const suffix = SUFFIX[service];
     const trimmed = base.replace(/\/+$/, '');
     return suffix && !VERSION_SUFFIX[service]?.test(trimmed) ? trimmed + suffix : trimmed;
+  }
+
+  /** True when the catalog (or an override) has the service: block storage is optional. */
+  async hasService(service: ServiceType): Promise<boolean> {
+    const types = CATALOG_TYPES[service] ?? [service];
+    if (this.override(types)) return true;
+    const catalog = (await this.getToken()).catalog;
+    return catalog.some((e) => types.includes(e.type));
+  }
+
+  /** clouds.yaml's <type>_endpoint_override (block_storage_endpoint_override, volumev3_…). */
+  private override(types: string[]): string | undefined {
+    return types.map((t) => this.cloud.endpointOverrides[t.replaceAll('-', '_')]).find(Boolean);
+  }
+
+  /** The first of the catalog types present; the error names the first type when none is. */
+  private async catalogEndpoint(types: string[]): Promise<string> {
+    const catalog = (await this.getToken()).catalog;
+    const type = types.find((t) => catalog.some((e) => e.type === t)) ?? types[0]!;
+    return chooseEndpoint(catalog, type, this.cloud.interface, this.cloud.regionName);
   }
 
   /** Headers added to every call to a service (Nova's microversion). */

@@ -28,6 +28,10 @@ export const OpenStackSection = z
     /** Path of the registry's CA certificate (PEM). */
     registryCa: z.string().min(1).optional(),
     repo: z.string().min(1).optional(),
+    /** GiB of each Cinder volume whose stack entry gives no size (default 1). */
+    volumeSize: z.number().int().min(1).max(16384).optional(),
+    /** Cinder volume type of the stack's volumes (default: the cloud's default type). */
+    volumeType: z.string().min(1).optional(),
     tag: z.string().min(1).optional(),
   })
   .strict()

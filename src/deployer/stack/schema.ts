@@ -49,7 +49,9 @@ export const Health = z
   })
   .strict();
 
-export const Volume = z.object({ name, path: z.string().startsWith('/') }).strict();
+/** Data that outlives a container (docker: a named volume; openstack: a Cinder volume of `size` GiB,
+ *  default --volume-size). */
+export const Volume = z.object({ name, path: z.string().startsWith('/'), size: z.number().int().min(1).max(16384).optional() }).strict();
 
 export const Build = z
   .object({

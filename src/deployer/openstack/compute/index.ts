@@ -1,7 +1,7 @@
 // Nova (v2.1): servers (with tags and metadata), flavors, key pairs, availability zones, limits
 // and quotas, each a Resource of the same shape. Every call sends the microversion negotiated
 // from the endpoint's version document (OpenStack-API-Version).
-import { enc, Resource } from '../resource.js';
+import { enc, ignore404, Resource, type DeleteOptions } from '../resource.js';
 import type { Session } from '../session.js';
 import { negotiate, type MicroversionRange } from './microversion.js';
 import { Servers } from './servers.js';
@@ -15,6 +15,7 @@ export class ComputeClient {
   readonly availabilityZones: AvailabilityZones;
   readonly limits: Limits;
   readonly quotas: ComputeQuotas;
+  readonly volumeAttachments: VolumeAttachments;
 
   private constructor(
     session: Session,
@@ -34,6 +35,7 @@ export class ComputeClient {
     this.availabilityZones = new AvailabilityZones(session);
     this.limits = new Limits(session);
     this.quotas = new ComputeQuotas(session);
+    this.volumeAttachments = new VolumeAttachments(session);
   }
 
   /** Reads the endpoint's version document and settles on a microversion. */
@@ -73,6 +75,32 @@ export class ComputeQuotas {
     const res = await this.session.request<{ quota_set: Record<string, T.QuotaDetail | string> }>('compute', 'GET', `/os-quota-sets/${enc(projectId)}/detail`);
     const { id: _id, ...rest } = res.body.quota_set;
     return rest as Record<string, T.QuotaDetail>;
+  }
+}
+
+/**
+ * A server's volumes (os-volume_attachments): Nova attaches a Cinder volume to a server and
+ * detaches it. The attachment's id is the volume's id.
+ */
+export class VolumeAttachments {
+  constructor(private readonly session: Session) {}
+
+  async list(serverId: string): Promise<T.VolumeAttachment[]> {
+    return (await this.session.request<{ volumeAttachments: T.VolumeAttachment[] }>('compute', 'GET', this.path(serverId))).body.volumeAttachments;
+  }
+
+  /** Attaches (a POST: never blindly retried; Nova refuses a volume already attached). */
+  async create(serverId: string, body: T.VolumeAttachmentCreate): Promise<T.VolumeAttachment> {
+    return (await this.session.request<{ volumeAttachment: T.VolumeAttachment }>('compute', 'POST', this.path(serverId), { json: { volumeAttachment: body } })).body.volumeAttachment;
+  }
+
+  /** Detaches; Nova answers 202 and carries it out after. */
+  async delete(serverId: string, volumeId: string, o: DeleteOptions = {}): Promise<void> {
+    await ignore404(this.session.request('compute', 'DELETE', `${this.path(serverId)}/${enc(volumeId)}`), o.ignoreMissing);
+  }
+
+  private path(serverId: string): string {
+    return `/servers/${enc(serverId)}/os-volume_attachments`;
   }
 }
 

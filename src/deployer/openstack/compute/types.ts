@@ -144,3 +144,21 @@ export interface QuotaDetail {
   in_use: number;
   reserved: number;
 }
+
+/** A volume on a server (os-volume_attachments); `id` is the volume's id. */
+export interface VolumeAttachment {
+  id: string;
+  serverId: string;
+  volumeId: string;
+  /** What Nova asked for (/dev/vdb); the guest may name it otherwise. */
+  device?: string | null;
+  tag?: string | null;
+  delete_on_termination?: boolean;
+}
+
+export interface VolumeAttachmentCreate {
+  volumeId: string;
+  device?: string;
+  tag?: string;
+  delete_on_termination?: boolean;
+}

@@ -6,6 +6,7 @@ import { isServerErrorState, OpenStackError } from '../../openstack/index.js';
 import { TargetError } from '../docker/errors.js';
 import { each, ownedBody, stepsOf, type ApplyContext } from './context.js';
 import type { DesiredServer } from './desired.js';
+import { attachVolumes, withVolumeIds } from './apply-volumes.js';
 import { META } from './names.js';
 import { followConsoles } from './wait.js';
 
@@ -43,7 +44,7 @@ async function boot(c: ApplyContext, s: DesiredServer): Promise<string> {
     networks: s.ports.map((p) => ({ port: c.ids.port.get(p)! })),
     ...(s.keyName ? { key_name: s.keyName } : {}),
     ...(s.availabilityZone ? { availability_zone: s.availabilityZone } : {}),
-    user_data: s.userData,
+    user_data: withVolumeIds(c, s.userData, s.volumes),
     metadata: s.metadata,
     tags: s.tags,
   });
@@ -54,8 +55,6 @@ async function waitActive(c: ApplyContext, b: Booted, replaced = false): Promise
   const servers = c.os.compute.servers;
   try {
     await servers.waitFor(b.id, 'ACTIVE', { timeoutMs: 600_000 });
-    c.progress.detail(`${b.server.name} is ACTIVE`);
-    return b;
   } catch (err) {
     const fault = err instanceof OpenStackError ? (err.fault?.message ?? err.osMessage) : String(err);
     const tier = b.server.metadata[META.tier];
@@ -67,6 +66,10 @@ async function waitActive(c: ApplyContext, b: Booted, replaced = false): Promise
     await servers.waitForDeleted(b.id, { timeoutMs: 300_000 });
     return waitActive(c, { server: b.server, id: await boot(c, b.server) }, true);
   }
+  c.progress.detail(`${b.server.name} is ACTIVE`);
+  // Its user-data is waiting for them: attached as soon as Nova takes them (an ACTIVE server).
+  await attachVolumes(c, b.server.key, b.id);
+  return b;
 }
 
 /** Kept servers someone stopped (SHUTOFF): started and waited for; what they run is unchanged. */

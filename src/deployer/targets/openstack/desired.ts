@@ -13,12 +13,16 @@ import type { Nic } from '../../userdata/nics.js';
 import { secretRef, secretsOf, userdataFromPlan, type PlanUserdataOptions } from '../../userdata/plan.js';
 import { singleVmPlan } from '../../userdata/single.js';
 import { flavorOf, type NetKey, type OpenStackInputs, type Tier } from './inputs.js';
-import { baseTags, macFor, META, names, stackId, TAG } from './names.js';
+import { baseTags, macFor, META, names, stackId, TAG, volumeMetadata } from './names.js';
 import { deriveRules, type RuleSpec } from './rules.js';
 
 export interface DesiredNetwork { key: NetKey; name: string; subnetName: string; cidr: string; gateway: string }
 export interface DesiredGroup { key: string; name: string; rules: RuleSpec[] }
 export interface DesiredPort { name: string; server: string; network: NetKey; ip: string; mac: string; group: string }
+/** A stack volume on block storage: a Cinder volume attached to the server that runs its service. */
+export interface DesiredVolume { name: string; service: string; volume: string; path: string; server: string; size: number; type?: string; metadata: Record<string, string> }
+/** A stack volume, wherever it is kept (`service/volume`), and the tier of its service. */
+export interface StackData { key: string; service: string; tier?: string }
 export interface DesiredServer {
   key: string;
   name: string;
@@ -30,7 +34,10 @@ export interface DesiredServer {
   availabilityZone?: string;
   /** Port names, the first NIC first (it alone has the default route). */
   ports: string[];
+  /** With placeholders for the ids of its volumes (volumeRef), filled in at boot. */
   userData: string;
+  /** Names of the volumes attached to it. */
+  volumes: string[];
   /** What the server runs (user-data without secret values, flavor, image, ...): a change replaces it. */
   hash: string;
   metadata: Record<string, string>;
@@ -49,6 +56,10 @@ export interface DesiredState {
   ports: DesiredPort[];
   servers: DesiredServer[];
   floatingIp: { name: string; port: string };
+  /** Stack volumes on block storage ([] when the cloud has none: the data is on the servers' disks). */
+  volumes: DesiredVolume[];
+  /** Every stack volume: what a server without block storage holds on its disk. */
+  data: StackData[];
   /** Secrets the servers share (tiered: app and dbs both know the database password). */
   sharedSecrets: string[];
 }
@@ -56,7 +67,15 @@ export interface DesiredState {
 /** Host part of the single VM's address on dmz-net (tiered uses the plan's .10/.20/.30). */
 const SINGLE_HOST = 10;
 
-export function desiredState(stack: StackSpec, layout: LayoutName, i: OpenStackInputs, secretValues: Record<string, string> = {}): DesiredState {
+/** Stands for a volume's id in user-data until the volume exists (the hash sees this, not the id). */
+export const volumeRef = (name: string) => `<volume-id:${name}>`;
+
+export interface DesiredOptions {
+  /** The cloud has block storage for the stack's volumes (default true). */
+  blockStorage?: boolean;
+}
+
+export function desiredState(stack: StackSpec, layout: LayoutName, i: OpenStackInputs, secretValues: Record<string, string> = {}, opts: DesiredOptions = {}): DesiredState {
   const id = stackId(i.prefix, i.stack);
   const tags = baseTags(i.prefix, id, layout);
   const plan = layout === 'single' ? singleVmPlan(stack, { project: stack.name, naming: i.naming }) : tieredPlan(stack, i);
@@ -72,15 +91,33 @@ export function desiredState(stack: StackSpec, layout: LayoutName, i: OpenStackI
   const rules = deriveRules(stack, plan.entry, (svc) => layoutOf.find((s) => s.services.includes(svc))!.key, i.sshCidr);
   const groups = layoutOf.map((s) => ({ key: s.key, name: names.group(id, s.key), rules: rules.get(s.key) ?? [] }));
   const sharedSecrets = layout === 'tiered' ? Object.keys(stack.secrets) : [];
-  const servers = layoutOf.map((s) => server(stack, plan, i, id, tags, s, ports.filter((p) => p.server === s.key), networks, sharedSecrets, secretValues));
+  const data = stackData(stack);
+  const volumes = opts.blockStorage === false ? [] : desiredVolumes(stack, i, id, layoutOf);
+  const servers = layoutOf.map((s) => server(stack, plan, i, id, tags, s, ports.filter((p) => p.server === s.key), networks, sharedSecrets, secretValues, volumes.filter((v) => v.server === s.key), data));
   const entryServer = layoutOf.find((s) => plan.entry && s.services.includes(plan.entry)) ?? layoutOf[0]!;
   return {
     id, prefix: i.prefix, layout, plan, tags, networks,
     router: { name: names.router(id), subnets: ['dmz'] },
     groups, ports, servers,
     floatingIp: { name: names.floatingIp(id), port: names.port(id, entryServer.key, 'dmz') },
+    volumes, data,
     sharedSecrets,
   };
+}
+
+/** Every volume of the stack, as `service/volume`. */
+export function stackData(stack: StackSpec): StackData[] {
+  return Object.entries(stack.services).flatMap(([service, spec]) => spec.volumes.map((v) => ({ key: `${service}/${v.name}`, service, ...(spec.tier ? { tier: spec.tier } : {}) })));
+}
+
+/** One Cinder volume per stack volume, named <prefix>-<stack>-<service>-<volume>: the same in every layout. */
+function desiredVolumes(stack: StackSpec, i: OpenStackInputs, id: string, layoutOf: ServerLayout[]): DesiredVolume[] {
+  return Object.entries(stack.services).flatMap(([service, spec]) => spec.volumes.map((v) => ({
+    name: names.volume(id, service, v.name), service, volume: v.name, path: v.path,
+    server: layoutOf.find((s) => s.services.includes(service))!.key,
+    size: v.size ?? i.volumeSize, ...(i.volumeType ? { type: i.volumeType } : {}),
+    metadata: volumeMetadata(i.prefix, id, service, v.name),
+  })));
 }
 
 interface ServerLayout { key: string; tier?: Tier; services: string[]; nets: NetKey[]; ip: (net: NetKey, cidr: string) => string }
@@ -109,6 +146,7 @@ function tieredServers(plan: Plan, stack: StackSpec): ServerLayout[] {
 function server(
   stack: StackSpec, plan: Plan, i: OpenStackInputs, id: string, tags: string[], s: ServerLayout,
   ports: DesiredPort[], networks: DesiredNetwork[], shared: string[], secretValues: Record<string, string>,
+  volumes: DesiredVolume[], data: StackData[],
 ): DesiredServer {
   const nics: Nic[] = ports.map((p, n) => {
     const net = networks.find((x) => x.key === p.network)!;
@@ -123,6 +161,7 @@ function server(
     nics,
     ...(i.registryCa ? { registryCa: { registry: i.registryCa.registry, pem: i.registryCa.pem } } : {}),
     generator: 'berth up --target openstack',
+    ...(volumes.length ? { blockVolumes: Object.fromEntries(volumes.map((v) => [`${v.service}/${v.volume}`, volumeRef(v.name)])) } : {}),
   };
   const used = shared.filter((sec) => plan.services.some((p) => s.services.includes(p.service) && secretsOf(p).includes(sec)));
   const values = Object.fromEntries(used.map((k) => [k, secretValues[k] ?? '']));
@@ -133,6 +172,7 @@ function server(
   const masked = userdataFromPlan(plan, { ...udOpts, ...(used.length ? { secretValues: Object.fromEntries(used.map((k) => [k, `<${k}>`])) } : {}) });
   const hash = createHash('sha256').update(JSON.stringify({ masked, flavor, image: i.image, key: i.keyName ?? null, az: i.availabilityZone ?? null, ports: ports.map((p) => p.name) })).digest('hex').slice(0, 32);
   const tier = s.tier ?? 'all';
+  const onDisk = data.filter((x) => s.services.includes(x.service) && !volumes.some((v) => `${v.service}/${v.volume}` === x.key)).map((x) => x.key);
   return {
     key: s.key,
     name: names.server(id, s.key),
@@ -144,10 +184,11 @@ function server(
     ...(i.availabilityZone ? { availabilityZone: i.availabilityZone } : {}),
     ports: ports.map((p) => p.name),
     userData,
+    volumes: volumes.map((v) => v.name),
     hash,
     // Shared secrets ride along as metadata: the cloud is the only state, and the next `up` that
     // replaces one server must give it the value the others already use. Never printed.
-    metadata: { [META.stack]: id, [META.layout]: plan.layout, [META.tier]: tier, [META.hash]: hash, ...Object.fromEntries(used.filter((k) => secretValues[k]).map((k) => [META.secretPrefix + k, secretValues[k]!])) },
+    metadata: { [META.stack]: id, [META.layout]: plan.layout, [META.tier]: tier, [META.hash]: hash, [META.diskData]: onDisk.join(',') || '-', ...Object.fromEntries(used.filter((k) => secretValues[k]).map((k) => [META.secretPrefix + k, secretValues[k]!])) },
     tags: [...tags, TAG.tier(tier)],
   };
 }

@@ -9,7 +9,7 @@ import type { Observed, ObservedGroup, ObservedPort, ObservedRule, ObservedServe
 import { ruleKey, type RuleSpec } from './rules.js';
 
 export type Verb = 'create' | 'change' | 'replace' | 'delete' | 'keep';
-export type Kind = 'network' | 'subnet' | 'router' | 'router-gateway' | 'router-interface' | 'security-group' | 'rule' | 'port' | 'server' | 'floating-ip' | 'tags';
+export type Kind = 'network' | 'subnet' | 'router' | 'router-gateway' | 'router-interface' | 'security-group' | 'rule' | 'port' | 'server' | 'floating-ip' | 'tags' | 'volume' | 'attachment';
 
 export interface Step {
   verb: Verb;
@@ -25,6 +25,11 @@ export interface Step {
   group?: string;
   rule?: RuleSpec;
   network?: string;
+  /** For attachments: the server (id when it exists; the desired key of one to boot). */
+  serverId?: string;
+  server?: string;
+  /** What carrying out this step deletes for good (data on a server's disk, a volume). */
+  loses?: string;
 }
 
 export class DiffConflict extends Error {}
@@ -37,9 +42,66 @@ export function diff(d: DesiredState, o: Observed, externalNetworkId: string | u
     ...portSteps(d, o),
     ...serverSteps(d, o),
     ...floatingIpSteps(d, o),
+    ...volumeSteps(d, o),
     ...leftoverSteps(d, o),
     ...tagSteps(o),
-  ];
+  ].map((s) => markLoss(s, d, o));
+}
+
+/** The steps that delete data for good: `up` and `down` stop before them unless told to go on. */
+export const dataLosingSteps = (steps: Step[]): Step[] => steps.filter((s) => s.loses);
+
+/**
+ * The stack volumes a server keeps on its own disk: as it recorded at boot, or, for a server from
+ * before berth kept volumes (no record), every stack volume of the services of its tier.
+ */
+export function diskDataOf(x: ObservedServer, d: Pick<DesiredState, 'data'>): string[] {
+  const recorded = x.metadata[META.diskData];
+  if (recorded !== undefined) return recorded === '-' || recorded === '' ? [] : recorded.split(',');
+  const tier = x.metadata[META.tier];
+  return d.data.filter((v) => tier === 'all' || v.tier === tier).map((v) => v.key);
+}
+
+/** A server deleted with data on its disk loses it; so does a deleted volume. */
+function markLoss(s: Step, d: DesiredState, o: Observed): Step {
+  if (s.verb !== 'delete') return s;
+  if (s.kind === 'volume') return { ...s, loses: `everything on volume ${s.name}` };
+  if (s.kind !== 'server') return s;
+  const x = o.servers.find((v) => v.id === s.id);
+  const lost = x ? diskDataOf(x, d) : [];
+  return lost.length ? { ...s, loses: `${lost.join(', ')} (on the server's own disk, no volume)` } : s;
+}
+
+/**
+ * Each stack volume: kept when it exists (berth never resizes or deletes one in `up`), else
+ * created; attached to the server that runs its service, after being detached from any other
+ * server of the stack (a replaced server, the other layout's). Volumes the plan no longer has
+ * are kept and said so.
+ */
+function volumeSteps(d: DesiredState, o: Observed): Step[] {
+  const vols = o.volumes ?? [];
+  const steps: Step[] = [];
+  for (const v of d.volumes) {
+    const server = d.servers.find((x) => x.key === v.server)!;
+    const kept = serverDecision(server, d, o).keep;
+    const same = vols.filter((x) => x.name === v.name).sort((a, b) => b.serverIds.length - a.serverIds.length || (a.created ?? '').localeCompare(b.created ?? ''));
+    const pick = same[0];
+    if (!pick) steps.push({ verb: 'create', kind: 'volume', name: v.name, why: `${v.size} GiB${v.type ? `, type ${v.type}` : ''}, for ${v.service} ${v.path}` });
+    else steps.push({ verb: 'keep', kind: 'volume', name: v.name, id: pick.id, why: `${pick.size} GiB${pick.size !== v.size ? ` (asked ${v.size}: berth does not resize a volume)` : ''}` });
+    for (const x of same.slice(1)) steps.push({ verb: 'keep', kind: 'volume', name: v.name, id: x.id, why: 'a second volume of this name: not used, not deleted' });
+    for (const sid of pick?.serverIds ?? []) {
+      if (sid === kept?.id) continue;
+      const holder = o.servers.find((x) => x.id === sid);
+      if (!holder) throw new DiffConflict(`volume ${v.name} is attached to server ${sid}, which is not part of ${d.id}: detach it first (openstack server remove volume ${sid} ${pick!.id})`);
+      steps.push({ verb: 'delete', kind: 'attachment', name: `${v.name} on ${holder.name}`, id: pick!.id, serverId: sid, why: `it moves to ${server.name}` });
+    }
+    const on = `${v.name} on ${server.name}`;
+    steps.push(kept && pick?.serverIds.includes(kept.id)
+      ? { verb: 'keep', kind: 'attachment', name: on, id: pick.id, serverId: kept.id }
+      : { verb: 'create', kind: 'attachment', name: on, server: v.server, ...(pick ? { id: pick.id } : {}), ...(kept ? { serverId: kept.id } : {}) });
+  }
+  for (const x of vols) if (!d.volumes.some((v) => v.name === x.name)) steps.push({ verb: 'keep', kind: 'volume', name: x.name, id: x.id, why: 'not in the plan: kept with its data (berth down --volumes deletes it)' });
+  return steps;
 }
 
 /** Ours (by description) but without tags: a run stopped between the create and the tagging. */

@@ -16,7 +16,7 @@ export type NetKey = 'dmz' | 'app' | 'dbs';
 
 /** The original lab's networks. */
 export const DEFAULT_NETWORKS: Record<NetKey, string> = { dmz: '192.168.0.0/24', app: '172.16.10.0/24', dbs: '172.16.20.0/24' };
-export const DEFAULTS = { flavor: 'm1.small', image: 'debian-12', sshUser: 'debian', repo: 'berth', tag: 'latest' } as const;
+export const DEFAULTS = { flavor: 'm1.small', image: 'debian-12', sshUser: 'debian', repo: 'berth', tag: 'latest', volumeSize: 1 } as const;
 
 export interface OpenStackInputs {
   cloud?: string;
@@ -34,6 +34,9 @@ export interface OpenStackInputs {
   networks: Record<NetKey, string>;
   naming: ImageNaming;
   registryCa?: { registry: string; pem: string; path: string };
+  /** GiB of a volume whose stack entry has no size. */
+  volumeSize: number;
+  volumeType?: string;
 }
 
 /** Flags as commander hands them over (flavor entries are NAME or TIER=NAME). */
@@ -67,6 +70,8 @@ export function resolveInputs(stack: StackSpec, flags: InputFlags, env: Record<s
     sshUser: pick('sshUser') ?? DEFAULTS.sshUser,
     networks,
     naming: { repo: pick('repo') ?? DEFAULTS.repo, tag: pick('tag') ?? DEFAULTS.tag, ...opt('registry', registry) },
+    volumeSize: pick('volumeSize') ?? DEFAULTS.volumeSize,
+    ...opt('volumeType', pick('volumeType')),
     ...(caPath && registry ? { registryCa: { registry, pem: readCa(caPath), path: caPath } } : {}),
   };
   if (!/^[a-z][a-z0-9-]*$/.test(inputs.stack)) throw new TargetError(`stack name ${inputs.stack} cannot be part of a cloud name`, 'use --project with lower-case letters, digits and -');

@@ -15,7 +15,13 @@ export const TAG = {
   tier: (t: string) => `berth-tier=${t}`,
 } as const;
 
-export const META = { stack: 'berth-stack', layout: 'berth-layout', tier: 'berth-tier', hash: 'berth-hash', secretPrefix: 'berth-secret-' } as const;
+export const META = {
+  stack: 'berth-stack', layout: 'berth-layout', tier: 'berth-tier', hash: 'berth-hash', secretPrefix: 'berth-secret-',
+  /** On a server: the stack volumes (`service/volume`) kept on its own disk, '-' for none. */
+  diskData: 'berth-disk-data',
+  /** On a Cinder volume (which has metadata, not tags): the stack volume it holds. */
+  prefix: 'berth-prefix', service: 'berth-service', volume: 'berth-volume',
+} as const;
 
 export const stackId = (prefix: string, stack: string) => `${prefix}-${stack}`;
 export const ownerDescription = (id: string) => `berth stack ${id}`;
@@ -28,7 +34,13 @@ export const names = {
   server: (id: string, server: string) => `${id}-${server}`,
   port: (id: string, server: string, net: string) => `${id}-${server}-${net}`,
   floatingIp: (id: string) => `${id}-entry`,
+  volume: (id: string, service: string, volume: string) => `${id}-${service}-${volume}`,
 };
+
+/** A Cinder volume's marks: its metadata (Cinder has no tags), set in the create itself. */
+export function volumeMetadata(prefix: string, id: string, service: string, volume: string): Record<string, string> {
+  return { berth: '1', [META.prefix]: prefix, [META.stack]: id, [META.service]: service, [META.volume]: volume };
+}
 
 export function baseTags(prefix: string, id: string, layout: LayoutName): string[] {
   return [TAG.berth, TAG.prefix(prefix), TAG.stack(id), TAG.layout(layout)];

@@ -21,6 +21,12 @@ export interface ServerAddress { network: string; addr: string; floating: boolea
 export interface ObservedServer { id: string; name: string; status: string; metadata: Record<string, string>; tags: string[]; fault?: string; addresses: ServerAddress[] }
 export interface ObservedFloatingIp { id: string; tagged?: boolean; address: string; portId?: string; owned: boolean }
 
+/** A Cinder volume of the stack (by its metadata or description) and the servers it is attached to. */
+export interface ObservedVolume { id: string; name: string; owned: boolean; status: string; size: number; type?: string; serverIds: string[]; created?: string; metadata?: Record<string, string> }
+
+/** Whether the stack's volumes can be on block storage, and if not, why. */
+export interface BlockStorage { available: boolean; why?: string }
+
 export interface Observed {
   networks: ObservedNetwork[];
   routers: ObservedRouter[];
@@ -28,6 +34,8 @@ export interface Observed {
   ports: ObservedPort[];
   servers: ObservedServer[];
   floatingIps: ObservedFloatingIp[];
+  /** Read only for a stack with volumes on a cloud with block storage. */
+  volumes?: ObservedVolume[];
 }
 
-export const emptyObserved = (): Observed => ({ networks: [], routers: [], groups: [], ports: [], servers: [], floatingIps: [] });
+export const emptyObserved = (): Observed => ({ networks: [], routers: [], groups: [], ports: [], servers: [], floatingIps: [], volumes: [] });

@@ -20,13 +20,16 @@ const missing = (kind: string, name: string, near: string[], fix: string) =>
 
 export async function resolveNames(os: OpenStack, d: DesiredState, i: OpenStackInputs): Promise<Resolved> {
   const flavorNames = [...new Set(d.servers.map((s) => s.flavor))];
-  const [flavors, image, externals, keypair, zones] = await Promise.all([
+  const volumeType = d.volumes.find((v) => v.type)?.type;
+  const [flavors, image, externals, keypair, zones, vtype] = await Promise.all([
     Promise.all(flavorNames.map(async (f) => [f, await os.compute.flavors.findNear(f)] as const)),
     os.image.images.findNear(i.image, { status: 'active' }),
     os.network.listExternalNetworks(),
     i.keyName ? os.compute.keypairs.findNear(i.keyName) : undefined,
     i.availabilityZone ? os.compute.availabilityZones.list() : undefined,
+    volumeType ? os.blockStorage.types.findNear(volumeType) : undefined,
   ]);
+  if (vtype && !vtype.item) throw missing('volume type', volumeType!, vtype.near, 'give one of the cloud\'s types with --volume-type (openstack volume type list), or leave it out for the default');
   const out = new Map<string, Flavor>();
   for (const [name, found] of flavors) {
     if (!found.item) throw missing('flavor', name, found.near, 'set it with --flavor NAME or --flavor TIER=NAME; openstack flavor list shows them');
@@ -69,6 +72,8 @@ export function quotaNeeds(d: DesiredState, steps: Step[], r: Resolved): Record<
     floatingip: adds('floating-ip').length,
     security_group: adds('security-group').length,
     security_group_rule: adds('rule').length + adds('security-group').length * 2, // + Neutron's two default egress rules
+    volumes: adds('volume').length,
+    gigabytes: adds('volume').reduce((n, s) => n + (d.volumes.find((v) => v.name === s.name)?.size ?? 0), 0),
   };
   return Object.fromEntries(Object.entries(need).filter(([, n]) => n > 0));
 }
@@ -76,13 +81,22 @@ export function quotaNeeds(d: DesiredState, steps: Step[], r: Resolved): Record<
 export async function checkQuotas(os: OpenStack, need: Record<string, number>): Promise<void> {
   if (Object.keys(need).length === 0) return;
   const projectId = (await os.session.getToken()).project?.id;
-  const [limits, net] = await Promise.all([os.compute.limits.get(), projectId ? os.network.quotas.details(projectId) : Promise.resolve(undefined)]);
+  const volumes = need.volumes || need.gigabytes;
+  const [limits, net, cinder] = await Promise.all([
+    os.compute.limits.get(),
+    projectId ? os.network.quotas.details(projectId) : Promise.resolve(undefined),
+    projectId && volumes ? os.blockStorage.quotas.details(projectId) : Promise.resolve(undefined),
+  ]);
   const free: Record<string, { limit: number; free: number }> = {
     instances: { limit: limits.maxTotalInstances, free: limits.maxTotalInstances - limits.totalInstancesUsed },
     cores: { limit: limits.maxTotalCores, free: limits.maxTotalCores - limits.totalCoresUsed },
     ram: { limit: limits.maxTotalRAMSize, free: limits.maxTotalRAMSize - limits.totalRAMUsed },
   };
   for (const [k, q] of Object.entries(net ?? {})) free[k] = { limit: q.limit, free: q.limit - q.used - (q.reserved ?? 0) };
+  for (const k of ['volumes', 'gigabytes']) {
+    const q = cinder?.[k];
+    if (q) free[k] = { limit: q.limit, free: q.limit - q.in_use - (q.reserved ?? 0) };
+  }
   const short = quotaShortages(need, free);
   if (short.length) throw new TargetError(`quota too small, nothing was created:\n  ${short.join('\n  ')}`, 'free some (berth down, or berth down --all for every stack of your prefix), choose smaller flavors, or ask for more quota');
 }
@@ -92,7 +106,7 @@ export function quotaShortages(need: Record<string, number>, free: Record<string
   return Object.entries(need).flatMap(([k, n]) => {
     const q = free[k];
     if (!q || q.limit < 0 || q.free >= n) return [];
-    const unit = k === 'ram' ? ' MB' : '';
+    const unit = k === 'ram' ? ' MB' : k === 'gigabytes' ? ' GiB' : '';
     return [`${k}: needs ${n}${unit}, ${Math.max(0, q.free)}${unit} free of ${q.limit} (short by ${n - Math.max(0, q.free)})`];
   });
 }

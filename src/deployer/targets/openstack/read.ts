@@ -6,8 +6,9 @@ import type { OpenStack } from '../../openstack/index.js';
 import type { Network, Port, Subnet } from '../../openstack/network/types.js';
 import type { Server } from '../../openstack/compute/types.js';
 import type { TaggedResource } from '../../openstack/resource.js';
-import type { Observed, ObservedServer } from './observed.js';
-import { ownerDescription, TAG } from './names.js';
+import type { Volume } from '../../openstack/block-storage/types.js';
+import type { Observed, ObservedServer, ObservedVolume } from './observed.js';
+import { META, ownerDescription, TAG } from './names.js';
 
 interface Mark { tags?: string[]; description?: string; id: string }
 
@@ -21,7 +22,7 @@ async function owned<T extends Mark>(res: Pick<TaggedResource<T>, 'list'>, id: s
 
 const mark = (x: Mark, id: string) => ({ owned: (x.tags ?? []).includes(TAG.stack(id)) || x.description === ownerDescription(id), tagged: (x.tags ?? []).includes(TAG.stack(id)) });
 
-export async function readStack(os: OpenStack, id: string, wanted: { networks: string[]; router: string }): Promise<Observed> {
+export async function readStack(os: OpenStack, id: string, wanted: { networks: string[]; router: string; volumes?: boolean }): Promise<Observed> {
   const n = os.network;
   const [nets, namedNets, routers, namedRouters, groups, ports, fips, servers] = await Promise.all([
     owned(n.networks, id),
@@ -33,6 +34,7 @@ export async function readStack(os: OpenStack, id: string, wanted: { networks: s
     owned(n.floatingIps, id),
     os.compute.servers.list({ tags: [TAG.stack(id)] }),
   ]);
+  const volumes = wanted.volumes ? await readVolumes(os, id) : undefined;
   const networks = dedupe([...nets, ...namedNets]);
   const subnets = networks.length ? await n.subnets.list({ network_id: networks.map((x) => x.id) }) : [];
   const allRouters = dedupe([...routers, ...namedRouters]);
@@ -51,6 +53,7 @@ export async function readStack(os: OpenStack, id: string, wanted: { networks: s
     ports: ports.map((p: Port) => ({ id: p.id, name: p.name, ...mark(p, id), networkId: p.network_id, ips: p.fixed_ips.map((f) => f.ip_address), mac: p.mac_address, groupIds: p.security_groups ?? [], deviceId: p.device_id, deviceOwner: p.device_owner })),
     servers: servers.map(observedServer),
     floatingIps: fips.map((f) => ({ id: f.id, address: f.floating_ip_address, ...(f.port_id ? { portId: f.port_id } : {}), ...mark(f, id) })),
+    ...(volumes ? { volumes } : {}),
   };
 }
 
@@ -71,3 +74,22 @@ export function observedServer(s: Server): ObservedServer {
 }
 
 const dedupe = <T extends { id: string }>(xs: T[]) => [...new Map(xs.map((x) => [x.id, x])).values()];
+
+/**
+ * The stack's Cinder volumes: marked by metadata (berth-stack) or the description, both set in
+ * the create. Cinder's metadata filter is not on every cloud, so the project's list is filtered here.
+ */
+export async function readVolumes(os: OpenStack, id: string): Promise<ObservedVolume[]> {
+  const all = await os.blockStorage.volumes.list();
+  return all.filter((v) => v.metadata?.[META.stack] === id || v.description === ownerDescription(id)).map(observedVolume);
+}
+
+export function observedVolume(v: Volume): ObservedVolume {
+  return {
+    id: v.id, name: v.name ?? '', owned: true, status: v.status, size: v.size,
+    ...(v.volume_type ? { type: v.volume_type } : {}),
+    serverIds: (v.attachments ?? []).map((a) => a.server_id),
+    ...(v.created_at ? { created: v.created_at } : {}),
+    metadata: v.metadata ?? {},
+  };
+}

@@ -6,7 +6,8 @@ import type { OpenStack } from '../../openstack/index.js';
 import type { Progress } from '../docker/progress.js';
 
 export interface Doomed {
-  servers: { id: string; name: string }[];
+  /** `loses`: the data a server keeps on its own disk (no volume). */
+  servers: { id: string; name: string; loses?: string }[];
   floatingIps: { id: string; name: string }[];
   ports: { id: string; name: string }[];
   groups: { id: string; name: string }[];

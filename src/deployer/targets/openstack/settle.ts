@@ -2,9 +2,11 @@
 // carrying out: a port or a server that appears a few seconds after the next `up` has read the
 // cloud. That `up` would make it a second time (a second server; for a port, a refusal, as its
 // planned MAC is taken). So when what is read shows an interrupted run (something of ours left
-// untagged, a server still building), the read is repeated until it stops changing, and only
+// untagged, a server still building, a volume being made or attached, or left unattached beside
+// running servers), the read is repeated until it stops changing, and only
 // then is the diff made. A cloud with no such sign is read once: a re-run stays as fast as it was.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { VOLUME_BUSY } from '../../openstack/block-storage/index.js';
 import type { Observed } from './observed.js';
 
 export interface SettleTiming {
@@ -31,13 +33,17 @@ export function interruptedSigns(o: Observed): string[] {
     ...count(neutron.filter((x) => x.owned && !x.tagged).length, 'untagged'),
     ...count(o.ports.filter((p) => p.owned && !p.deviceId).length, 'unbound port(s)'),
     ...count(o.servers.filter((s) => s.status === 'BUILD').length, 'building'),
+    ...count((o.volumes ?? []).filter((v) => VOLUME_BUSY.has(v.status)).length, 'volume(s) being made or attached'),
+    // After a whole `up` every volume is on its server; after `down` there is no server.
+    ...count(o.servers.some((s) => s.status === 'ACTIVE') ? (o.volumes ?? []).filter((v) => v.status === 'available').length : 0, 'volume(s) not attached'),
   ];
 }
 
 /** Which resources exist and which carry their tags (not their status: a boot going on is no change). */
 export function fingerprint(o: Observed): string {
   const neutron = [...o.networks, ...o.networks.flatMap((n) => n.subnets), ...o.routers, ...o.groups, ...o.ports, ...o.floatingIps];
-  return [...neutron.map((x) => `${x.id}:${x.tagged ? 't' : '-'}`), ...o.servers.map((s) => s.id)].sort().join(' ');
+  const volumes = (o.volumes ?? []).map((v) => `${v.id}:${v.status}:${v.serverIds.join('+')}`);
+  return [...neutron.map((x) => `${x.id}:${x.tagged ? 't' : '-'}`), ...o.servers.map((s) => s.id), ...volumes].sort().join(' ');
 }
 
 export interface SettleDeps {

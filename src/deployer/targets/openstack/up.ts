@@ -9,11 +9,14 @@ import type { StackSpec } from '../../stack/schema.js';
 import { silentProgress, type Progress } from '../docker/progress.js';
 import { applyGroups, applyNetworks, applyPorts, applyRetags, applyRouter, knownIds } from './apply-network.js';
 import { applyFloatingIp, applyServers, startStopped } from './apply-servers.js';
+import { applyVolumes, attachToKept, detachMoving } from './apply-volumes.js';
 import type { ApplyContext } from './context.js';
 import { desiredState, type DesiredState } from './desired.js';
+import { guardDataLoss } from './data-loss.js';
 import { diff, mutating, type Step } from './diff.js';
+import { META, tagValue } from './names.js';
 import type { OpenStackInputs } from './inputs.js';
-import type { Observed } from './observed.js';
+import type { BlockStorage, Observed } from './observed.js';
 import { checkQuotas, quotaNeeds, resolveNames, type Resolved } from './preflight.js';
 import { readStack } from './read.js';
 import { deleteNetworking, deleteServers } from './remove.js';
@@ -26,15 +29,57 @@ export interface StackPlan {
   o: Observed;
   r: Resolved;
   steps: Step[];
+  /** Where the layout came from: --layout, the deployed servers' berth-layout tag, or the default. */
+  layoutFrom: 'flag' | 'deployed' | 'default';
+  /** Block storage for the stack's volumes, or why there is none (then the data is on the servers' disks). */
+  storage: BlockStorage;
 }
 
-export async function planStack(os: OpenStack, stack: StackSpec, i: OpenStackInputs, layout: LayoutName, progress: Progress = silentProgress): Promise<StackPlan> {
-  const names = desiredState(stack, layout, i);
-  const wanted = { networks: names.networks.map((n) => n.name), router: names.router.name };
+/**
+ * Reads the cloud and diffs it with the desired state. Without a layout, the stack keeps the one
+ * it is deployed in (its servers' berth-layout tag), else single.
+ */
+export async function planStack(os: OpenStack, stack: StackSpec, i: OpenStackInputs, layout?: LayoutName, progress: Progress = silentProgress): Promise<StackPlan> {
+  const hasVolumes = Object.values(stack.services).some((s) => s.volumes.length > 0);
+  const storage: BlockStorage = hasVolumes ? await blockStorage(os) : { available: false, why: 'the stack has no volumes' };
+  // Without --layout every layout's networks are looked for: the deployed one decides.
+  const names = desiredState(stack, layout ?? 'tiered', i);
+  const wanted = { networks: names.networks.map((n) => n.name), router: names.router.name, volumes: storage.available };
   const o = await settledRead(() => readStack(os, names.id, wanted), SETTLE, { onWait: (m) => progress.step(m) });
-  const d = desiredState(stack, layout, i, sharedSecretValues(stack, o));
+  const deployed = deployedLayout(o);
+  const chosen = layout ?? deployed ?? 'single';
+  const usable = storage.available ? await volumeQuota(os, storage, o) : storage;
+  const d = desiredState(stack, chosen, i, sharedSecretValues(stack, o), { blockStorage: usable.available });
   const r = await resolveNames(os, d, i);
-  return { d, o, r, steps: diff(d, o, r.externalNetworkId) };
+  return { d, o, r, steps: diff(d, o, r.externalNetworkId), layoutFrom: layout ? 'flag' : deployed ? 'deployed' : 'default', storage: usable };
+}
+
+/** The layout the stack's servers were deployed in (their berth-layout metadata and tag); the most servers win. */
+export function deployedLayout(o: Observed): LayoutName | undefined {
+  const count = new Map<string, number>();
+  for (const s of o.servers) {
+    const l = s.metadata[META.layout] ?? tagValue(s.tags, META.layout);
+    if (l === 'single' || l === 'tiered') count.set(l, (count.get(l) ?? 0) + 1);
+  }
+  return [...count].sort((a, b) => b[1] - a[1])[0]?.[0] as LayoutName | undefined;
+}
+
+/** Whether the catalog has a volume service. */
+async function blockStorage(os: OpenStack): Promise<BlockStorage> {
+  return (await os.blockStorage.available())
+    ? { available: true }
+    : { available: false, why: 'the cloud has no volume service (block-storage) in its catalog' };
+}
+
+/** A project whose volume quota is 0 has no block storage either (unless the stack's volumes exist already). */
+async function volumeQuota(os: OpenStack, storage: BlockStorage, o: Observed): Promise<BlockStorage> {
+  if (o.volumes?.length) return storage;
+  const projectId = (await os.session.getToken()).project?.id;
+  if (!projectId) return storage;
+  const q = await os.blockStorage.quotas.details(projectId).catch(() => undefined);
+  const zero = (k: string) => q?.[k]?.limit === 0;
+  if (zero('volumes') || zero('gigabytes')) return { available: false, why: `the project's ${zero('volumes') ? 'volume' : 'gigabytes'} quota is 0` };
+  return storage;
 }
 
 export type WaitFor = 'ready' | 'active';
@@ -45,22 +90,32 @@ export interface UpResult {
   changes: Step[];
 }
 
-export async function up(os: OpenStack, p: StackPlan, wait: WaitFor, progress: Progress, readyTimeoutMs = 900_000, sequential = false): Promise<UpResult> {
+export interface UpOptions {
+  /** Carry out steps that lose data (the user said so: --allow-data-loss, --yes, or the prompt). */
+  allowDataLoss?: boolean;
+}
+
+export async function up(os: OpenStack, p: StackPlan, wait: WaitFor, progress: Progress, readyTimeoutMs = 900_000, sequential = false, opts: UpOptions = {}): Promise<UpResult> {
+  guardDataLoss(p.steps, Boolean(opts.allowDataLoss), 'up');
   const changes = mutating(p.steps);
-  const c: ApplyContext = { os, ...p, progress, sequential, ids: { network: new Map(), subnet: new Map(), group: new Map(), port: new Map() } };
+  const c: ApplyContext = { os, ...p, progress, sequential, ids: { network: new Map(), subnet: new Map(), group: new Map(), port: new Map(), volume: new Map() } };
   knownIds(c);
   let booted: Awaited<ReturnType<typeof applyServers>> = [];
   let fip = p.o.floatingIps.find((f) => p.steps.some((s) => s.kind === 'floating-ip' && s.verb === 'keep' && s.id === f.id))?.address;
   if (changes.length) {
     await checkQuotas(os, quotaNeeds(p.d, p.steps, p.r));
+    await detachMoving(c);
     await removeFirst(c);
     await applyNetworks(c);
     await applyRouter(c);
     await applyGroups(c);
     await applyPorts(c);
     await applyRetags(c);
+    await applyVolumes(c);
     booted = await applyServers(c);
     await startStopped(c);
+    await waitBuilding(c);
+    await attachToKept(c);
     fip = await applyFloatingIp(c);
   }
   await waitBuilding(c);

@@ -1,0 +1,79 @@
+// The volume half of `up`: a volume moving to another server is detached first (before its old
+// server is deleted), new volumes are made (after the ports, so a run killed during the create
+// leaves unbound ports behind: the next `up` waits for the cloud to settle, and sees the volume),
+// and each is attached through Nova once its server is ACTIVE. An attach is a POST that Nova
+// refuses for a volume already attached: the answer is checked against the volume, never sent twice.
+import { OpenStackError } from '../../openstack/index.js';
+import { each, stepsOf, type ApplyContext } from './context.js';
+import { ownerDescription } from './names.js';
+
+const WAIT = { timeoutMs: 300_000 };
+
+/** Ids of the volumes that exist (the first `keep` of a name is the one used). */
+function knownVolumes(c: ApplyContext): void {
+  for (const s of stepsOf(c, 'volume', 'keep')) if (!c.ids.volume.has(s.name) && c.d.volumes.some((v) => v.name === s.name)) c.ids.volume.set(s.name, s.id!);
+}
+
+/**
+ * Detaches a volume from a server about to be deleted. That server is stopped first (a clean
+ * shutdown: the database stops, the filesystem is unmounted), so nothing is detached under a
+ * mounted filesystem.
+ */
+export async function detachMoving(c: ApplyContext): Promise<void> {
+  const servers = c.os.compute.servers;
+  const holders = [...new Set(stepsOf(c, 'attachment', 'delete').map((s) => s.serverId!))];
+  await each(c, holders, async (id) => {
+    const s = c.o.servers.find((x) => x.id === id);
+    if (s?.status !== 'ACTIVE') return;
+    c.progress.step(`stopping ${s.name} (a clean shutdown before its volume is detached)`);
+    await servers.stop(id).catch((err) => { if (!(err instanceof OpenStackError && err.status === 409)) throw err; });
+    await servers.waitFor(id, 'SHUTOFF', { timeoutMs: 300_000 });
+  });
+  await each(c, stepsOf(c, 'attachment', 'delete'), async (s) => {
+    c.progress.step(`detaching volume ${s.name} (${s.why})`);
+    await c.os.compute.volumeAttachments.delete(s.serverId!, s.id!, { ignoreMissing: true });
+    await c.os.blockStorage.volumes.waitFor(s.id!, ['available'], WAIT);
+  });
+}
+
+export async function applyVolumes(c: ApplyContext): Promise<void> {
+  knownVolumes(c);
+  const bs = c.os.blockStorage.volumes;
+  await each(c, stepsOf(c, 'volume', 'create'), async (s) => {
+    const v = c.d.volumes.find((x) => x.name === s.name)!;
+    c.progress.step(`creating volume ${v.name} (${v.size} GiB)`);
+    const made = await bs.create({ name: v.name, size: v.size, description: ownerDescription(c.d.id), metadata: v.metadata, ...(v.type ? { volume_type: v.type } : {}) });
+    c.ids.volume.set(v.name, made.id);
+    await bs.waitFor(made.id, ['available'], WAIT);
+  });
+}
+
+/** A server's user-data with the ids of its volumes filled in. */
+export function withVolumeIds(c: ApplyContext, userData: string, volumes: string[]): string {
+  return volumes.reduce((ud, name) => ud.replaceAll(`<volume-id:${name}>`, c.ids.volume.get(name)!), userData);
+}
+
+/** Attaches the volumes of a server berth just booted (its user-data waits for them). */
+export async function attachVolumes(c: ApplyContext, serverKey: string, serverId: string): Promise<void> {
+  const server = c.d.servers.find((s) => s.key === serverKey)!;
+  await each(c, server.volumes, (name) => attach(c, name, serverId, server.name));
+}
+
+/** Volumes of kept servers that are not attached (an attach an interrupted run did not make). */
+export async function attachToKept(c: ApplyContext): Promise<void> {
+  await each(c, stepsOf(c, 'attachment', 'create').filter((s) => s.serverId), (s) => attach(c, c.d.volumes.find((v) => s.name.startsWith(`${v.name} on `))!.name, s.serverId!, s.name.split(' on ')[1]!));
+}
+
+async function attach(c: ApplyContext, name: string, serverId: string, serverName: string): Promise<void> {
+  const id = c.ids.volume.get(name)!;
+  const bs = c.os.blockStorage.volumes;
+  c.progress.step(`attaching volume ${name} to ${serverName}`);
+  try {
+    await c.os.compute.volumeAttachments.create(serverId, { volumeId: id });
+  } catch (err) {
+    // Already attached to this very server (an attach of an interrupted run landed late): done.
+    const already = err instanceof OpenStackError && (err.status === 400 || err.status === 409) && (await bs.get(id)).attachments.some((a) => a.server_id === serverId);
+    if (!already) throw err;
+  }
+  await bs.waitFor(id, ['in-use'], WAIT);
+}
