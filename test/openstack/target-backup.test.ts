@@ -84,7 +84,7 @@ describe('ansible, backup and restore over SSH (openstack, tiered)', { skip: rea
   });
   after(async () => {
     try {
-      await run(['down', ...where]);
+      await run(['down', ...where, '--volumes', '--allow-data-loss']);
     } finally {
       await os?.close();
       rmSync(dir, { recursive: true, force: true });
