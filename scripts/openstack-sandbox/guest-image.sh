@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the sandbox's guest image "debian-12-docker" once and caches it: Debian bookworm by
-# debootstrap from Debian's packages (systemd, cloud-init, docker.io, openssh-server, python3),
+# debootstrap from Debian's packages (systemd, cloud-init, docker.io, openssh-server, sudo, python3),
 # set up for libvirt-LXC (see guest/), as a bare raw ext4 filesystem (no partition table, no
 # kernel: LXC guests run on the host's kernel). No loop mount is needed (mkfs.ext4 -d).
 #
@@ -21,7 +21,7 @@ MIRROR=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 ARCH=$(dpkg --print-architecture)
 # python3-cffi-backend: without it in the first pass debootstrap leaves cloud-init unconfigured.
-PKGS=systemd-sysv,udev,dbus,cloud-init,python3-cffi-backend,ifupdown,isc-dhcp-client,iproute2,openssh-server,docker.io,ca-certificates,netbase
+PKGS=systemd-sysv,udev,dbus,cloud-init,python3-cffi-backend,ifupdown,isc-dhcp-client,iproute2,openssh-server,sudo,docker.io,ca-certificates,netbase
 KEY=$( { cat "$0" "$HERE"/guest/*; echo "$MIRROR $ARCH $PKGS"; } | sha256sum | cut -c1-16)
 IMAGE=$CACHE/guest-debian-12-docker-$ARCH-$KEY.raw
 

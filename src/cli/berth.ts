@@ -10,6 +10,7 @@ import { registerBoardCommands } from './commands/board.js';
 import { registerDockerCommands } from './commands/docker.js';
 import { registerCloudCommands } from './commands/cloud.js';
 import { registerOpenStackCommands } from './commands/openstack.js';
+import { registerDataCommands } from './commands/data.js';
 import { CliError } from './errors.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,6 +53,7 @@ registerDockerCommands(program);
 program.commandsGroup('OpenStack only:');
 registerCloudCommands(program);
 registerOpenStackCommands(program);
+registerDataCommands(program);
 program.commandsGroup('Help:').helpCommand(true);
 program.addHelpText(
   'after',

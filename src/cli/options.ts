@@ -82,6 +82,9 @@ export const OPTIONS = {
   volumes: { flags: '--volumes', help: 'also remove the data (volumes) and the generated secrets' },
   allowDataLoss: { flags: '--allow-data-loss', help: 'go on with steps that delete data (a server with data on its own disk, a deleted volume): for scripts' },
   yes: { flags: '--yes', help: 'answer yes to the question asked before a step that deletes data' },
+  backupBefore: { flags: '--backup-before [file]', help: 'take a backup (berth backup) before a step that loses data' },
+  sshKey: { flags: '--ssh-key <file>', help: "private key of --key-name's pair, for SSH through the web server (inventory, backup, restore; default: ssh's own)", group: 'openstack', targets: ['openstack'] },
+  service: { flags: '--service <name>', help: 'the service that runs MariaDB', default: 'dbs' },
   follow: { flags: '-f, --follow', help: 'keep following' },
   json: { flags: '--json', help: 'machine-readable output' },
 } as const satisfies Record<string, OptionDef>;
@@ -123,7 +126,7 @@ export interface ImageOpts { repo?: string; tag?: string; registry?: string; reg
 export interface CloudOpts { cloud?: string; osConfig?: string }
 export interface ServerOpts { flavor?: string[]; image?: string; keyName?: string; availabilityZone?: string; externalNetwork?: string; sshCidr?: string[]; network?: string[] }
 export interface VolumeOpts { volumeSize?: number; volumeType?: string }
-export interface DataLossOpts { allowDataLoss?: boolean; yes?: boolean }
+export interface DataLossOpts { allowDataLoss?: boolean; yes?: boolean; backupBefore?: boolean | string; sshKey?: string }
 export interface DockerPublishOpts { links?: boolean; port?: number; bind?: string; subnetPrefix: string }
 
 export type BuildOpts = StackOpts & ImageOpts & { push?: boolean; offlineBases?: boolean; buildArg: string[]; service: string[] };
@@ -132,7 +135,8 @@ export type PlanOpts = StackOpts & ImageOpts & CloudOpts & ServerOpts & VolumeOp
 export type DownOpts = StackOpts & TargetOpts & CloudOpts & DataLossOpts & { volumes?: boolean; all?: boolean };
 export type StatusOpts = StackOpts & TargetOpts & CloudOpts & { json?: boolean };
 export type LogsOpts = StackOpts & TargetOpts & CloudOpts & { follow?: boolean; tail?: number };
-export type InventoryOpts = StackOpts & CloudOpts & { sshUser?: string; list?: boolean; host?: string };
+export type InventoryOpts = StackOpts & CloudOpts & { sshUser?: string; list?: boolean; host?: string; sshKey?: string };
+export type DataOpts = StackOpts & TargetOpts & CloudOpts & { sshUser?: string; sshKey?: string; service: string; force?: boolean };
 export type UserdataOpts = StackOpts & ImageOpts & { layout: 'single'; port?: number; bind?: string };
 
 const NAMES: Use[] = ['stack', 'name', 'project', 'prefix'];
@@ -145,12 +149,14 @@ const SERVERS: Use[] = ['flavor', 'image', 'keyName', 'availabilityZone', 'exter
 /** The options of each command, in help order. */
 export const COMMANDS = {
   build: [...NAMES, 'repo', 'tag', ['registry', { help: 'registry to push to with --push (HOST[:PORT][/NAMESPACE])' }]],
-  up: [...NAMES, 'target', 'layout', ...IMAGES, 'links', 'port', 'bind', 'subnetPrefix', ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'wait', 'readyTimeout', 'allowDataLoss', 'yes'],
+  up: [...NAMES, 'target', 'layout', ...IMAGES, 'links', 'port', 'bind', 'subnetPrefix', ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'wait', 'readyTimeout', 'allowDataLoss', 'yes', 'backupBefore', 'sshKey'],
   plan: [...NAMES, OPENSTACK_ONLY, 'layout', ...IMAGES, ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'json'],
-  down: [...NAMES, 'target', 'volumes', ...CLOUD, 'all', 'allowDataLoss', 'yes'],
+  down: [...NAMES, 'target', 'volumes', ...CLOUD, 'all', 'allowDataLoss', 'yes', 'backupBefore', 'sshKey'],
+  backup: [...NAMES, 'target', 'service', ...CLOUD, 'sshUser', 'sshKey'],
+  restore: [...NAMES, 'target', 'service', ...CLOUD, 'sshUser', 'sshKey'],
   status: [...NAMES, 'target', ...CLOUD, 'json'],
   logs: [...NAMES, 'target', 'follow', 'tail', ...CLOUD],
-  inventory: [...NAMES, OPENSTACK_ONLY, ...CLOUD, 'sshUser'],
+  inventory: [...NAMES, OPENSTACK_ONLY, ...CLOUD, 'sshUser', 'sshKey'],
   userdata: [
     ...NAMES,
     ['layout', { help: 'only single is a one-VM layout', choices: ['single'], default: 'single' }],

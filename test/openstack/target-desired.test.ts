@@ -11,10 +11,10 @@ import { loadStackFile, parseStack } from '../../src/deployer/stack/load.js';
 import { desiredState, type DesiredState } from '../../src/deployer/targets/openstack/desired.js';
 import { dataLosingSteps, diff, mutating } from '../../src/deployer/targets/openstack/diff.js';
 import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
-import { inventory } from '../../src/deployer/targets/openstack/inventory.js';
+import { inventory, sshKeyPath } from '../../src/deployer/targets/openstack/inventory.js';
 import { quotaNeeds, quotaShortages } from '../../src/deployer/targets/openstack/preflight.js';
 import { META } from '../../src/deployer/targets/openstack/names.js';
-import type { Observed } from '../../src/deployer/targets/openstack/observed.js';
+import type { Observed, ObservedServer } from '../../src/deployer/targets/openstack/observed.js';
 
 const { stack } = loadStackFile();
 const dir = mkdtempSync(join(tmpdir(), 'berth-ostarget-'));
@@ -80,8 +80,8 @@ describe('desired state of the tiered layout', () => {
     const rules = Object.fromEntries(d.groups.map((g) => [g.key, g.rules.map((r) => `${r.port} from ${'cidr' in r.from ? r.from.cidr : `group ${r.from.group}`}`)]));
     assert.deepEqual(rules, {
       web: ['22 from 198.51.100.0/24', '80 from 0.0.0.0/0'],
-      app: ['22 from 198.51.100.0/24', '5555 from group web'],
-      dbs: ['22 from 198.51.100.0/24', '3306 from group app'],
+      app: ['22 from group web', '5555 from group web'],
+      dbs: ['22 from group web', '3306 from group app'],
     });
     assert.deepEqual(tiered().groups.map((g) => g.rules.length), [1, 1, 1], 'no SSH rule without an SSH CIDR');
   });
@@ -278,18 +278,30 @@ describe('diff', () => {
 });
 
 describe('inventory', () => {
+  const servers: ObservedServer[] = [
+    { id: '1', name: 'alice-board-web', status: 'ACTIVE', metadata: { [META.tier]: 'web', [META.layout]: 'tiered' }, tags: [], addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.10', floating: false }, { network: 'alice-board-dmz-net', addr: '198.51.100.7', floating: true }, { network: 'alice-board-app-net', addr: '172.16.10.10', floating: false }] },
+    { id: '2', name: 'alice-board-dbs', status: 'ACTIVE', metadata: { [META.tier]: 'dbs', [META.layout]: 'tiered' }, tags: [], addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.30', floating: false }] },
+  ];
   it('groups the servers by tier, with the floating IP or a jump through it', () => {
-    const inv = inventory('alice-board', [
-      { id: '1', name: 'alice-board-web', status: 'ACTIVE', metadata: { [META.tier]: 'web', [META.layout]: 'tiered' }, tags: [], addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.10', floating: false }, { network: 'alice-board-dmz-net', addr: '198.51.100.7', floating: true }, { network: 'alice-board-app-net', addr: '172.16.10.10', floating: false }] },
-      { id: '2', name: 'alice-board-dbs', status: 'ACTIVE', metadata: { [META.tier]: 'dbs', [META.layout]: 'tiered' }, tags: [], addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.30', floating: false }] },
-    ], 'debian');
+    const inv = inventory('alice-board', servers, 'debian');
     assert.deepEqual(inv.web, { hosts: ['alice-board-web'] });
     assert.deepEqual(inv.app, { hosts: [] });
     assert.deepEqual(inv.dbs, { hosts: ['alice-board-dbs'] });
     assert.deepEqual(inv._meta.hostvars['alice-board-web']!.berth_addresses, { dmz: '192.168.0.10', app: '172.16.10.10' });
     assert.equal(inv._meta.hostvars['alice-board-web']!.ansible_host, '198.51.100.7');
     assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_host, '192.168.0.30');
-    assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_common_args, '-o ProxyJump=debian@198.51.100.7');
+    assert.equal(inv._meta.hostvars['alice-board-web']!.ansible_ssh_common_args, '-o HostKeyAlias=1 -o StrictHostKeyChecking=accept-new');
+    assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_common_args,
+      '-o HostKeyAlias=2 -o StrictHostKeyChecking=accept-new -o "ProxyCommand=ssh -W %h:%p -o BatchMode=yes -o HostKeyAlias=1 -o StrictHostKeyChecking=accept-new debian@198.51.100.7"');
+    assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_private_key_file, undefined);
+  });
+
+  it('with a key: every host gets it, and the jump to app and dbs carries it and the host-key options', () => {
+    const inv = inventory('alice-board', servers, 'debian', sshKeyPath('/home/a/.ssh/id_ed25519'));
+    for (const h of ['alice-board-web', 'alice-board-dbs']) assert.equal(inv._meta.hostvars[h]!.ansible_ssh_private_key_file, '/home/a/.ssh/id_ed25519');
+    assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_common_args,
+      '-o HostKeyAlias=2 -o StrictHostKeyChecking=accept-new -o "ProxyCommand=ssh -W %h:%p -o BatchMode=yes -i /home/a/.ssh/id_ed25519 -o IdentitiesOnly=yes -o HostKeyAlias=1 -o StrictHostKeyChecking=accept-new debian@198.51.100.7"');
+    assert.throws(() => sshKeyPath('/home/a/my keys/id'), /--ssh-key .*only letters/);
   });
 });
 

@@ -15,6 +15,7 @@ import { userdataSingle } from '../../deployer/userdata/single.js';
 import { CliError, stackOrTargetCliError } from '../errors.js';
 import { addOptions, checkTarget, COMMANDS, deploymentName, type BuildOpts, type DownOpts, type ImageOpts, type LogsOpts, type StackOpts, type StatusOpts, type UpOpts, type UserdataOpts } from '../options.js';
 import { osCli, osDown, osLogs, osStatus, osUp } from './openstack.js';
+import { dockerBackupBefore, guardDataLoss } from './data.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const OFFLINE_BASES = { NODE_BASE: 'berth-base/node:20', DEBIAN_BASE: 'berth-base/debian:bookworm' };
@@ -79,7 +80,9 @@ export function registerDockerCommands(program: Command): void {
       ? osCli(() => osDown(o))
       : cli(async () => {
           const { project } = loadStack(o);
-          const n = await dk.down(await dk.connectEngine(), project, Boolean(o.volumes), dk.stderrProgress);
+          const docker = await dk.connectEngine();
+          await guardDataLoss(await dk.downLosses(docker, project, Boolean(o.volumes)), o, Boolean(o.volumes), (f) => dockerBackupBefore(docker, project, 'dbs', f), project);
+          const n = await dk.down(docker, project, Boolean(o.volumes), dk.stderrProgress);
           process.stderr.write(n ? `removed ${n} objects of ${project}\n` : `nothing of ${project} to remove\n`);
         });
   });
@@ -125,6 +128,7 @@ async function dockerUp(o: UpOpts): Promise<void> {
     publish: { ...(o.port ? { port: o.port } : {}), hostIp: o.bind ?? DEFAULT_BIND.docker },
     tieredPrefix: o.subnetPrefix,
   });
+  await guardDataLoss(await dk.upLosses(docker, project, plan), o, false, (f) => dockerBackupBefore(docker, project, 'dbs', f), project);
   const result = await dk.up(docker, project, plan, secrets, dk.stderrProgress);
   const report = [...(result.changed.length ? [`changed: ${result.changed.join(', ')}`] : []), ...(result.started.length ? [`started (was stopped): ${result.started.join(', ')}`] : [])];
   process.stderr.write(`${report.length ? report.join('\n') : 'nothing changed'}\n`);

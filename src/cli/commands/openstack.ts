@@ -8,13 +8,14 @@ import { loadStackFile } from '../../deployer/stack/load.js';
 import { stderrProgress } from '../../deployer/targets/shared/progress.js';
 import * as ost from '../../deployer/targets/openstack/index.js';
 import { DiffConflict } from '../../deployer/targets/openstack/diff.js';
+import { openstackBackupBefore } from './data.js';
 import { CliError, openStackCliError, stackOrTargetCliError, type OpenStackHints } from '../errors.js';
 import { addOptions, COMMANDS, type CloudOpts, type DownOpts, type ImageOpts, type InventoryOpts, type LogsOpts, type PlanOpts, type ServerOpts, type StackOpts, type StatusOpts, type UpOpts, type VolumeOpts, type DataLossOpts } from '../options.js';
 
-type InputOpts = StackOpts & ImageOpts & CloudOpts & ServerOpts & VolumeOpts & { sshUser?: string };
+export type InputOpts = StackOpts & ImageOpts & CloudOpts & ServerOpts & VolumeOpts & { sshUser?: string };
 
 /** The stack and the resolved inputs (flags win over --os-config and the stack's openstack: section). */
-function inputsOf(o: InputOpts) {
+export function inputsOf(o: InputOpts) {
   const loaded = loadStackFile(o.stack ?? undefined);
   for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
   const name = o.name ?? o.project;
@@ -32,7 +33,7 @@ function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Ex
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-async function withCloud<T>(cloud: string | undefined, fn: (os: OpenStack) => Promise<T>): Promise<T> {
+export async function withCloud<T>(cloud: string | undefined, fn: (os: OpenStack) => Promise<T>): Promise<T> {
   const os = await connect({ ...(cloud ? { cloud } : {}), timeoutMs: 60_000, retry: { attempts: 6 } });
   try {
     return await fn(os);
@@ -92,7 +93,12 @@ export async function osUp(o: UpOpts): Promise<void> {
     const plan = await ost.planStack(os, stack, inputs, o.layout, stderrProgress);
     const changes = ost.mutating(plan.steps);
     process.stderr.write(`${plan.d.id} (${plan.d.layout} layout) on ${os.cloud.name}:\n${ost.renderSteps(plan.steps)}${planNotes(plan)}`);
-    const result = await withDataLossQuestion(o, (allowDataLoss) => ost.up(os, plan, o.wait, stderrProgress, o.readyTimeout * 1000, false, { allowDataLoss }));
+    // --backup-before: once the user has allowed the loss (flag or answer), before the step.
+    const losing = ost.dataLosingSteps(plan.steps).length > 0;
+    const result = await withDataLossQuestion(o, async (allowDataLoss) => {
+      if (allowDataLoss && losing) await openstackBackupBefore(os, plan.d.id, stack.name, { ...o, sshUser: inputs.sshUser });
+      return ost.up(os, plan, o.wait, stderrProgress, o.readyTimeout * 1000, false, { allowDataLoss });
+    });
     process.stderr.write(changes.length ? `done in ${seconds(performance.now() - started)}\n` : 'nothing changed\n');
     process.stdout.write(`${result.url ?? '(no floating IP)'}\n`);
   });
@@ -119,6 +125,9 @@ export async function osDown(o: DownOpts): Promise<void> {
   const scope: ost.Scope = o.all ? { prefix: inputs.prefix } : { stack: ost.stackId(inputs.prefix, inputs.stack) };
   const data = ost.stackData(stack);
   await withCloud(inputs.cloud, async (os) => {
+    // --backup-before: a copy of the stack's database before down removes anything (one stack only).
+    if (o.backupBefore !== undefined && !('stack' in scope)) throw new CliError("--backup-before takes one stack's backup: not with --all");
+    if (o.backupBefore !== undefined && 'stack' in scope) await openstackBackupBefore(os, scope.stack, stack.name, { ...o, sshUser: inputs.sshUser });
     const r = await withDataLossQuestion(o, (allowDataLoss) => ost.down(os, scope, stderrProgress, { volumes: Boolean(o.volumes), allowDataLoss, data }));
     const what = 'stack' in scope ? scope.stack : `every stack of ${scope.prefix}`;
     process.stderr.write(r.removed ? `removed ${r.removed} resources of ${what}\n` : `nothing of ${what} to remove\n`);
@@ -162,7 +171,7 @@ export function registerOpenStackCommands(program: Command): void {
         const id = ost.stackId(inputs.prefix, inputs.stack);
         await withCloud(inputs.cloud, async (os) => {
           const servers = (await os.compute.servers.list({ tags: [ost.TAG.stack(id)] })).map(ost.observedServer);
-          const inv = ost.inventory(id, servers, inputs.sshUser);
+          const inv = ost.inventory(id, servers, inputs.sshUser, o.sshKey === undefined ? undefined : ost.sshKeyPath(o.sshKey));
           process.stdout.write(`${JSON.stringify(o.host !== undefined ? (inv._meta.hostvars[o.host] ?? {}) : inv, null, 2)}\n`);
         });
       }),

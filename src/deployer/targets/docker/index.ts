@@ -9,3 +9,5 @@ export { stderrProgress, silentProgress, type Progress } from '../shared/progres
 export { projectSecrets } from './secrets.js';
 export { findService, status, streamLogs, type StackStatus } from './status.js';
 export { up, entryUrl } from './up.js';
+export { dockerDbsChannel } from './dbs-exec.js';
+export { downLosses, lostMounts, upLosses } from './data-loss.js';

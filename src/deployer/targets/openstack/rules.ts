@@ -1,6 +1,8 @@
 // Least-privilege security groups, derived from the stack: the entry's port from anywhere, each
-// service's port only from the groups of the services that talk to it (`talksTo`), SSH only from
-// the console CIDRs, nothing else. Egress stays Neutron's default (any), which the servers need to
+// service's port only from the groups of the services that talk to it (`talksTo`), SSH to the
+// entry's server only from the console CIDRs and to the other servers only from the entry's group
+// (the inventory reaches them through the entry as a jump host, so SSH arrives from its address:
+// nothing more is open to the console network, and nothing new to the world), nothing else. Egress stays Neutron's default (any), which the servers need to
 // pull images and answer.
 import type { StackSpec } from '../../stack/schema.js';
 
@@ -36,7 +38,14 @@ export function deriveRules(stack: StackSpec, entry: string | undefined, serverO
       add(serverOf(t.service), { protocol: 'tcp', port, from: { group: serverOf(client) } });
     }
   }
-  for (const cidr of sshCidrs) for (const g of out.keys()) add(g, { protocol: 'tcp', port: 22, from: { cidr } });
+  if (sshCidrs.length) {
+    // No entry (no floating IP): every server is reached directly, from the console CIDRs.
+    const jump = entry ? serverOf(entry) : undefined;
+    for (const g of out.keys()) {
+      if (jump && g !== jump) add(g, { protocol: 'tcp', port: 22, from: { group: jump } });
+      else for (const cidr of sshCidrs) add(g, { protocol: 'tcp', port: 22, from: { cidr } });
+    }
+  }
   for (const list of out.values()) list.sort((a, b) => ruleKey(a).localeCompare(ruleKey(b)));
   return out;
 }
