@@ -83,7 +83,7 @@ export const OPTIONS = {
   allowDataLoss: { flags: '--allow-data-loss', help: 'go on with steps that delete data (a server with data on its own disk, a deleted volume): for scripts' },
   yes: { flags: '--yes', help: 'answer yes to the question asked before a step that deletes data' },
   backupBefore: { flags: '--backup-before [file]', help: 'take a backup (berth backup) before a step that loses data' },
-  sshKey: { flags: '--ssh-key <file>', help: "private key of --key-name's pair, for SSH through the web server (inventory, backup, restore; default: ssh's own)", group: 'openstack', targets: ['openstack'] },
+  sshKey: { flags: '--ssh-key <file>', help: "private key of the servers' key pair, for SSH through the web server (inventory, backup, restore; default: ssh's own)", group: 'openstack', targets: ['openstack'] },
   service: { flags: '--service <name>', help: 'the service that runs MariaDB', default: 'dbs' },
   follow: { flags: '-f, --follow', help: 'keep following' },
   json: { flags: '--json', help: 'machine-readable output' },

@@ -50,4 +50,7 @@ export async function boardBytes(ch: DbsChannel): Promise<{ posts: number; table
 }
 
 /** The page as every visitor gets it, but for its one-time form key. */
-export const withoutFormKey = (html: string) => html.replace(/(name="key" value=")[^"]*"/, '$1…"');
+// A page without what each app process makes its own: the form's one-time key and the cursors'
+// signatures (the last 22 characters: an HMAC with a key made at start); the cursors' contents stay.
+export const withoutFormKey = (html: string) =>
+  html.replace(/(name="key" value=")[^"]*"/, '$1…"').replace(/(\?before=[A-Za-z0-9_-]+?)[A-Za-z0-9_-]{22}"/g, '$1…"');
