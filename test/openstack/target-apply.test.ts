@@ -107,8 +107,9 @@ describe('up --layout tiered (API level)', () => {
     const rules = Object.fromEntries(groups.map((g) => [g.name.replace(`${ID}-`, ''), g.security_group_rules.map((r) => (r.direction === 'egress' ? `egress ${r.ethertype}` : `${r.protocol} ${r.port_range_min}-${r.port_range_max} from ${r.remote_group_id ? `group ${nameOf.get(r.remote_group_id)}` : r.remote_ip_prefix}`)).sort()]));
     assert.deepEqual(rules, {
       web: ['egress IPv4', 'egress IPv6', `tcp 22-22 from ${SSH}`, 'tcp 80-80 from 0.0.0.0/0'],
-      app: ['egress IPv4', 'egress IPv6', `tcp 22-22 from ${SSH}`, 'tcp 5555-5555 from group web'],
-      dbs: ['egress IPv4', 'egress IPv6', `tcp 22-22 from ${SSH}`, 'tcp 3306-3306 from group app'],
+      // SSH to app and dbs only from web's group: the inventory jumps through web.
+      app: ['egress IPv4', 'egress IPv6', 'tcp 22-22 from group web', 'tcp 5555-5555 from group web'],
+      dbs: ['egress IPv4', 'egress IPv6', 'tcp 22-22 from group web', 'tcp 3306-3306 from group app'],
     });
   });
 
