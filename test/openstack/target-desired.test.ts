@@ -89,8 +89,9 @@ describe('desired state of the tiered layout', () => {
   it('takes any source CIDR from /0 to /32 for SSH, more than one, in canonical form (only subnets need /8 to /29)', () => {
     const i = inputs({ sshCidr: ['0.0.0.0/0', '203.0.113.7/32', '8.9.10.11/5', '198.51.100.9/24', '198.51.100.0/24'] });
     assert.deepEqual(i.sshCidrs, ['0.0.0.0/0', '203.0.113.7/32', '8.0.0.0/5', '198.51.100.0/24']);
-    const ssh = desiredState(stack, 'tiered', i).groups.map((g) => g.rules.filter((r) => r.port === 22).map((r) => ('cidr' in r.from ? r.from.cidr : '')));
-    for (const g of ssh) assert.deepEqual(g, ['0.0.0.0/0', '198.51.100.0/24', '203.0.113.7/32', '8.0.0.0/5']);
+    const ssh = Object.fromEntries(desiredState(stack, 'tiered', i).groups.map((g) => [g.key, g.rules.filter((r) => r.port === 22).map((r) => ('cidr' in r.from ? r.from.cidr : `group ${r.from.group}`))]));
+    // Every CIDR on the jump host (web); app and dbs take SSH from web's group only.
+    assert.deepEqual(ssh, { web: ['0.0.0.0/0', '198.51.100.0/24', '203.0.113.7/32', '8.0.0.0/5'], app: ['group web'], dbs: ['group web'] });
     // A stack's (or --os-config's) openstack: section takes one CIDR or a list.
     const listed = parseStack('berth: 1\nname: s\nservices: { a: { image: x } }\nopenstack: { sshCidr: [10.0.0.1/32, 0.0.0.0/0] }\n').stack;
     assert.deepEqual(resolveInputs(listed, {}, {}).sshCidrs, ['10.0.0.1/32', '0.0.0.0/0']);
@@ -313,7 +314,7 @@ describe('inventory: group membership', () => {
       { id: '1', name: vm.name, status: 'ACTIVE', metadata: vm.metadata, tags: vm.tags, addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.10', floating: false }, { network: 'alice-board-dmz-net', addr: '198.51.100.9', floating: true }] },
     ], 'debian');
     assert.deepEqual(inv, {
-      _meta: { hostvars: { 'alice-board-vm': { ansible_host: '198.51.100.9', ansible_user: 'debian', berth_tier: 'all', berth_layout: 'single', berth_addresses: { dmz: '192.168.0.10' }, berth_floating_ip: '198.51.100.9' } } },
+      _meta: { hostvars: { 'alice-board-vm': { ansible_host: '198.51.100.9', ansible_user: 'debian', ansible_ssh_common_args: '-o HostKeyAlias=1 -o StrictHostKeyChecking=accept-new', berth_tier: 'all', berth_layout: 'single', berth_addresses: { dmz: '192.168.0.10' }, berth_floating_ip: '198.51.100.9' } } },
       all: { children: ['web', 'app', 'dbs'] },
       web: { hosts: ['alice-board-vm'] },
       app: { hosts: ['alice-board-vm'] },
