@@ -4,21 +4,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { CLIENT_MAX_MICROVERSION, cmp, ComputeClient, connect, OpenStackError, Session } from '../../src/deployer/openstack/index.js';
-import { fakeCloud, fakeKeystone, fakeNovaVersion, FakeServer, json } from './fake-cloud.js';
+import { fakeCloud, fakeNovaVersion, FakeServer, startFakeCloud, stopFakeCloud, json } from './fake-cloud.js';
 
 let server: FakeServer;
 let session: Session;
 
-beforeEach(async () => {
-  server = new FakeServer();
-  await server.start();
-  fakeKeystone(server);
-  session = new Session(fakeCloud(server.url), { retry: { attempts: 2, baseDelayMs: 5 } });
-});
-afterEach(async () => {
-  await session.close();
-  await server.stop();
-});
+beforeEach(async () => void ({ server, session } = await startFakeCloud()));
+afterEach(() => stopFakeCloud({ server, session }));
 
 const tooOld = (range: string) => (e: unknown) => {
   assert.ok(e instanceof OpenStackError, String(e));

@@ -7,21 +7,13 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ComputeClient, ImageClient, NetworkClient, Session } from '../../src/deployer/openstack/index.js';
 import { collect, paginate, queryOf } from '../../src/deployer/openstack/pagination.js';
-import { fakeCloud, fakeKeystone, fakeNovaVersion, FakeServer, json, type Reply, type Seen } from './fake-cloud.js';
+import { fakeNovaVersion, FakeServer, startFakeCloud, stopFakeCloud, json, type Reply, type Seen } from './fake-cloud.js';
 
 let server: FakeServer;
 let session: Session;
 
-beforeEach(async () => {
-  server = new FakeServer();
-  await server.start();
-  fakeKeystone(server);
-  session = new Session(fakeCloud(server.url), { retry: { attempts: 2, baseDelayMs: 5 } });
-});
-afterEach(async () => {
-  await session.close();
-  await server.stop();
-});
+beforeEach(async () => void ({ server, session } = await startFakeCloud()));
+afterEach(() => stopFakeCloud({ server, session }));
 
 const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
 /** Each page request's query, as [key, value] pairs in order. */

@@ -7,7 +7,7 @@ import { createServer as createHttp, type IncomingHttpHeaders, type Server, type
 import { createServer as createHttps } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
-import type { CloudConfig } from '../../src/deployer/openstack/index.js';
+import { Session, type CloudConfig } from '../../src/deployer/openstack/index.js';
 
 export interface Seen {
   method: string;
@@ -148,4 +148,18 @@ export function fakeCloud(base: string, o: Partial<CloudConfig> = {}): CloudConf
     insecure: false,
     ...o,
   };
+}
+
+/** A fake cloud with Keystone, and a session on it that retries quickly (a test's beforeEach). */
+export async function startFakeCloud(): Promise<{ server: FakeServer; session: Session }> {
+  const server = new FakeServer();
+  await server.start();
+  fakeKeystone(server);
+  return { server, session: new Session(fakeCloud(server.url), { retry: { attempts: 2, baseDelayMs: 5 } }) };
+}
+
+/** Closes what startFakeCloud made (a test's afterEach). */
+export async function stopFakeCloud(f: { server: FakeServer; session: Session }): Promise<void> {
+  await f.session.close();
+  await f.server.stop();
 }
