@@ -11,7 +11,10 @@ export default tseslint.config(
   {
     rules: {
       // `_name` marks a value left out on purpose (rest destructuring, unused parameters).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // A variable a closure reads before its one assignment (a server's handler and the server) stays `let`.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },

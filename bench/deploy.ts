@@ -48,7 +48,12 @@ async function deploy(os: OpenStack, prefix: string, layout: LayoutName, sequent
   await up(os, await planStack(os, stack, i, layout), 'ready', silentProgress, 900_000, sequential);
 }
 
-const os = await connect({ cloud: a.cloud, timeoutMs: 60_000, retry: { attempts: 6 }, log: (e) => void (MUTATING.has(e.method) && e.attempt === 1 && mutations++) });
+const os = await connect({
+  cloud: a.cloud,
+  timeoutMs: 60_000,
+  retry: { attempts: 6 },
+  log: (e) => void (MUTATING.has(e.method) && e.attempt === 1 && mutations++),
+});
 try {
   await timed('up single (to /readyz)', () => deploy(os, `${run}s`, 'single'));
   await timed('down single', () => down(os, { stack: stackId(`${run}s`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }));
@@ -56,9 +61,12 @@ try {
   await timed('up tiered, nothing changed', () => deploy(os, `${run}t`, 'tiered'));
   await timed('down tiered', () => down(os, { stack: stackId(`${run}t`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }));
   await timed('up tiered one step at a time (playbook-like)', () => deploy(os, `${run}q`, 'tiered', true));
-  await timed('down tiered (after the step-by-step up)', () => down(os, { stack: stackId(`${run}q`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }));
+  await timed('down tiered (after the step-by-step up)', () =>
+    down(os, { stack: stackId(`${run}q`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }),
+  );
 } finally {
-  for (const p of ['s', 't', 'q']) await down(os, { stack: stackId(`${run}${p}`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }).catch(() => 0);
+  for (const p of ['s', 't', 'q'])
+    await down(os, { stack: stackId(`${run}${p}`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }).catch(() => 0);
   await os.close();
 }
 if (a.json) writeFileSync(a.json, JSON.stringify(results, null, 2));

@@ -39,30 +39,27 @@ function run(args: LoadArgs): Promise<LoadResult> {
   const started = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      { url: args.url, connections: args.connections, duration: args.duration, timeout: 10 },
-      (err, result) => {
-        if (err) return reject(err);
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const cpu = process.cpuUsage(cpu0);
-        const sorted = latencies.subarray(0, n).sort();
-        const statusCodes: Record<string, number> = {};
-        for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = count;
-        resolve({
-          url: args.url,
-          seconds,
-          responses,
-          rps: responses / seconds,
-          p50: percentile(sorted, 50),
-          p99: percentile(sorted, 99),
-          non2xx: result.non2xx,
-          socketErrors: result.errors,
-          timeouts: result.timeouts,
-          statusCodes,
-          loadCpuUsPerReq: (cpu.user + cpu.system) / Math.max(1, responses),
-        });
-      },
-    );
+    const instance = autocannon({ url: args.url, connections: args.connections, duration: args.duration, timeout: 10 }, (err, result) => {
+      if (err) return reject(err);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const cpu = process.cpuUsage(cpu0);
+      const sorted = latencies.subarray(0, n).sort();
+      const statusCodes: Record<string, number> = {};
+      for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = count;
+      resolve({
+        url: args.url,
+        seconds,
+        responses,
+        rps: responses / seconds,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        non2xx: result.non2xx,
+        socketErrors: result.errors,
+        timeouts: result.timeouts,
+        statusCodes,
+        loadCpuUsPerReq: (cpu.user + cpu.system) / Math.max(1, responses),
+      });
+    });
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
       responses++;
       if (statusCode < 200 || statusCode > 299) return;

@@ -86,11 +86,7 @@ function options() {
     posts,
     engines,
     logLevel: values['log-level'],
-    mysqlUrl:
-      values['mysql-url'] ??
-      process.env.BENCH_MYSQL_URL ??
-      process.env.TEST_MYSQL_URL ??
-      'mysql://berth:berth-test@127.0.0.1:3306/berth_test',
+    mysqlUrl: values['mysql-url'] ?? process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://berth:berth-test@127.0.0.1:3306/berth_test',
     cpuProf: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
     json: values.json,
     keep: values.keep,
@@ -304,14 +300,19 @@ const errorsOf = (r: LoadResult) => r.non2xx + r.socketErrors + r.timeouts;
 function table(headers: string[], rows: string[][], right: boolean[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 async function main(): Promise<number> {
   const cpus = os.cpus();
   say('berth board benchmark (informational: targets print PASS/FAIL; the exit status is non-zero only on errors or a failed server)');
-  say(`machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
+  say(
+    `machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+  );
   say(
     `load: autocannon (own process), ${opts.connections} connections, ${opts.duration} s per scenario after a 1 s warm-up` +
       (opts.rounds > 1 ? `, ${opts.rounds} interleaved rounds (medians shown)` : '') +
@@ -344,7 +345,9 @@ async function main(): Promise<number> {
         fmt(r.result.p50),
         fmt(r.result.p99),
         String(errorsOf(r.result)),
-        Object.entries(r.cpu).map(([k, us]) => `${k} ${fmt(us, 0)}`).join(', '),
+        Object.entries(r.cpu)
+          .map(([k, us]) => `${k} ${fmt(us, 0)}`)
+          .join(', '),
       ]),
       [false, true, true, true, true, true, false],
     ),
@@ -384,14 +387,21 @@ async function main(): Promise<number> {
   say();
   for (const [key, seconds] of seedTimes) {
     const [engine, count] = key.split(':');
-    say(`seed time, ${engine}, ${Number(count).toLocaleString('en')} posts: ${fmt(seconds, 1)} s${Number(count) >= 1_000_000 ? (seconds < 60 ? ' (PASS, < 60 s)' : ' (FAIL, ≥ 60 s)') : ''}`);
+    say(
+      `seed time, ${engine}, ${Number(count).toLocaleString('en')} posts: ${fmt(seconds, 1)} s${Number(count) >= 1_000_000 ? (seconds < 60 ? ' (PASS, < 60 s)' : ' (FAIL, ≥ 60 s)') : ''}`,
+    );
   }
   for (const r of rows.filter((x) => errorsOf(x.result) > 0)) {
-    say(`errors in ${r.scenario} (${r.posts ?? '-'} posts): status codes ${JSON.stringify(r.result.statusCodes)}, socket errors ${r.result.socketErrors}, timeouts ${r.result.timeouts}`);
+    say(
+      `errors in ${r.scenario} (${r.posts ?? '-'} posts): status codes ${JSON.stringify(r.result.statusCodes)}, socket errors ${r.result.socketErrors}, timeouts ${r.result.timeouts}`,
+    );
   }
   if (opts.cpuProf) say(`CPU profiles of the tiers: ${opts.cpuProf}`);
   if (opts.json) {
-    fs.writeFileSync(opts.json, `${JSON.stringify({ options: opts, machine: { cpus: cpus.length, model: cpus[0]?.model, node: process.version }, rows, seedTimes: Object.fromEntries(seedTimes), checks }, null, 2)}\n`);
+    fs.writeFileSync(
+      opts.json,
+      `${JSON.stringify({ options: opts, machine: { cpus: cpus.length, model: cpus[0]?.model, node: process.version }, rows, seedTimes: Object.fromEntries(seedTimes), checks }, null, 2)}\n`,
+    );
   }
   return totalErrors > 0 ? 1 : 0;
 }

@@ -13,8 +13,26 @@ import type { DatabaseTarget } from '../src/board/dbs/url.js';
 const SPACING_MS = 60_000;
 
 const WORDS = [
-  'hello', 'board', 'berth', 'container', 'deploy', 'cloud', 'network', 'volume', 'image', 'tier',
-  'こんにちは', '掲示板', 'テスト', '🚢', '⚓', 'coffee', 'release', 'weekend', 'question', 'answer',
+  'hello',
+  'board',
+  'berth',
+  'container',
+  'deploy',
+  'cloud',
+  'network',
+  'volume',
+  'image',
+  'tier',
+  'こんにちは',
+  '掲示板',
+  'テスト',
+  '🚢',
+  '⚓',
+  'coffee',
+  'release',
+  'weekend',
+  'question',
+  'answer',
 ];
 
 /** The i-th post, oldest first: a timestamp as the app stores it and a text of 20–120 chars. */

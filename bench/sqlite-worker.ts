@@ -35,11 +35,12 @@ worker.on('message', ({ id }: { id: number }) => {
   pending.delete(id);
 });
 let seq = 0;
-const inWorker = () => new Promise<void>((resolve) => {
-  const id = seq++;
-  pending.set(id, resolve);
-  worker.postMessage({ id, limit: 21 });
-});
+const inWorker = () =>
+  new Promise<void>((resolve) => {
+    const id = seq++;
+    pending.set(id, resolve);
+    worker.postMessage({ id, limit: 21 });
+  });
 const onMainThread = async () => {
   await Promise.resolve();
   stmt.all(21);
@@ -50,9 +51,11 @@ async function measure(query: () => Promise<void>): Promise<string> {
   const elu = performance.eventLoopUtilization();
   const start = performance.now();
   let started = 0;
-  await Promise.all(Array.from({ length: CALLERS }, async () => {
-    while (started++ < QUERIES) await query();
-  }));
+  await Promise.all(
+    Array.from({ length: CALLERS }, async () => {
+      while (started++ < QUERIES) await query();
+    }),
+  );
   const wallUs = ((performance.now() - start) * 1000) / QUERIES;
   const busyUs = (performance.eventLoopUtilization(elu).active * 1000) / QUERIES;
   return `${wallUs.toFixed(1)} µs wall, ${busyUs.toFixed(1)} µs main-thread busy`;

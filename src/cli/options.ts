@@ -48,34 +48,118 @@ export const OPTIONS = {
   stack: { flags: '--stack <file>', help: 'the stack spec: berth YAML or a docker-compose file (default: stacks/board.yaml)', group: 'stack' },
   name: { flags: '--name <name>', help: "the deployment's name (default: the stack's name, board)", group: 'stack' },
   project: { flags: '--project <name>', help: 'old spelling of --name', hidden: true },
-  prefix: { flags: '--prefix <prefix>', help: 'put before the name in all it makes: <prefix>-<name>-web (default: none on docker; on openstack your user name, as each student had one)', group: 'stack' },
+  prefix: {
+    flags: '--prefix <prefix>',
+    help: 'put before the name in all it makes: <prefix>-<name>-web (default: none on docker; on openstack your user name, as each student had one)',
+    group: 'stack',
+  },
   target: { flags: '--target <target>', help: 'where the stack runs', group: 'stack', choices: TARGETS, default: 'docker' },
-  layout: { flags: '--layout <layout>', help: 'single: one host like the original; tiered: one per tier on three networks (default: single; on openstack a deployed stack keeps its layout)', group: 'stack', choices: LAYOUTS },
+  layout: {
+    flags: '--layout <layout>',
+    help: 'single: one host like the original; tiered: one per tier on three networks (default: single; on openstack a deployed stack keeps its layout)',
+    group: 'stack',
+    choices: LAYOUTS,
+  },
 
   repo: { flags: '--repo <repo>', help: `image repository prefix, as in myuser/web:ver1.0 (default: ${DEFAULT_NAMING.repo})`, group: 'images' },
   tag: { flags: '--tag <tag>', help: `image tag (default: ${DEFAULT_NAMING.tag})`, group: 'images' },
   registry: { flags: '--registry <host[:port]>', help: 'registry the images are pulled from (build: pushed to)', group: 'images' },
-  registryCa: { flags: '--registry-ca <file>', help: "CA certificate (PEM) of --registry, trusted by the servers' Docker Engine", group: 'images', targets: ['openstack'] },
+  registryCa: {
+    flags: '--registry-ca <file>',
+    help: "CA certificate (PEM) of --registry, trusted by the servers' Docker Engine",
+    group: 'images',
+    targets: ['openstack'],
+  },
 
   links: { flags: '--links', help: 'wire with legacy links exactly like the original (single layout)', group: 'docker', targets: ['docker'] },
-  port: { flags: '--port <port>', help: 'host port of the entry service (default: the stack\'s, 8080)', group: 'docker', targets: ['docker'], parse: int(1, 65535) },
-  bind: { flags: '--bind <address>', help: `host address the entry port is published on (default: ${DEFAULT_BIND.docker})`, group: 'docker', targets: ['docker'] },
-  subnetPrefix: { flags: '--subnet-prefix <a.b>', help: "first two octets of the tiered layout's subnets", group: 'docker', targets: ['docker'], default: '172.30' },
+  port: {
+    flags: '--port <port>',
+    help: "host port of the entry service (default: the stack's, 8080)",
+    group: 'docker',
+    targets: ['docker'],
+    parse: int(1, 65535),
+  },
+  bind: {
+    flags: '--bind <address>',
+    help: `host address the entry port is published on (default: ${DEFAULT_BIND.docker})`,
+    group: 'docker',
+    targets: ['docker'],
+  },
+  subnetPrefix: {
+    flags: '--subnet-prefix <a.b>',
+    help: "first two octets of the tiered layout's subnets",
+    group: 'docker',
+    targets: ['docker'],
+    default: '172.30',
+  },
   tail: { flags: '--tail <n>', help: 'only the last n lines', group: 'docker', targets: ['docker'], parse: int(0, 1e9) },
 
   cloud: { flags: '--cloud <name>', help: 'cloud in clouds.yaml (default: $OS_CLOUD, else the OS_* variables)', group: 'openstack', targets: ['openstack'] },
-  osConfig: { flags: '--os-config <file>', help: "YAML with the openstack settings (the keys of a stack's openstack: section)", group: 'openstack', targets: ['openstack'] },
-  flavor: { flags: '--flavor <name|tier=name>', help: `flavor of every server, or of one tier (default: ${OS_DEFAULTS.flavor}); repeatable`, group: 'openstack', targets: ['openstack'], parse: list },
-  image: { flags: '--image <name>', help: `image with cloud-init (and Docker) the servers boot from (default: ${OS_DEFAULTS.image})`, group: 'openstack', targets: ['openstack'] },
+  osConfig: {
+    flags: '--os-config <file>',
+    help: "YAML with the openstack settings (the keys of a stack's openstack: section)",
+    group: 'openstack',
+    targets: ['openstack'],
+  },
+  flavor: {
+    flags: '--flavor <name|tier=name>',
+    help: `flavor of every server, or of one tier (default: ${OS_DEFAULTS.flavor}); repeatable`,
+    group: 'openstack',
+    targets: ['openstack'],
+    parse: list,
+  },
+  image: {
+    flags: '--image <name>',
+    help: `image with cloud-init (and Docker) the servers boot from (default: ${OS_DEFAULTS.image})`,
+    group: 'openstack',
+    targets: ['openstack'],
+  },
   keyName: { flags: '--key-name <name>', help: 'key pair put on the servers (default: none)', group: 'openstack', targets: ['openstack'] },
   availabilityZone: { flags: '--availability-zone <zone>', help: 'where the servers boot', group: 'openstack', targets: ['openstack'] },
-  externalNetwork: { flags: '--external-network <name>', help: "network of the router's gateway and the floating IP", group: 'openstack', targets: ['openstack'] },
-  sshCidr: { flags: '--ssh-cidr <cidr>', help: 'who may SSH to the servers, e.g. 203.0.113.7/32 (default: no one); repeatable', group: 'openstack', targets: ['openstack'], parse: list },
+  externalNetwork: {
+    flags: '--external-network <name>',
+    help: "network of the router's gateway and the floating IP",
+    group: 'openstack',
+    targets: ['openstack'],
+  },
+  sshCidr: {
+    flags: '--ssh-cidr <cidr>',
+    help: 'who may SSH to the servers, e.g. 203.0.113.7/32 (default: no one); repeatable',
+    group: 'openstack',
+    targets: ['openstack'],
+    parse: list,
+  },
   sshUser: { flags: '--ssh-user <name>', help: `login user of the image (default: ${OS_DEFAULTS.sshUser})`, group: 'openstack', targets: ['openstack'] },
-  network: { flags: '--network <key=cidr>', help: 'CIDR of dmz, app or dbs (192.168.0.0/24, 172.16.10.0/24, 172.16.20.0/24); repeatable', group: 'openstack', targets: ['openstack'], parse: list },
-  wait: { flags: '--wait <what>', help: 'wait until the board answers /readyz, or only until the servers are ACTIVE', group: 'openstack', targets: ['openstack'], choices: ['ready', 'active'], default: 'ready' },
-  readyTimeout: { flags: '--ready-timeout <seconds>', help: 'how long to wait for /readyz', group: 'openstack', targets: ['openstack'], parse: int(1, 86_400), default: 900 },
-  volumeSize: { flags: '--volume-size <GiB>', help: 'size of each Cinder volume the stack gives no size (default: 1)', group: 'openstack', targets: ['openstack'], parse: int(1, 16_384) },
+  network: {
+    flags: '--network <key=cidr>',
+    help: 'CIDR of dmz, app or dbs (192.168.0.0/24, 172.16.10.0/24, 172.16.20.0/24); repeatable',
+    group: 'openstack',
+    targets: ['openstack'],
+    parse: list,
+  },
+  wait: {
+    flags: '--wait <what>',
+    help: 'wait until the board answers /readyz, or only until the servers are ACTIVE',
+    group: 'openstack',
+    targets: ['openstack'],
+    choices: ['ready', 'active'],
+    default: 'ready',
+  },
+  readyTimeout: {
+    flags: '--ready-timeout <seconds>',
+    help: 'how long to wait for /readyz',
+    group: 'openstack',
+    targets: ['openstack'],
+    parse: int(1, 86_400),
+    default: 900,
+  },
+  volumeSize: {
+    flags: '--volume-size <GiB>',
+    help: 'size of each Cinder volume the stack gives no size (default: 1)',
+    group: 'openstack',
+    targets: ['openstack'],
+    parse: int(1, 16_384),
+  },
   volumeType: { flags: '--volume-type <name>', help: "Cinder volume type of the volumes (default: the cloud's)", group: 'openstack', targets: ['openstack'] },
   all: { flags: '--all', help: "every stack of the prefix (the original's per-student cleanup)", group: 'openstack', targets: ['openstack'] },
 
@@ -83,7 +167,12 @@ export const OPTIONS = {
   allowDataLoss: { flags: '--allow-data-loss', help: 'go on with steps that delete data (a server with data on its own disk, a deleted volume): for scripts' },
   yes: { flags: '--yes', help: 'answer yes to the question asked before a step that deletes data' },
   backupBefore: { flags: '--backup-before [file]', help: 'take a backup (berth backup) before a step that loses data' },
-  sshKey: { flags: '--ssh-key <file>', help: "private key of the servers' key pair, for SSH through the web server (inventory, backup, restore; default: ssh's own)", group: 'openstack', targets: ['openstack'] },
+  sshKey: {
+    flags: '--ssh-key <file>',
+    help: "private key of the servers' key pair, for SSH through the web server (inventory, backup, restore; default: ssh's own)",
+    group: 'openstack',
+    targets: ['openstack'],
+  },
   service: { flags: '--service <name>', help: 'the service that runs MariaDB', default: 'dbs' },
   follow: { flags: '-f, --follow', help: 'keep following' },
   json: { flags: '--json', help: 'machine-readable output' },
@@ -120,17 +209,60 @@ export function checkTarget(cmd: Command, target: Target): void {
 }
 
 // The option values each group of options gives (commander's camelCase names).
-export interface StackOpts { stack?: string; name?: string; project?: string; prefix?: string }
-export interface TargetOpts { target: Target }
-export interface ImageOpts { repo?: string; tag?: string; registry?: string; registryCa?: string }
-export interface CloudOpts { cloud?: string; osConfig?: string }
-export interface ServerOpts { flavor?: string[]; image?: string; keyName?: string; availabilityZone?: string; externalNetwork?: string; sshCidr?: string[]; network?: string[] }
-export interface VolumeOpts { volumeSize?: number; volumeType?: string }
-export interface DataLossOpts { allowDataLoss?: boolean; yes?: boolean; backupBefore?: boolean | string; sshKey?: string }
-export interface DockerPublishOpts { links?: boolean; port?: number; bind?: string; subnetPrefix: string }
+export interface StackOpts {
+  stack?: string;
+  name?: string;
+  project?: string;
+  prefix?: string;
+}
+export interface TargetOpts {
+  target: Target;
+}
+export interface ImageOpts {
+  repo?: string;
+  tag?: string;
+  registry?: string;
+  registryCa?: string;
+}
+export interface CloudOpts {
+  cloud?: string;
+  osConfig?: string;
+}
+export interface ServerOpts {
+  flavor?: string[];
+  image?: string;
+  keyName?: string;
+  availabilityZone?: string;
+  externalNetwork?: string;
+  sshCidr?: string[];
+  network?: string[];
+}
+export interface VolumeOpts {
+  volumeSize?: number;
+  volumeType?: string;
+}
+export interface DataLossOpts {
+  allowDataLoss?: boolean;
+  yes?: boolean;
+  backupBefore?: boolean | string;
+  sshKey?: string;
+}
+export interface DockerPublishOpts {
+  links?: boolean;
+  port?: number;
+  bind?: string;
+  subnetPrefix: string;
+}
 
 export type BuildOpts = StackOpts & ImageOpts & { push?: boolean; offlineBases?: boolean; buildArg: string[]; service: string[] };
-export type UpOpts = StackOpts & TargetOpts & ImageOpts & DockerPublishOpts & CloudOpts & ServerOpts & VolumeOpts & DataLossOpts & { layout?: LayoutName; wait: WaitFor; readyTimeout: number };
+export type UpOpts = StackOpts &
+  TargetOpts &
+  ImageOpts &
+  DockerPublishOpts &
+  CloudOpts &
+  ServerOpts &
+  VolumeOpts &
+  DataLossOpts & { layout?: LayoutName; wait: WaitFor; readyTimeout: number };
 export type PlanOpts = StackOpts & ImageOpts & CloudOpts & ServerOpts & VolumeOpts & { layout?: LayoutName; json?: boolean; verbose?: boolean };
 export type DownOpts = StackOpts & TargetOpts & CloudOpts & DataLossOpts & { volumes?: boolean; all?: boolean };
 export type StatusOpts = StackOpts & TargetOpts & CloudOpts & { json?: boolean };
@@ -149,7 +281,26 @@ const SERVERS: Use[] = ['flavor', 'image', 'keyName', 'availabilityZone', 'exter
 /** The options of each command, in help order. */
 export const COMMANDS = {
   build: [...NAMES, 'repo', 'tag', ['registry', { help: 'registry to push to with --push (HOST[:PORT][/NAMESPACE])' }]],
-  up: [...NAMES, 'target', 'layout', ...IMAGES, 'links', 'port', 'bind', 'subnetPrefix', ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'wait', 'readyTimeout', 'allowDataLoss', 'yes', 'backupBefore', 'sshKey'],
+  up: [
+    ...NAMES,
+    'target',
+    'layout',
+    ...IMAGES,
+    'links',
+    'port',
+    'bind',
+    'subnetPrefix',
+    ...CLOUD,
+    ...SERVERS,
+    'volumeSize',
+    'volumeType',
+    'wait',
+    'readyTimeout',
+    'allowDataLoss',
+    'yes',
+    'backupBefore',
+    'sshKey',
+  ],
   plan: [...NAMES, OPENSTACK_ONLY, 'layout', ...IMAGES, ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'json'],
   down: [...NAMES, 'target', 'volumes', ...CLOUD, 'all', 'allowDataLoss', 'yes', 'backupBefore', 'sshKey'],
   backup: [...NAMES, 'target', 'service', ...CLOUD, 'sshUser', 'sshKey'],

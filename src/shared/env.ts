@@ -40,7 +40,10 @@ export const positiveInt = (fallback: number, max: number) =>
     .default(fallback);
 
 export const host = (fallback: string) =>
-  z.string().regex(/^[A-Za-z0-9.:_-]+$/, 'expected a host name or address').default(fallback);
+  z
+    .string()
+    .regex(/^[A-Za-z0-9.:_-]+$/, 'expected a host name or address')
+    .default(fallback);
 
 export const logLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

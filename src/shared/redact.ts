@@ -10,9 +10,7 @@ export const REDACTED = '[redacted]';
  * Names of fields and query parameters whose values are secret (case-insensitive): a name that
  * contains one of SECRET_PARTS, or is one of SECRET_EXACT. The README lists the same names.
  */
-export const SECRET_PARTS = [
-  'passw', 'pwd', 'passphrase', 'token', 'secret', 'key', 'credential', 'signature', 'cookie', 'authorization', 'session',
-] as const;
+export const SECRET_PARTS = ['passw', 'pwd', 'passphrase', 'token', 'secret', 'key', 'credential', 'signature', 'cookie', 'authorization', 'session'] as const;
 export const SECRET_EXACT = ['auth', 'pass', 'sig'] as const;
 
 const SECRET_NAME = new RegExp([...SECRET_PARTS, ...SECRET_EXACT.map((n) => `^${n}$`)].join('|'), 'i');

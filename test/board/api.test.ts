@@ -53,9 +53,15 @@ for (const engine of ENGINES) {
       const text = `many headers ${engine}`;
       const body = JSON.stringify({ text });
       const request = [
-        'POST /api/v1/posts HTTP/1.1', `Host: ${new URL(app.url).host}`, 'Content-Type: application/json',
-        ...Array.from({ length: 2000 }, () => 'a: 1'), 'Idempotency-Key: k-many', `Content-Length: ${Buffer.byteLength(body)}`,
-        'Connection: close', '', body,
+        'POST /api/v1/posts HTTP/1.1',
+        `Host: ${new URL(app.url).host}`,
+        'Content-Type: application/json',
+        ...Array.from({ length: 2000 }, () => 'a: 1'),
+        'Idempotency-Key: k-many',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: close',
+        '',
+        body,
       ].join('\r\n');
       const first = await rawSocket(app.url, request).closed;
       const second = await rawSocket(app.url, request).closed;
@@ -181,7 +187,9 @@ for (const engine of ENGINES) {
       const all: { text: string }[] = [];
       let next: string | null = null;
       do {
-        const page: { posts: { text: string }[]; next: string | null } = (await rawRequest(url(`/api/v1/posts?limit=2${next ? `&before=${next}` : ''}`))).json();
+        const page: { posts: { text: string }[]; next: string | null } = (
+          await rawRequest(url(`/api/v1/posts?limit=2${next ? `&before=${next}` : ''}`))
+        ).json();
         all.push(...page.posts);
         next = page.next;
       } while (next);

@@ -191,11 +191,11 @@ describe('board in a real browser (Chromium)', { timeout: 180_000 }, () => {
     }
   });
 
-  it('the page\'s own form sends its origin, so browsers without Fetch Metadata pass the Origin check', async () => {
+  it("the page's own form sends its origin, so browsers without Fetch Metadata pass the Origin check", async () => {
     await page.goto(board.url);
     let origin: string | undefined;
     await page.route(board.url, async (route) => {
-      if (route.request().method() === 'POST') origin = await route.request().headerValue('origin') ?? undefined;
+      if (route.request().method() === 'POST') origin = (await route.request().headerValue('origin')) ?? undefined;
       await route.continue();
     });
     try {

@@ -21,7 +21,11 @@ describe('app configuration', () => {
 
   it('bounds slow clients by default, and a header bound never exceeds the request bound', () => {
     assert.deepEqual(loadAppConfig({}).http, {
-      headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 72_000, maxConnections: 2048,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      idleTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnections: 2048,
     });
     assert.equal(loadWebConfig({ HTTP_REQUEST_TIMEOUT_MS: '2000' }).http.headersTimeoutMs, 2000);
     assert.equal(loadAppConfig({}).idempotencyRetentionMs, 24 * 3600_000);
@@ -30,7 +34,12 @@ describe('app configuration', () => {
   it('uses the legacy link variables of `--link dbs:db`', () => {
     const c = loadAppConfig({ DB_PORT_3306_TCP_ADDR: '172.17.0.2', DB_PORT_3306_TCP_PORT: '3306', DB_PASSWORD: 's3cret' });
     assert.deepEqual(c.database, {
-      engine: 'mysql', host: '172.17.0.2', port: 3306, user: 'user', password: 's3cret', database: 'sample_bbs',
+      engine: 'mysql',
+      host: '172.17.0.2',
+      port: 3306,
+      user: 'user',
+      password: 's3cret',
+      database: 'sample_bbs',
     });
     assert.equal(describeTarget(c.database), 'mysql://user@172.17.0.2:3306/sample_bbs');
   });
@@ -70,12 +79,15 @@ describe('app configuration', () => {
         [{ DB_PASSWORD_FILE: file('empty', '\n') }, /DB_PASSWORD_FILE: .*empty is empty/],
       ];
       for (const [env, pattern] of cases) {
-        assert.throws(() => loadAppConfig({ ...link, ...env }), (err: Error) => {
-          assert.equal(err.name, 'ConfigError');
-          assert.match(err.message, pattern);
-          assert.doesNotMatch(err.message, /hunter2/);
-          return true;
-        });
+        assert.throws(
+          () => loadAppConfig({ ...link, ...env }),
+          (err: Error) => {
+            assert.equal(err.name, 'ConfigError');
+            assert.match(err.message, pattern);
+            assert.doesNotMatch(err.message, /hunter2/);
+            return true;
+          },
+        );
       }
     });
   });
@@ -104,12 +116,15 @@ describe('app configuration', () => {
     it(`refuses ${name}=${value} naming the variable`, () => {
       const env: Record<string, string> = { [name]: value };
       if (name === 'DB_PORT_3306_TCP_PORT') env.DB_PORT_3306_TCP_ADDR = '10.0.0.2';
-      assert.throws(() => loadAppConfig(env), (err: Error) => {
-        assert.equal(err.name, 'ConfigError');
-        assert.match(err.message, pattern);
-        assert.doesNotMatch(err.message, /hunter2|short/, 'no secret value in the message');
-        return true;
-      });
+      assert.throws(
+        () => loadAppConfig(env),
+        (err: Error) => {
+          assert.equal(err.name, 'ConfigError');
+          assert.match(err.message, pattern);
+          assert.doesNotMatch(err.message, /hunter2|short/, 'no secret value in the message');
+          return true;
+        },
+      );
     });
   }
 });
@@ -182,7 +197,11 @@ describe('starting with a bad value', () => {
     mkdirSync(readOnly, { recursive: true });
     execFileSync(process.execPath, ['-e', `new (require('better-sqlite3'))(${JSON.stringify(join(source, 'board.sqlite'))}).pragma('journal_mode = WAL')`]);
     const inReadOnlyMount = (cmd: string) => [
-      'unshare', '-rm', 'sh', '-c', `mount --bind '${source}' '${readOnly}' && mount -o remount,bind,ro '${readOnly}' && exec ${cmd}`,
+      'unshare',
+      '-rm',
+      'sh',
+      '-c',
+      `mount --bind '${source}' '${readOnly}' && mount -o remount,bind,ro '${readOnly}' && exec ${cmd}`,
     ];
     for (const file of ['board.sqlite', 'new.sqlite', 'folder/new.sqlite']) {
       const path = join(readOnly, file);

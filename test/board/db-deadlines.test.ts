@@ -78,7 +78,9 @@ async function checkAnswers(sent: Sent[], prefix: string, query: Query) {
 async function retryKeyed(baseUrl: string, sent: Sent[], query: Query) {
   for (const s of sent.filter((x) => x.key && x.status !== 201)) {
     const res = await rawRequest(`${baseUrl}${s.path}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': s.key! }, body: JSON.stringify({ text: s.text }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': s.key! },
+      body: JSON.stringify({ text: s.text }),
     });
     assert.equal(res.status, 201, `the retry of ${s.text}`);
     const [row] = await query('SELECT COUNT(*) AS n, ? AS text FROM contents WHERE text = ?', [s.text, s.text]);

@@ -74,20 +74,25 @@ function readmeCodes(): Map<string, number> {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const table = /\| code \| status \| when \|\n\|---\|---\|---\|\n((?:\|.*\n)+)/.exec(readme);
   assert.ok(table, 'the README has the table of error codes');
-  return new Map(table[1]!.trim().split('\n').map((row) => {
-    const [, code, status] = /^\| `(\w+)` \| (\d{3}) \|/.exec(row) ?? [];
-    assert.ok(code && status, `a row of the table: ${row}`);
-    return [code, Number(status)];
-  }));
+  return new Map(
+    table[1]!
+      .trim()
+      .split('\n')
+      .map((row) => {
+        const [, code, status] = /^\| `(\w+)` \| (\d{3}) \|/.exec(row) ?? [];
+        assert.ok(code && status, `a row of the table: ${row}`);
+        return [code, Number(status)];
+      }),
+  );
 }
 
 describe('error codes', () => {
-  it('the README\'s table of codes and the catalogue agree, code by code and status by status', () => {
+  it("the README's table of codes and the catalogue agree, code by code and status by status", () => {
     const catalogue = new Map(Object.entries(ERROR_CODES).map(([code, e]) => [code, e.status as number]));
     assert.deepEqual([...readmeCodes()].sort(), [...catalogue].sort());
   });
 
-  it('an error no rule names is 500 internal, another 4xx of Fastify 400 bad_request, in the catalogue\'s words', () => {
+  it("an error no rule names is 500 internal, another 4xx of Fastify 400 bad_request, in the catalogue's words", () => {
     const internal = classify(Object.assign(new Error('boom')) as never);
     assert.deepEqual([internal.code, internal.status, internal.message], ['internal', 500, ERROR_CODES.internal.message]);
     const other = classify(Object.assign(new Error('x'), { statusCode: 415, code: 'FST_ERR_SOMETHING' }) as never);
@@ -95,7 +100,7 @@ describe('error codes', () => {
   });
 });
 
-describe('the app\'s every error in the whole shape', () => {
+describe("the app's every error in the whole shape", () => {
   let testApp: TestApp;
   let noAdmin: TestApp;
   let url: (p: string) => string;
@@ -186,7 +191,7 @@ describe('the app\'s every error in the whole shape', () => {
   });
 });
 
-describe('the web tier\'s answers outside its routes, as its page', () => {
+describe("the web tier's answers outside its routes, as its page", () => {
   const assertPage = (res: Answer, status: number, text: RegExp) => {
     assert.equal(res.status, status);
     assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);

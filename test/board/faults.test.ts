@@ -113,7 +113,10 @@ describe('database server restarted', () => {
     await server.start();
     await until('/readyz is true again', async () => (await rawRequest(`${app.url}/readyz`)).status === 200);
     const page = (await rawRequest(`${app.url}/api/v1/posts`)).json();
-    assert.deepEqual(page.posts.map((p: { text: string }) => p.text), ['survives a restart']);
+    assert.deepEqual(
+      page.posts.map((p: { text: string }) => p.text),
+      ['survives a restart'],
+    );
     assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: 'after restart' })).status, 201);
   });
 
@@ -198,7 +201,9 @@ for (const engine of ENGINES) {
         for (let i = 0; i < 40; i++) {
           const text = `poster ${p} post ${i}`;
           const res = await fetch(`${app.url}/api/v1/posts`, {
-            method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }),
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ text }),
           });
           await res.arrayBuffer();
           if (res.status === 201) created.push(text);

@@ -58,7 +58,9 @@ for (const engine of ENGINES) {
       it(`a key that is ${what} answers 400 and stores nothing`, async () => {
         const text = `bad key ${what} ${newKey()}`;
         const res = await rawRequest(`${app.url}/api/v1/posts`, {
-          method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': value }, body: JSON.stringify({ text }),
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': value },
+          body: JSON.stringify({ text }),
         });
         assert.equal(res.status, 400);
         assert.equal(res.json().error.code, 'invalid_idempotency_key');
@@ -68,7 +70,11 @@ for (const engine of ENGINES) {
 
     it('accepts keys of 1 and of 255 characters (also quoted): the first stores, the repeat is replayed', async () => {
       const long = `${newKey()}-`.padEnd(255, '~');
-      for (const [what, key, header] of [['1 character', 'z', 'z'], ['255 characters', long, long], ['255 characters quoted', `q${long.slice(1)}`, `"q${long.slice(1)}"`]] as const) {
+      for (const [what, key, header] of [
+        ['1 character', 'z', 'z'],
+        ['255 characters', long, long],
+        ['255 characters quoted', `q${long.slice(1)}`, `"q${long.slice(1)}"`],
+      ] as const) {
         const text = `key of ${what} ${newKey()}`;
         const first = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': header });
         const again = await postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': header });
@@ -203,9 +209,7 @@ describe('a retry after the connection was killed mid-insert (MariaDB)', () => {
         const first = postJson(`${app.url}/api/v1/posts`, { text }, { 'idempotency-key': key });
         let killed = 0;
         for (let i = 0; i < 200 && !killed; i++) {
-          const [procs] = await root.query(
-            `SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'insert into \`${table}\`%'`, [dbName],
-          );
+          const [procs] = await root.query(`SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'insert into \`${table}\`%'`, [dbName]);
           for (const p of procs as { ID: number }[]) await root.query(`KILL ${p.ID}`);
           killed = (procs as unknown[]).length;
           if (!killed) await new Promise((r) => setTimeout(r, 50));

@@ -17,7 +17,14 @@ function logged(write: (log: ReturnType<typeof createLogger>) => void): string {
 describe('the shared logger', () => {
   it('redacts secret-named fields at any depth, whatever their case and value type', () => {
     const out = logged((log) =>
-      log.info({ a: { b: { c: [{ Password: 'pw-deep-1', apiKey: 'key-deep-2', keep: 'visible-1' }] } }, ACCESS_TOKEN: 42424242, clientSecret: { any: 'secret-obj-3' } }, 'deep'),
+      log.info(
+        {
+          a: { b: { c: [{ Password: 'pw-deep-1', apiKey: 'key-deep-2', keep: 'visible-1' }] } },
+          ACCESS_TOKEN: 42424242,
+          clientSecret: { any: 'secret-obj-3' },
+        },
+        'deep',
+      ),
     );
     assert.doesNotMatch(out, /pw-deep-1|key-deep-2|42424242|secret-obj-3/);
     assert.match(out, /visible-1/);
@@ -31,7 +38,13 @@ describe('the shared logger', () => {
       log.error({ err: new Error('cannot reach http://u:err-pw-6@h/?secret=q-sec-7') }, 'failed');
     });
     assert.doesNotMatch(out, /url-pw-1|q-tok-2|q-pw-3|msg-pw-4|q-key-5|err-pw-6|q-sec-7/);
-    for (const kept of ['http://user:[redacted]@app:5555', 'limit=2', 'before=abc', 'mysql://root:[redacted]@db:3306/x', 'cannot reach http://u:[redacted]@h/']) {
+    for (const kept of [
+      'http://user:[redacted]@app:5555',
+      'limit=2',
+      'before=abc',
+      'mysql://root:[redacted]@db:3306/x',
+      'cannot reach http://u:[redacted]@h/',
+    ]) {
       assert.ok(out.includes(kept), `kept: ${kept}`);
     }
   });
@@ -56,15 +69,15 @@ describe('the shared logger, name by name', () => {
 
   // Each name of the README, as it reaches a log: a field, a header, a body field, a query
   // parameter in a URL field and in a message. Each name fails on its own.
-  const cases = [
-    ...parts.flatMap((n) => [n, n.toUpperCase(), `x-${n}`, `my_${n}_value`]),
-    ...exact.flatMap((n) => [n, n.toUpperCase()]),
-  ];
+  const cases = [...parts.flatMap((n) => [n, n.toUpperCase(), `x-${n}`, `my_${n}_value`]), ...exact.flatMap((n) => [n, n.toUpperCase()])];
   for (const name of cases) {
     it(`redacts "${name}" as a field, a header, a body field and a query parameter`, () => {
       const v = (where: string) => `${where}-${name.length}-never-logged`;
       const out = logged((log) => {
-        log.info({ [name]: v('field'), headers: { [name]: v('header') }, body: { text: 'kept', [name]: v('body') }, url: `/p?a=1&${name}=${v('url')}&b=2` }, 'req');
+        log.info(
+          { [name]: v('field'), headers: { [name]: v('header') }, body: { text: 'kept', [name]: v('body') }, url: `/p?a=1&${name}=${v('url')}&b=2` },
+          'req',
+        );
         log.warn(`GET /p?${name}=${v('message')}`);
       });
       for (const where of ['field', 'header', 'body', 'url', 'message']) assert.ok(!out.includes(v(where)), `${name} in a ${where}: ${out}`);

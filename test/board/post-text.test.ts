@@ -13,7 +13,11 @@ describe('blank text', () => {
     for (let c = 0; c < 0x110000; c++) if (/\p{Cf}/u.test(String.fromCodePoint(c))) format.push(c);
     assert.ok(format.length > 150, `${format.length} format characters`);
     const wrong = format.filter((c) => isBlank(String.fromCodePoint(c)) === SHOWS_A_SIGN.includes(c));
-    assert.deepEqual(wrong.map((c) => c.toString(16)), [], 'format characters on the wrong side of the rule');
+    assert.deepEqual(
+      wrong.map((c) => c.toString(16)),
+      [],
+      'format characters on the wrong side of the rule',
+    );
   });
 
   it('refuses the interlinear annotation marks and their neighbours alone, keeps them inside text', () => {

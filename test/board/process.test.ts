@@ -34,7 +34,6 @@ async function untilListening(url: string, proc: ChildProcess): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
-
 /** Resolves when the process has printed a line matching `pattern` (its logs are the events). */
 async function untilOutput(tier: { proc: ChildProcess; output: () => string }, pattern: RegExp): Promise<void> {
   while (!pattern.test(tier.output())) {
@@ -55,7 +54,9 @@ describe('tiers as processes', () => {
     await new Promise<void>((r) => slowApp.listen(0, '127.0.0.1', r));
     const webPort = await freePort();
     const web = startTier('src/board/web/main.ts', {
-      WEB_PORT: String(webPort), REST_URL: `http://127.0.0.1:${(slowApp.address() as net.AddressInfo).port}`, REST_TIMEOUT_MS: '10000',
+      WEB_PORT: String(webPort),
+      REST_URL: `http://127.0.0.1:${(slowApp.address() as net.AddressInfo).port}`,
+      REST_TIMEOUT_MS: '10000',
     });
     try {
       await untilListening(`http://127.0.0.1:${webPort}/healthz`, web.proc);
@@ -90,7 +91,9 @@ describe('tiers as processes', () => {
       let exited = false;
       const exit = exitOf(app.proc).then((code) => ((exited = true), code));
       const post = rawRequest(`http://127.0.0.1:${port}/api/v1/posts`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'in flight at SIGTERM' }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'in flight at SIGTERM' }),
       }).then((res) => ({ res, exitedBefore: exited }));
       // An answer on another connection sent after the post: the app has the post by then.
       assert.equal((await rawRequest(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'close' } })).status, 200);
@@ -122,12 +125,14 @@ describe('tiers as processes', () => {
         const app = startTier('src/board/app/main.ts', env);
         await untilListening(`http://127.0.0.1:${port}/healthz`, app.proc);
         const post = await rawRequest(`http://127.0.0.1:${port}/api/v1/posts`, {
-          method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer admin-token-never-logged-1234' },
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer admin-token-never-logged-1234' },
           body: JSON.stringify({ text }),
         });
         assert.equal(post.status, 201);
         await rawRequest(`http://127.0.0.1:${port}/api/v1/posts/999`, {
-          method: 'DELETE', headers: { authorization: 'Bearer admin-token-never-logged-1234' },
+          method: 'DELETE',
+          headers: { authorization: 'Bearer admin-token-never-logged-1234' },
         });
         app.proc.kill('SIGTERM');
         assert.equal(await exitOf(app.proc), 0);
@@ -138,7 +143,10 @@ describe('tiers as processes', () => {
       const app = startTier('src/board/app/main.ts', env);
       await untilListening(`http://127.0.0.1:${port}/healthz`, app.proc);
       const page = (await rawRequest(`http://127.0.0.1:${port}/api/v1/posts`)).json();
-      assert.deepEqual(page.posts.map((p: { text: string }) => p.text), ['second life', 'first life']);
+      assert.deepEqual(
+        page.posts.map((p: { text: string }) => p.text),
+        ['second life', 'first life'],
+      );
       app.proc.kill('SIGTERM');
       assert.equal(await exitOf(app.proc), 0);
     } finally {

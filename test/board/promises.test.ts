@@ -78,7 +78,7 @@ function expand(name: string): string[] {
 /** The name as written, then without its trailing remarks "(…)", one at a time. */
 function readings(part: string): string[] {
   const out = [part];
-  for (let p = part; /\)\s*$/.test(p); ) {
+  for (let p = part; /\)\s*$/.test(p);) {
     const open = p.lastIndexOf(' (');
     if (open < 0) break;
     p = p.slice(0, open).trim();
@@ -87,8 +87,7 @@ function readings(part: string): string[] {
   return out;
 }
 
-const exists = (part: string, names: string[]) =>
-  readings(part).some((r) => expand(r).every((x) => names.some((n) => overlap(x.replaceAll('…', WILD), n))));
+const exists = (part: string, names: string[]) => readings(part).some((r) => expand(r).every((x) => names.some((n) => overlap(x.replaceAll('…', WILD), n))));
 
 interface Named {
   promise: string;

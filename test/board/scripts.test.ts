@@ -63,7 +63,9 @@ describe('scripts/run-suite.sh', () => {
 
   it('with BERTH_COVERAGE=1: a coverage table of the files under src/ only, totals over them', () => {
     const redact = join(ROOT, 'src/deployer/openstack/redact.ts');
-    suite('covered', { 'uses-src.test.ts': `import { Redactor } from ${JSON.stringify(redact)};\nit('scrubs', () => { const r = new Redactor(); r.add('abcd'); if (r.scrub('xabcdx') !== 'x***x') throw new Error('not scrubbed'); });` });
+    suite('covered', {
+      'uses-src.test.ts': `import { Redactor } from ${JSON.stringify(redact)};\nit('scrubs', () => { const r = new Redactor(); r.add('abcd'); if (r.scrub('xabcdx') !== 'x***x') throw new Error('not scrubbed'); });`,
+    });
     const plain = run('covered');
     assert.equal(plain.code, 0, plain.out);
     assert.doesNotMatch(plain.out, /coverage report/);
@@ -82,7 +84,10 @@ describe('scripts/test.sh as root or as a sudoer (as_root of scripts/ci/lib.sh)'
   const dir = mkdtempSync(join(tmpdir(), 'berth-path-'));
   const bare = join(dir, 'bare');
   const sudoer = join(dir, 'sudoer');
-  for (const d of [dir, bare, sudoer]) { mkdirSync(d, { recursive: true }); chmodSync(d, 0o755); }
+  for (const d of [dir, bare, sudoer]) {
+    mkdirSync(d, { recursive: true });
+    chmodSync(d, 0o755);
+  }
   for (const d of [bare, sudoer]) symlinkSync('/usr/bin/id', join(d, 'id'));
   // Stands in for sudo (this machine has no sudoer to become): it shows what it was asked to run.
   writeFileSync(join(sudoer, 'sudo'), '#!/bin/sh\necho "sudo $*"\n', { mode: 0o755 });

@@ -21,13 +21,19 @@ describe('SIGTERM with work stuck in flight', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-shutdown-'));
     const port = await freePort();
     const app = startTierProcess('src/board/app/main.ts', {
-      ...GRACE, APP_PORT: String(port), DATABASE_URL: `sqlite:${dir}/db.sqlite`, HTTP_REQUEST_TIMEOUT_MS: '120000',
+      ...GRACE,
+      APP_PORT: String(port),
+      DATABASE_URL: `sqlite:${dir}/db.sqlite`,
+      HTTP_REQUEST_TIMEOUT_MS: '120000',
     });
     try {
       await untilAnswering(`http://127.0.0.1:${port}/healthz`, app);
       // About 30 s at one byte every 300 ms: far longer than the grace.
       const body = JSON.stringify({ text: `a slow upload ${'.'.repeat(80)}` });
-      const upload = rawSocket(`http://127.0.0.1:${port}`, `POST /api/v1/posts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      const upload = rawSocket(
+        `http://127.0.0.1:${port}`,
+        `POST /api/v1/posts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
       let sent = 0;
       const drip = setInterval(() => !upload.socket.destroyed && sent < body.length && upload.socket.write(body[sent++]!), 300);
       await new Promise((r) => setTimeout(r, 600));
@@ -48,13 +54,19 @@ describe('SIGTERM with work stuck in flight', () => {
   it('a database host that never answers (connect ETIMEDOUT): exits 0', { timeout: 60_000 }, async () => {
     // A listener with a backlog of one in a stopped process: once the backlog is full the kernel
     // drops further SYNs, so connecting to it times out, as to a host behind a dropping firewall.
-    const holder = spawn(process.execPath, ['-e', "require('net').createServer().listen(0, '127.0.0.1', 1, function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(
+      process.execPath,
+      ['-e', "require('net').createServer().listen(0, '127.0.0.1', 1, function () { console.log(this.address().port) })"],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const dbPort = Number(await new Promise<string>((r) => holder.stdout!.once('data', (d) => r(String(d).trim()))));
     holder.kill('SIGSTOP');
     const fillers = Array.from({ length: 4 }, () => net.connect(dbPort, '127.0.0.1').on('error', () => undefined));
     const port = await freePort();
     const app = startTierProcess('src/board/app/main.ts', {
-      ...GRACE, APP_PORT: String(port), DATABASE_URL: `mysql://u:p@127.0.0.1:${dbPort}/sample_bbs`,
+      ...GRACE,
+      APP_PORT: String(port),
+      DATABASE_URL: `mysql://u:p@127.0.0.1:${dbPort}/sample_bbs`,
     });
     try {
       await untilAnswering(`http://127.0.0.1:${port}/healthz`, app);
@@ -83,14 +95,19 @@ describe('SIGTERM with work stuck in flight', () => {
     it('a post waiting on it is answered 503 and not stored, and the app exits 0', { timeout: 60_000 }, async () => {
       const port = await freePort();
       const app = startTierProcess('src/board/app/main.ts', {
-        ...GRACE, APP_PORT: String(port), DATABASE_URL: server.url('sample_bbs'), DB_TIMEOUT_MS: '30000',
+        ...GRACE,
+        APP_PORT: String(port),
+        DATABASE_URL: server.url('sample_bbs'),
+        DB_TIMEOUT_MS: '30000',
       });
       try {
         await untilAnswering(`http://127.0.0.1:${port}/healthz`, app);
         await untilPrinted(app, /database schema (migrated|is current)/);
         server.freeze();
         const post = rawRequest(`http://127.0.0.1:${port}/bbs`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'in flight, server frozen' }),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text: 'in flight, server frozen' }),
         });
         await new Promise((r) => setTimeout(r, 500));
         app.proc.kill('SIGTERM');

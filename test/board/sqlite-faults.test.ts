@@ -20,9 +20,12 @@ const ROUTES: [string, Record<string, string>][] = [
 ];
 
 function countRows(file: string, like: string): number {
-  const out = execFileSync(process.execPath, ['-e', `
+  const out = execFileSync(process.execPath, [
+    '-e',
+    `
     const db = new (require('better-sqlite3'))(${JSON.stringify(file)}, { readonly: true });
-    process.stdout.write(String(db.prepare('SELECT COUNT(*) AS n FROM contents WHERE text LIKE ?').get(${JSON.stringify(like)}).n));`]);
+    process.stdout.write(String(db.prepare('SELECT COUNT(*) AS n FROM contents WHERE text LIKE ?').get(${JSON.stringify(like)}).n));`,
+  ]);
   return Number(String(out));
 }
 

@@ -44,9 +44,10 @@ describe('upgrading the original sample_bbs database on MariaDB', () => {
       assert.match(create!['Create Table'], /CHARSET=utf8mb4/);
       assert.match(create!['Create Table'], /KEY `contents_timestamp_id` \(`timestamp`,`id`\)/);
       const migrations = await db.query<{ name: string }>('SELECT name FROM berth_migration ORDER BY name');
-      assert.deepEqual(migrations.map((m) => m.name), [
-        '001_contents', '002_utf8mb4', '003_newest_first_index', '004_idempotency_keys', '005_idempotency_keys_exact_and_wide', '006_contents_bigint_id',
-      ]);
+      assert.deepEqual(
+        migrations.map((m) => m.name),
+        ['001_contents', '002_utf8mb4', '003_newest_first_index', '004_idempotency_keys', '005_idempotency_keys_exact_and_wide', '006_contents_bigint_id'],
+      );
       assert.match(create!['Create Table'], /`id` bigint\(20\) NOT NULL AUTO_INCREMENT/, 'ids past 2^31-1');
     } finally {
       await db.drop();

@@ -19,15 +19,21 @@ const BAD_REST_URLS = [
 describe('web configuration refusals', () => {
   it('a refused REST_URL is named in the error, its value (and password) never', () => {
     for (const value of BAD_REST_URLS) {
-      assert.throws(() => loadWebConfig({ REST_URL: value }), (err: Error) => {
-        assert.match(err.message, /^invalid environment variable REST_URL: /, value);
-        assert.ok(!err.message.includes(SECRET), `the message shows nothing of ${value}: ${err.message}`);
-        return true;
-      });
+      assert.throws(
+        () => loadWebConfig({ REST_URL: value }),
+        (err: Error) => {
+          assert.match(err.message, /^invalid environment variable REST_URL: /, value);
+          assert.ok(!err.message.includes(SECRET), `the message shows nothing of ${value}: ${err.message}`);
+          return true;
+        },
+      );
     }
   });
 
-  for (const [name, value] of [['REST_URL', `ftp://board:${SECRET}@app:5555`], ['WEB_PORT', `80-${SECRET}`]] as const) {
+  for (const [name, value] of [
+    ['REST_URL', `ftp://board:${SECRET}@app:5555`],
+    ['WEB_PORT', `80-${SECRET}`],
+  ] as const) {
     it(`the web tier started with a bad ${name} stops with exit code 2 and one line naming it, without its value`, () => {
       const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/board/web/main.ts'], {
         env: { ...process.env, [name]: value },

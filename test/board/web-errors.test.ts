@@ -85,7 +85,11 @@ describe('web tier errors before the routes', () => {
   it('a request too slow to arrive is a 408 page', { timeout: 15_000 }, async () => {
     const slow = await startTestWeb(board.app.url, { HTTP_HEADERS_TIMEOUT_MS: '500', HTTP_REQUEST_TIMEOUT_MS: '500' });
     try {
-      const res = await wire(slow.url, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ntext=', true);
+      const res = await wire(
+        slow.url,
+        'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ntext=',
+        true,
+      );
       assertPage(res, 408, /took too long to arrive/, 'a body that never finishes');
     } finally {
       await slow.close();

@@ -30,74 +30,78 @@ describe('form keys', () => {
   });
 });
 
-for (const engine of ENGINES) describe(`posting through the page is idempotent (${engine})`, () => {
-  let board: TestBoard;
-  let web: WebTier;
-  const appLogs = logSink();
-  const postsSeenByApp = () => appLogs.lines.filter((l) => l.method === 'POST' && l.url === '/api/v1/posts').length;
+for (const engine of ENGINES)
+  describe(`posting through the page is idempotent (${engine})`, () => {
+    let board: TestBoard;
+    let web: WebTier;
+    const appLogs = logSink();
+    const postsSeenByApp = () => appLogs.lines.filter((l) => l.method === 'POST' && l.url === '/api/v1/posts').length;
 
-  before(async () => {
-    board = await startTestBoard({ engine, appLogs });
-    web = board.web;
-  });
-  after(() => board?.close());
+    before(async () => {
+      board = await startTestBoard({ engine, appLogs });
+      web = board.web;
+    });
+    after(() => board?.close());
 
-  it('every page carries its own 128-bit key', async () => {
-    const keys = await Promise.all(Array.from({ length: 5 }, () => keyOfNewPage(web.url)));
-    for (const key of keys) assert.match(key, KEY);
-    assert.equal(new Set(keys).size, keys.length);
-  });
+    it('every page carries its own 128-bit key', async () => {
+      const keys = await Promise.all(Array.from({ length: 5 }, () => keyOfNewPage(web.url)));
+      for (const key of keys) assert.match(key, KEY);
+      assert.equal(new Set(keys).size, keys.length);
+    });
 
-  it('a form sent twice stores one post; the page after it has a new key', async () => {
-    const key = await keyOfNewPage(web.url);
-    for (let i = 0; i < 2; i++) {
-      const res = await rawRequest(web.url, form({ text: 'sent twice', key }));
-      assert.equal(res.status, 303, `submission ${i + 1}`);
-    }
-    assert.equal(await countPosts(board.db, 'sent twice'), 1);
-    assert.notEqual(await keyOfNewPage(web.url), key);
-  });
+    it('a form sent twice stores one post; the page after it has a new key', async () => {
+      const key = await keyOfNewPage(web.url);
+      for (let i = 0; i < 2; i++) {
+        const res = await rawRequest(web.url, form({ text: 'sent twice', key }));
+        assert.equal(res.status, 303, `submission ${i + 1}`);
+      }
+      assert.equal(await countPosts(board.db, 'sent twice'), 1);
+      assert.notEqual(await keyOfNewPage(web.url), key);
+    });
 
-  it('a form sent five times at once stores one post', async () => {
-    const key = await keyOfNewPage(web.url);
-    const all = await Promise.all(Array.from({ length: 5 }, () => rawRequest(web.url, form({ text: 'sent at once', key }))));
-    assert.deepEqual(all.map((r) => r.status), [303, 303, 303, 303, 303]);
-    assert.equal(await countPosts(board.db, 'sent at once'), 1);
-  });
+    it('a form sent five times at once stores one post', async () => {
+      const key = await keyOfNewPage(web.url);
+      const all = await Promise.all(Array.from({ length: 5 }, () => rawRequest(web.url, form({ text: 'sent at once', key }))));
+      assert.deepEqual(
+        all.map((r) => r.status),
+        [303, 303, 303, 303, 303],
+      );
+      assert.equal(await countPosts(board.db, 'sent at once'), 1);
+    });
 
-  it('a used key with another text stores nothing and says so, keeping the text under a new key', async () => {
-    const key = await keyOfNewPage(web.url);
-    assert.equal((await rawRequest(web.url, form({ text: 'the first text', key }))).status, 303);
-    const res = await rawRequest(web.url, form({ text: 'edited text', key }));
-    assert.equal(res.status, 409);
-    assert.match(res.body, /already used for an earlier post/);
-    assert.match(res.body, /value="edited text"/);
-    const fresh = formKey(res.body);
-    assert.ok(fresh && fresh !== key);
-    assert.equal(await countPosts(board.db, 'edited text'), 0);
-    assert.equal((await rawRequest(web.url, form({ text: 'edited text', key: fresh }))).status, 303, 'sent again, it is stored');
-    assert.equal(await countPosts(board.db, 'edited text'), 1);
-  });
+    it('a used key with another text stores nothing and says so, keeping the text under a new key', async () => {
+      const key = await keyOfNewPage(web.url);
+      assert.equal((await rawRequest(web.url, form({ text: 'the first text', key }))).status, 303);
+      const res = await rawRequest(web.url, form({ text: 'edited text', key }));
+      assert.equal(res.status, 409);
+      assert.match(res.body, /already used for an earlier post/);
+      assert.match(res.body, /value="edited text"/);
+      const fresh = formKey(res.body);
+      assert.ok(fresh && fresh !== key);
+      assert.equal(await countPosts(board.db, 'edited text'), 0);
+      assert.equal((await rawRequest(web.url, form({ text: 'edited text', key: fresh }))).status, 303, 'sent again, it is stored');
+      assert.equal(await countPosts(board.db, 'edited text'), 1);
+    });
 
-  it('a form key of 255 printable characters is the post\'s key: sent twice, one row; 256 are refused', async () => {
-    const key = `${newFormKey()}!~"`.padEnd(255, '~');
-    for (let i = 0; i < 2; i++) assert.equal((await rawRequest(web.url, form({ text: 'a key of 255', key }))).status, 303, `send ${i + 1}`);
-    assert.equal(await countPosts(board.db, 'a key of 255'), 1);
-    const seen = postsSeenByApp();
-    const refused = await rawRequest(web.url, form({ text: 'a key of 256', key: `${key}~` }));
-    assert.equal(refused.status, 400);
-    assert.equal(postsSeenByApp(), seen, 'refused by the web tier itself: the app saw no post');
-    assert.equal(await countPosts(board.db, 'a key of 256'), 0);
-  });
+    it("a form key of 255 printable characters is the post's key: sent twice, one row; 256 are refused", async () => {
+      const key = `${newFormKey()}!~"`.padEnd(255, '~');
+      for (let i = 0; i < 2; i++) assert.equal((await rawRequest(web.url, form({ text: 'a key of 255', key }))).status, 303, `send ${i + 1}`);
+      assert.equal(await countPosts(board.db, 'a key of 255'), 1);
+      const seen = postsSeenByApp();
+      const refused = await rawRequest(web.url, form({ text: 'a key of 256', key: `${key}~` }));
+      assert.equal(refused.status, 400);
+      assert.equal(postsSeenByApp(), seen, 'refused by the web tier itself: the app saw no post');
+      assert.equal(await countPosts(board.db, 'a key of 256'), 0);
+    });
 
-  it('a form whose key cannot be a key is refused and stores nothing', async () => {
-    for (const key of ['has space', 'x'.repeat(256), 'ключ']) {
-      const res = await rawRequest(web.url, form({ text: 'bad key', key }));
-      assert.equal(res.status, 400, key.slice(0, 20));
-    }
-    assert.equal(await countPosts(board.db, 'bad key'), 0);
+    it('a form whose key cannot be a key is refused and stores nothing', async () => {
+      for (const key of ['has space', 'x'.repeat(256), 'ключ']) {
+        const res = await rawRequest(web.url, form({ text: 'bad key', key }));
+        assert.equal(res.status, 400, key.slice(0, 20));
+      }
+      assert.equal(await countPosts(board.db, 'bad key'), 0);
+    });
   });
-});
 
 /**
  * A TCP proxy in front of the real app that loses the answer to the first POST: the app stores
@@ -148,7 +152,10 @@ describe('the web tier retrying a post', () => {
       assert.equal(res.status, 303);
       assert.equal(proxy.posts(), 2, 'the web tier sent the post twice');
       const rows = await db.query<{ text: string }>('SELECT text FROM contents');
-      assert.deepEqual(rows.map((r) => r.text), ['answer lost once']);
+      assert.deepEqual(
+        rows.map((r) => r.text),
+        ['answer lost once'],
+      );
     } finally {
       await web.close();
       await proxy.close();

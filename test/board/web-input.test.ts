@@ -9,8 +9,7 @@ import { SECURITY_HEADERS } from '../../src/board/web/reply.js';
 import { form, rawForm, rows, typedText } from '../helpers/page.js';
 
 /** The texts stored, oldest first, read from the database itself. */
-const texts = async (board: TestBoard) =>
-  (await board.db.query<{ text: string }>('SELECT text FROM contents ORDER BY id')).map((r) => r.text);
+const texts = async (board: TestBoard) => (await board.db.query<{ text: string }>('SELECT text FROM contents ORDER BY id')).map((r) => r.text);
 
 describe('web tier input', () => {
   let board: TestBoard;
@@ -46,7 +45,9 @@ describe('web tier input', () => {
     assert.match(ja.body, /保存できない文字が含まれています/);
     assert.deepEqual(await stored(), before, 'nothing was stored');
     const api = await rawRequest(`${board.app.url}/api/v1/posts`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
     });
     assert.equal(api.json().error.code, 'invalid_utf8', 'the API refuses the same bytes');
   });
@@ -55,7 +56,12 @@ describe('web tier input', () => {
     const before = await stored();
     const cases: [string, string | Buffer, string, RegExp][] = [
       ['a bad byte in the text', 'text=hello%FFworld', 'hello\uFFFDworld', /characters that cannot be stored/],
-      ['raw bad bytes in the text', Buffer.concat([Buffer.from('text=a'), Buffer.from([0xff]), Buffer.from('b&key=k')]), 'a\uFFFDb', /characters that cannot be stored/],
+      [
+        'raw bad bytes in the text',
+        Buffer.concat([Buffer.from('text=a'), Buffer.from([0xff]), Buffer.from('b&key=k')]),
+        'a\uFFFDb',
+        /characters that cannot be stored/,
+      ],
       ['a bad byte in the key, a valid text', 'text=fine+text&key=%FF', 'fine text', /the request could not be read/],
       ['a bad byte in a field name', 'text=kept&%FF=1', 'kept', /the request could not be read/],
     ];

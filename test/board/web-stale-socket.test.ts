@@ -10,7 +10,7 @@ import { rawRequest } from '../helpers/http.js';
 import { form, rows } from '../helpers/page.js';
 import { ResetProxy } from '../helpers/reset-proxy.js';
 
-describe('the web tier\'s pooled connections to the app', () => {
+describe("the web tier's pooled connections to the app", () => {
   let board: TestBoard;
   let proxy: ResetProxy;
   let web: WebTier;

@@ -44,11 +44,10 @@ describe('web tier', () => {
     await rawRequest(web.url, form('<script>alert(1)</script> & "q"'));
     await rawRequest(web.url, form('こんにちは 🌸'));
     const got = rows((await page()).body);
-    assert.deepEqual(got.slice(0, 3).map((r) => r[1]), [
-      'こんにちは 🌸',
-      '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;',
-      'hello from the form',
-    ]);
+    assert.deepEqual(
+      got.slice(0, 3).map((r) => r[1]),
+      ['こんにちは 🌸', '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;', 'hello from the form'],
+    );
     assert.doesNotMatch((await page()).body, /<script>/);
   });
 
@@ -162,36 +161,40 @@ describe('web tier when the app tier fails', () => {
     }
   });
 
-  it('answers 503 within REST_TIMEOUT_MS for a page and twice it for a post when the app accepts connections but never replies', { timeout: 15_000 }, async () => {
-    const sockets: net.Socket[] = [];
-    const silent = net.createServer((s) => sockets.push(s)); // reads requests, never answers
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const { port } = silent.address() as net.AddressInfo;
-    const timeoutMs = 1500;
-    const web = await startTestWeb(`http://127.0.0.1:${port}`, { REST_TIMEOUT_MS: String(timeoutMs) });
-    // The README's bounds: a page read answers 503 past REST_TIMEOUT_MS, a post (sent twice, with
-    // its key) within twice it. Slack for scheduling only: undici's own timers fired up to 1 s
-    // late per call (a post's 503 came at 4.0 s here).
-    const SLACK_MS = 500;
-    const timed = async (req: Parameters<typeof rawRequest>[1]) => {
-      const started = Date.now();
-      const res = await rawRequest(web.url, req);
-      return { res, ms: Date.now() - started };
-    };
-    try {
-      const read = await timed({});
-      assert.equal(read.res.status, 503);
-      assert.match(read.res.body, /cannot reach its app tier/);
-      assert.ok(read.ms >= timeoutMs - 20 && read.ms < timeoutMs + SLACK_MS, `a page read answered 503 after ${read.ms} ms`);
-      const post = await timed(form('sent to a silent app'));
-      assert.equal(post.res.status, 503);
-      assert.ok(post.ms >= 2 * timeoutMs - 40 && post.ms < 2 * timeoutMs + SLACK_MS, `a post answered 503 after ${post.ms} ms`);
-    } finally {
-      await web.close();
-      sockets.forEach((s) => s.destroy());
-      silent.close();
-    }
-  });
+  it(
+    'answers 503 within REST_TIMEOUT_MS for a page and twice it for a post when the app accepts connections but never replies',
+    { timeout: 15_000 },
+    async () => {
+      const sockets: net.Socket[] = [];
+      const silent = net.createServer((s) => sockets.push(s)); // reads requests, never answers
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const { port } = silent.address() as net.AddressInfo;
+      const timeoutMs = 1500;
+      const web = await startTestWeb(`http://127.0.0.1:${port}`, { REST_TIMEOUT_MS: String(timeoutMs) });
+      // The README's bounds: a page read answers 503 past REST_TIMEOUT_MS, a post (sent twice, with
+      // its key) within twice it. Slack for scheduling only: undici's own timers fired up to 1 s
+      // late per call (a post's 503 came at 4.0 s here).
+      const SLACK_MS = 500;
+      const timed = async (req: Parameters<typeof rawRequest>[1]) => {
+        const started = Date.now();
+        const res = await rawRequest(web.url, req);
+        return { res, ms: Date.now() - started };
+      };
+      try {
+        const read = await timed({});
+        assert.equal(read.res.status, 503);
+        assert.match(read.res.body, /cannot reach its app tier/);
+        assert.ok(read.ms >= timeoutMs - 20 && read.ms < timeoutMs + SLACK_MS, `a page read answered 503 after ${read.ms} ms`);
+        const post = await timed(form('sent to a silent app'));
+        assert.equal(post.res.status, 503);
+        assert.ok(post.ms >= 2 * timeoutMs - 40 && post.ms < 2 * timeoutMs + SLACK_MS, `a post answered 503 after ${post.ms} ms`);
+      } finally {
+        await web.close();
+        sockets.forEach((s) => s.destroy());
+        silent.close();
+      }
+    },
+  );
 });
 
 describe('web tier sharing reads', () => {
@@ -265,7 +268,10 @@ describe('web tier sharing reads', () => {
       const after = rawRequest(web.url);
       await stand.waitForReads(2);
       stand.release();
-      assert.deepEqual(rows((await after).body).map((r) => r[1]), ['my own post']);
+      assert.deepEqual(
+        rows((await after).body).map((r) => r[1]),
+        ['my own post'],
+      );
       assert.deepEqual(rows((await early).body), []);
     } finally {
       stand.release();

@@ -17,9 +17,17 @@ const clouds = join(dir, 'clouds.yaml');
 writeFileSync(clouds, 'clouds:\n  elsewhere:\n    auth: { auth_url: "http://127.0.0.1:9/v3", username: u, password: p, project_name: x }\n');
 const badStack = join(dir, 'bad.yaml');
 writeFileSync(badStack, 'berth: 1\nname: x\nservices:\n  a: { image: i, portz: [] }\n');
-const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OS_'))), OS_CLIENT_CONFIG_FILE: clouds, DOCKER_HOST: 'unix:///nonexistent.sock' };
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OS_'))),
+  OS_CLIENT_CONFIG_FILE: clouds,
+  DOCKER_HOST: 'unix:///nonexistent.sock',
+};
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 function berth(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/berth.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -84,15 +92,21 @@ const BAD: [string[], 1 | 2, RegExp][] = [
 /** Runs the cases a few at a time (each is a Node process). */
 async function runAll<T>(items: T[], fn: (x: T) => Promise<void>, width = 3): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({ length: width }, async () => {
-    for (let x = queue.shift(); x !== undefined; x = queue.shift()) await fn(x);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let x = queue.shift(); x !== undefined; x = queue.shift()) await fn(x);
+    }),
+  );
 }
 
 describe('berth on bad input', () => {
   it('every command answers with one line (and a hint), exit status 2 for usage and 1 for the rest, never a stack trace', async () => {
     const commands = new Set(BAD.map(([a]) => (a[0] === 'cloud' ? 'cloud check' : a[0])));
-    assert.deepEqual([...commands].sort(), ['build', 'cloud check', 'down', 'inventory', 'logs', 'nosuch', 'plan', 'serve', 'status', 'up', 'userdata'], 'every command is tried');
+    assert.deepEqual(
+      [...commands].sort(),
+      ['build', 'cloud check', 'down', 'inventory', 'logs', 'nosuch', 'plan', 'serve', 'status', 'up', 'userdata'],
+      'every command is tried',
+    );
     const failures: string[] = [];
     await runAll(BAD, async ([args, code, first]) => {
       const r = await berth(args);
@@ -128,17 +142,25 @@ describe('berth on bad input', () => {
       "const t = setInterval(() => { if (process.listenerCount('uncaughtException')) { clearInterval(t); throw new TypeError('boom'); } }, 10);",
       "await import('./src/cli/berth.ts');",
     ].join('\n');
-    const run = (extra: Record<string, string>) => new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const run = (extra: Record<string, string>) =>
+      new Promise<Run>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          cwd: ROOT,
+          env: { ...env, ...extra },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
     const r = await run({});
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'berth: unexpected error: TypeError: boom\nhint: this is a bug in berth: please report it (BERTH_DEBUG=1 shows where it happened)\n');
+    assert.equal(
+      r.stderr,
+      'berth: unexpected error: TypeError: boom\nhint: this is a bug in berth: please report it (BERTH_DEBUG=1 shows where it happened)\n',
+    );
     const debug = await run({ BERTH_DEBUG: '1' });
     assert.match(debug.stderr, /^TypeError: boom\n\s+at /);
   });

@@ -18,28 +18,47 @@ import { boardBytes } from '../helpers/board-data.js';
 import { berth, docker, freePort, purge, ROOT, snapshot } from './helpers.js';
 
 async function post(app: string, text: string, key: string): Promise<{ status: number; body: string }> {
-  const r = await request(`${app}api/v1/posts`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify({ text }) });
+  const r = await request(`${app}api/v1/posts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify({ text }),
+  });
   return { status: r.statusCode, body: await r.body.text() };
 }
 
 describe('what up and down would lose (docker)', () => {
   const stack = loadStackFile(join(ROOT, 'stacks/board.yaml')).stack;
-  const plan = planLayout('single', stack, { imageOf: (s) => `berth/${s}:latest`, secrets: { 'db-password': 'x'.repeat(24) }, links: false, publish: { hostIp: '127.0.0.1' }, tieredPrefix: '172.30' });
+  const plan = planLayout('single', stack, {
+    imageOf: (s) => `berth/${s}:latest`,
+    secrets: { 'db-password': 'x'.repeat(24) },
+    links: false,
+    publish: { hostIp: '127.0.0.1' },
+    tieredPrefix: '172.30',
+  });
   const dbs = plan.services.find((s) => s.service === 'dbs')!;
   const anon = 'a'.repeat(64);
 
   it('recreating a container that mounts the same named volumes loses nothing', () => {
-    assert.deepEqual(lostMounts('p', dbs, [
-      { Type: 'volume', Name: 'p-dbs-data', Destination: '/var/lib/mysql' },
-      { Type: 'volume', Name: 'p-dbs-secrets', Destination: '/run/secrets' },
-      { Type: 'bind', Destination: '/etc/x' },
-    ]), []);
+    assert.deepEqual(
+      lostMounts('p', dbs, [
+        { Type: 'volume', Name: 'p-dbs-data', Destination: '/var/lib/mysql' },
+        { Type: 'volume', Name: 'p-dbs-secrets', Destination: '/run/secrets' },
+        { Type: 'bind', Destination: '/etc/x' },
+      ]),
+      [],
+    );
   });
 
   it('an anonymous volume, or another named volume at the path, is a loss', () => {
-    assert.deepEqual(lostMounts('p', dbs, [{ Type: 'volume', Name: anon, Destination: '/var/lib/mysql' }]), ['dbs: /var/lib/mysql on an anonymous volume (the new container mounts another volume there)']);
-    assert.deepEqual(lostMounts('p', dbs, [{ Type: 'volume', Name: 'old-data', Destination: '/var/lib/mysql' }]), ['dbs: /var/lib/mysql on volume old-data (the new container mounts another volume there)']);
-    assert.deepEqual(lostMounts('p', { ...dbs, volumes: [] }, [{ Type: 'volume', Name: anon, Destination: '/var/lib/mysql' }]), ['dbs: /var/lib/mysql on an anonymous volume (the new container gets a new, empty one)']);
+    assert.deepEqual(lostMounts('p', dbs, [{ Type: 'volume', Name: anon, Destination: '/var/lib/mysql' }]), [
+      'dbs: /var/lib/mysql on an anonymous volume (the new container mounts another volume there)',
+    ]);
+    assert.deepEqual(lostMounts('p', dbs, [{ Type: 'volume', Name: 'old-data', Destination: '/var/lib/mysql' }]), [
+      'dbs: /var/lib/mysql on volume old-data (the new container mounts another volume there)',
+    ]);
+    assert.deepEqual(lostMounts('p', { ...dbs, volumes: [] }, [{ Type: 'volume', Name: anon, Destination: '/var/lib/mysql' }]), [
+      'dbs: /var/lib/mysql on an anonymous volume (the new container gets a new, empty one)',
+    ]);
   });
 });
 
@@ -69,8 +88,11 @@ describe('up and down stop before losing data (docker)', () => {
     const before = await snapshot(C);
     const stopped = berth(['up', '--project', C, '--stack', changed, '--port', port]);
     assert.equal(stopped.code, 1);
-    assert.equal(stopped.stderr, 'this would lose data:\n  - dbs: /var/lib/mysql on an anonymous volume (the new container gets a new, empty one)\n'
-      + 'berth: stopped before losing data: nothing was changed\nhint: to go on anyway: --allow-data-loss (or --yes); --backup-before [FILE] takes a backup first (berth restore brings it back)\n');
+    assert.equal(
+      stopped.stderr,
+      'this would lose data:\n  - dbs: /var/lib/mysql on an anonymous volume (the new container gets a new, empty one)\n' +
+        'berth: stopped before losing data: nothing was changed\nhint: to go on anyway: --allow-data-loss (or --yes); --backup-before [FILE] takes a backup first (berth restore brings it back)\n',
+    );
     assert.deepEqual(await snapshot(C), before, 'nothing was changed');
 
     const copy = join(sdir, 'before.sql');

@@ -28,7 +28,11 @@ async function get(url: string): Promise<{ status: number; body: string }> {
 }
 
 async function post(app: string, text: string, key: string): Promise<{ status: number; body: string }> {
-  const r = await request(`${app}api/v1/posts`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify({ text }) });
+  const r = await request(`${app}api/v1/posts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify({ text }),
+  });
   return { status: r.statusCode, body: await r.body.text() };
 }
 
@@ -41,7 +45,9 @@ async function commandLinesDuring<T>(fn: () => Promise<T>): Promise<{ result: T;
       for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
         try {
           lines.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
-        } catch { /* gone */ }
+        } catch {
+          /* gone */
+        }
       }
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -86,7 +92,10 @@ describe('berth backup and restore (docker)', () => {
     assert.match(r.stderr, /backed up 10003 posts: [\d.]+ MB, sha256 [0-9a-f]{64}/);
     assert.equal(spawnSync('sha256sum', ['-c', `${basename(file)}.sha256`], { cwd: dir, encoding: 'utf8' }).stdout, `${basename(file)}: OK\n`);
     assert.equal(existsSync(`${file}.partial`), false);
-    assert.ok([...lines].some((l) => l.includes('mariadb-dump --single-transaction')), 'the sampler saw mariadb-dump run');
+    assert.ok(
+      [...lines].some((l) => l.includes('mariadb-dump --single-transaction')),
+      'the sampler saw mariadb-dump run',
+    );
     for (const l of lines) assert.equal(l.includes(password), false, `the password is on a command line: ${l}`);
     assert.equal(`${r.stdout}${r.stderr}`.includes(password), false);
     assert.equal(readFileSync(file, 'utf8').includes(password), false);
@@ -134,7 +143,10 @@ describe('berth backup and restore (docker)', () => {
     const before = await boardBytes(board[B]!.ch);
     const r = await cli(['restore', file, '--project', B]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /\nberth: the board in container berth-test-data-b-dbs holds 10004 posts: restore refuses to replace them \(nothing was changed\)\nhint: .*--force/);
+    assert.match(
+      r.stderr,
+      /\nberth: the board in container berth-test-data-b-dbs holds 10004 posts: restore refuses to replace them \(nothing was changed\)\nhint: .*--force/,
+    );
     assert.deepEqual(await boardBytes(board[B]!.ch), before);
 
     const forced = await cli(['restore', file, '--project', B, '--force']);

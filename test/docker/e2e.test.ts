@@ -7,7 +7,21 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { berth, berthInBackground, checkSecretFiles, docker, execIn, freePort, labelled, postWithBrowser, postsOnPage, purge, restartAndWait, snapshot, waitHealth } from './helpers.js';
+import {
+  berth,
+  berthInBackground,
+  checkSecretFiles,
+  docker,
+  execIn,
+  freePort,
+  labelled,
+  postWithBrowser,
+  postsOnPage,
+  purge,
+  restartAndWait,
+  snapshot,
+  waitHealth,
+} from './helpers.js';
 
 /** Every volume of the engine, by name (anonymous ones too). */
 async function volumeNames(): Promise<string[]> {
@@ -34,7 +48,10 @@ async function canConnect(container: string, host: string, port: number): Promis
   const script = `const s=require('net').connect(${port},'${host}');s.setTimeout(3000);s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));s.on('timeout',()=>process.exit(1))`;
   const exec = await docker.getContainer(container).exec({ Cmd: ['node', '-e', script], AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({});
-  await new Promise((r) => { stream.on('end', r); stream.resume(); });
+  await new Promise((r) => {
+    stream.on('end', r);
+    stream.resume();
+  });
   return (await exec.inspect()).ExitCode === 0;
 }
 
@@ -66,7 +83,9 @@ for (const layout of ['single', 'tiered'] as const) {
       const before = await snapshot(project);
       const dbs = docker.getContainer(`${project}-dbs`);
       // (A broken up may have replaced the paused container by then.)
-      const unpause = async () => { if ((await dbs.inspect()).State.Paused) await dbs.unpause(); };
+      const unpause = async () => {
+        if ((await dbs.inspect()).State.Paused) await dbs.unpause();
+      };
       await dbs.pause();
       try {
         await waitHealth(`${project}-dbs`, 'unhealthy');
@@ -102,9 +121,8 @@ for (const layout of ['single', 'tiered'] as const) {
 
       if (layout === 'single') {
         // A changed environment recreates just that container; the others keep running as they were.
-        const ids = async () => Object.fromEntries(
-          await Promise.all(['dbs', 'app', 'web'].map(async (s) => [s, (await docker.getContainer(`${project}-${s}`).inspect()).Id])),
-        );
+        const ids = async () =>
+          Object.fromEntries(await Promise.all(['dbs', 'app', 'web'].map(async (s) => [s, (await docker.getContainer(`${project}-${s}`).inspect()).Id])));
         const before = await ids();
         const stack = join(tmpdir(), `berth-e2e-stack-${process.pid}.yaml`);
         const original = (await import('node:fs')).readFileSync('stacks/board.yaml', 'utf8');
@@ -140,7 +158,10 @@ for (const layout of ['single', 'tiered'] as const) {
 
       const status = JSON.parse(berth(['status', ...args, '--json']).stdout) as { url: string; services: { health: string }[] };
       assert.equal(status.url, url);
-      assert.deepEqual(status.services.map((s) => s.health), ['healthy', 'healthy', 'healthy']);
+      assert.deepEqual(
+        status.services.map((s) => s.health),
+        ['healthy', 'healthy', 'healthy'],
+      );
 
       if (layout === 'tiered') {
         assert.equal(await canConnect(`${project}-app`, '172.30.3.30', 3306), true, 'app reaches dbs');
@@ -167,7 +188,7 @@ describe('berth up errors', () => {
     assert.match(r.stderr, /image berth\/dbs:no-such-tag is missing\nhint: build it: berth build/);
   });
 
-  it('says the same when only a later service\'s image is missing', async () => {
+  it("says the same when only a later service's image is missing", async () => {
     const tag = `only-dbs-${process.pid}`;
     await docker.getImage('berth/dbs:latest').tag({ repo: 'berth/dbs', tag });
     try {
@@ -181,13 +202,16 @@ describe('berth up errors', () => {
 
   it('shows the last check and log lines of a service that never becomes healthy', () => {
     const file = join(tmpdir(), `berth-unhealthy-${process.pid}.yaml`);
-    writeFileSync(file, `name: unhealthy
+    writeFileSync(
+      file,
+      `name: unhealthy
 services:
   stuck:
     image: berth-base/debian:bookworm
     command: ["bash", "-c", "echo starting up; echo cannot reach the config server >&2; exec sleep infinity"]
     healthcheck: { test: "echo config server unreachable; exit 1", interval: 1s, timeout: 2s, retries: 2, start_period: 1s }
-`);
+`,
+    );
     try {
       const r = berth(['up', '--stack', file, '--project', 'berth-test-unhealthy']);
       assert.equal(r.code, 1);

@@ -15,22 +15,39 @@ export function berth(args: string[]): { code: number; stdout: string; stderr: s
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-
 /** The CLI running in the background: wait for what it prints (stdout or stderr), then for its end. */
 export function berthInBackground(args: string[]) {
   const child = spawn(process.execPath, ['bin/berth.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
-  const check = () => { for (const w of waiters.filter((x) => x.re.test(stdout + stderr))) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); } };
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); check(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); check(); });
-  const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+  const check = () => {
+    for (const w of waiters.filter((x) => x.re.test(stdout + stderr))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    check();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    check();
+  });
+  const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })),
+  );
   /** Resolves when its output matches; rejects if the command ends first. */
-  const waitFor = (re: RegExp) => re.test(stdout + stderr) ? Promise.resolve() : Promise.race([
-    new Promise<void>((resolve) => waiters.push({ re, resolve })),
-    done.then((r) => { throw new Error(`berth ${args[0]} ended (${r.code}) before printing ${re}:\n${r.stderr}`); }),
-  ]);
+  const waitFor = (re: RegExp) =>
+    re.test(stdout + stderr)
+      ? Promise.resolve()
+      : Promise.race([
+          new Promise<void>((resolve) => waiters.push({ re, resolve })),
+          done.then((r) => {
+            throw new Error(`berth ${args[0]} ended (${r.code}) before printing ${re}:\n${r.stderr}`);
+          }),
+        ]);
   return { waitFor, done };
 }
 
@@ -39,7 +56,10 @@ export async function execIn(container: string, cmd: string[], user?: string): P
   const exec = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) });
   const stream = await exec.start({});
   const chunks: Buffer[] = [];
-  await new Promise((r) => { stream.on('data', (c: Buffer) => chunks.push(c)); stream.on('end', r); });
+  await new Promise((r) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', r);
+  });
   return { code: (await exec.inspect()).ExitCode ?? -1, out: demuxToText(Buffer.concat(chunks)) };
 }
 
@@ -64,19 +84,27 @@ export async function checkSecretFiles(project: string): Promise<string> {
   assert.match(password, /^[A-Za-z0-9]{24}$/);
   const filters = { label: [`${PROJECT_LABEL}=${project}`] };
   const inspected = [
-    ...await Promise.all((await docker.listContainers({ all: true, filters })).map((c) => docker.getContainer(c.Id).inspect())),
-    ...await Promise.all((await docker.listNetworks({ filters })).map((n) => docker.getNetwork(n.Id).inspect())),
-    ...await Promise.all(((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => docker.getVolume(v.Name).inspect())),
+    ...(await Promise.all((await docker.listContainers({ all: true, filters })).map((c) => docker.getContainer(c.Id).inspect()))),
+    ...(await Promise.all((await docker.listNetworks({ filters })).map((n) => docker.getNetwork(n.Id).inspect()))),
+    ...(await Promise.all(((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => docker.getVolume(v.Name).inspect()))),
   ];
   assert.equal(inspected.length >= 3 + 1, true, 'containers and volumes inspected');
-  for (const info of inspected) assert.equal(JSON.stringify(info).includes(password), false, `the password is in docker inspect of ${(info as { Name: string }).Name}`);
+  for (const info of inspected)
+    assert.equal(JSON.stringify(info).includes(password), false, `the password is in docker inspect of ${(info as { Name: string }).Name}`);
 
-  for (const [svc, owner] of [['dbs', '0'], ['app', '10001']] as const) {
+  for (const [svc, owner] of [
+    ['dbs', '0'],
+    ['app', '10001'],
+  ] as const) {
     const name = names[svc];
     // A volume at /run/secrets (berth up) or the file itself (user-data: a bind mount).
     const mount = (await docker.getContainer(name).inspect()).Mounts.find((m) => m.Destination.startsWith('/run/secrets'));
     assert.equal(mount?.RW, false, `${svc}: /run/secrets is mounted read-only`);
-    assert.equal((await execIn(name, ['stat', '-c', '%a %u', '/run/secrets/db-password'])).out.trim(), `400 ${owner}`, `${svc}: mode 0400, owned by the service's user`);
+    assert.equal(
+      (await execIn(name, ['stat', '-c', '%a %u', '/run/secrets/db-password'])).out.trim(),
+      `400 ${owner}`,
+      `${svc}: mode 0400, owned by the service's user`,
+    );
     const other = await execIn(name, ['cat', '/run/secrets/db-password'], '4242');
     assert.notEqual(other.code, 0, `${svc}: another user cannot read it`);
     assert.match(other.out, /Permission denied/);
@@ -84,7 +112,11 @@ export async function checkSecretFiles(project: string): Promise<string> {
     assert.match(write.out, /Read-only file system/, `${svc}: not even root in the container can change it`);
   }
   const web = (await docker.getContainer(names.web).inspect()).Mounts;
-  assert.deepEqual(web.filter((m) => m.Destination.startsWith('/run/secrets')), [], 'web is given no secret');
+  assert.deepEqual(
+    web.filter((m) => m.Destination.startsWith('/run/secrets')),
+    [],
+    'web is given no secret',
+  );
   return password;
 }
 
@@ -114,7 +146,14 @@ export async function purge(project: string): Promise<void> {
   for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove();
 }
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** Posts through the page (text input, Enter), returns the first row's text after reload. */
 export async function postWithBrowser(url: string, text: string): Promise<string[]> {
@@ -149,7 +188,11 @@ export async function waitHealthy(name: string, limitMs = 180_000): Promise<void
   for (;;) {
     const info = await docker.getContainer(name).inspect();
     if (info.State.Health?.Status === 'healthy') return;
-    const why = !info.State.Running ? `stopped (exit code ${info.State.ExitCode})` : Date.now() > until ? `not healthy in ${limitMs / 1000} s (${info.State.Health?.Status ?? 'no health check'})` : undefined;
+    const why = !info.State.Running
+      ? `stopped (exit code ${info.State.ExitCode})`
+      : Date.now() > until
+        ? `not healthy in ${limitMs / 1000} s (${info.State.Health?.Status ?? 'no health check'})`
+        : undefined;
     if (why) {
       const check = info.State.Health?.Log?.at(-1)?.Output?.trim() || 'none';
       throw new Error(`${name} ${why}; last check: ${check}\n${await logTail(name)}`);
@@ -163,7 +206,11 @@ export async function logTail(name: string, lines = 20): Promise<string> {
   const c = docker.getContainer(name);
   const tty = (await c.inspect()).Config.Tty;
   const buf = (await c.logs({ stdout: true, stderr: true, tail: lines })) as unknown as Buffer;
-  return (tty ? buf.toString('utf8') : demuxToText(buf)).trim().split('\n').map((l) => `  | ${l}`).join('\n');
+  return (tty ? buf.toString('utf8') : demuxToText(buf))
+    .trim()
+    .split('\n')
+    .map((l) => `  | ${l}`)
+    .join('\n');
 }
 
 /** Restarts a container (clean stop: must exit 0) and waits until it is healthy again. */

@@ -20,7 +20,7 @@ describe('docker target secrets', () => {
     assert.match(first['db-password']!, /^[A-Za-z0-9]{24}$/);
     assert.deepEqual(await projectSecrets(docker, project, stack, IMAGE), first);
     const volume = await docker.getVolume(`${project}-state`).inspect();
-    assert.equal(JSON.stringify(volume).includes(first['db-password']!), false, 'no value in the volume\'s labels');
+    assert.equal(JSON.stringify(volume).includes(first['db-password']!), false, "no value in the volume's labels");
     const files = await withVolumes(docker, project, IMAGE, [{ volume: `${project}-state`, path: '/s' }], (h) => readFiles(h, '/s'));
     const file = files.get('db-password')!;
     assert.equal(file.data.toString('utf8'), first['db-password']);
@@ -33,7 +33,7 @@ describe('docker target secrets', () => {
     const names = async () => ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name).sort();
     const before = await names();
     await withVolumes(docker, project, IMAGE, [], async () => {
-      assert.equal((await names()).length, before.length + 1, 'the image\'s VOLUME made an anonymous volume');
+      assert.equal((await names()).length, before.length + 1, "the image's VOLUME made an anonymous volume");
     });
     assert.deepEqual(await names(), before);
   });
@@ -41,7 +41,10 @@ describe('docker target secrets', () => {
   it('takes over the values an earlier berth kept as labels, and drops the labels', async () => {
     const legacy = `berth-test-legacy-${process.pid}`;
     after(() => purge(legacy));
-    await docker.createVolume({ Name: `${legacy}-state`, Labels: { [PROJECT_LABEL]: legacy, 'io.berth.role': 'state', 'io.berth.secret.db-password': 'EarlierPassword12345678' } });
+    await docker.createVolume({
+      Name: `${legacy}-state`,
+      Labels: { [PROJECT_LABEL]: legacy, 'io.berth.role': 'state', 'io.berth.secret.db-password': 'EarlierPassword12345678' },
+    });
     assert.deepEqual(await projectSecrets(docker, legacy, stack, IMAGE), { 'db-password': 'EarlierPassword12345678' });
     const labels = (await docker.getVolume(`${legacy}-state`).inspect()).Labels;
     assert.deepEqual(labels, { [PROJECT_LABEL]: legacy, 'io.berth.role': 'state' });

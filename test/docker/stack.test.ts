@@ -16,7 +16,10 @@ describe('stack spec', () => {
 
   it('rejects unknown peers, cycles and bad fields with a message', () => {
     assert.throws(() => parseStack('berth: 1\nname: x\nservices:\n  a: { image: i, talksTo: [{ service: b }] }\n'), /talks to b/);
-    assert.throws(() => parseStack('berth: 1\nname: x\nservices:\n  a: { image: i, talksTo: [{ service: b }] }\n  b: { image: i, talksTo: [{ service: a }] }\n'), /cycle/);
+    assert.throws(
+      () => parseStack('berth: 1\nname: x\nservices:\n  a: { image: i, talksTo: [{ service: b }] }\n  b: { image: i, talksTo: [{ service: a }] }\n'),
+      /cycle/,
+    );
     assert.throws(() => parseStack('berth: 1\nname: x\nservices:\n  a: { image: i, portz: [] }\n'), StackError);
   });
 
@@ -73,11 +76,27 @@ describe('layouts', () => {
 
   it('tiered: three networks, fixed addresses, dbs listens only on the dbs network', () => {
     const plan = planLayout('tiered', board, opts);
-    assert.deepEqual(plan.networks.map((n) => [n.key, n.internal]), [['dmz', false], ['app', true], ['dbs', true]]);
+    assert.deepEqual(
+      plan.networks.map((n) => [n.key, n.internal]),
+      [
+        ['dmz', false],
+        ['app', true],
+        ['dbs', true],
+      ],
+    );
     const byName = Object.fromEntries(plan.services.map((s) => [s.service, s]));
-    assert.deepEqual(byName.web!.attachments.map((a) => a.network), ['dmz', 'app']);
-    assert.deepEqual(byName.app!.attachments.map((a) => a.network), ['app', 'dmz', 'dbs']);
-    assert.deepEqual(byName.dbs!.attachments.map((a) => a.network), ['dbs', 'dmz']);
+    assert.deepEqual(
+      byName.web!.attachments.map((a) => a.network),
+      ['dmz', 'app'],
+    );
+    assert.deepEqual(
+      byName.app!.attachments.map((a) => a.network),
+      ['app', 'dmz', 'dbs'],
+    );
+    assert.deepEqual(
+      byName.dbs!.attachments.map((a) => a.network),
+      ['dbs', 'dmz'],
+    );
     assert.equal(byName.web!.env.REST_PORT_5555_TCP_ADDR, '172.30.2.20');
     assert.equal(byName.app!.env.DB_PORT_3306_TCP_ADDR, '172.30.3.30');
     assert.equal(byName.dbs!.env.DB_BIND_ADDRESS, '172.30.3.30');

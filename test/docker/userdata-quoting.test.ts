@@ -19,7 +19,7 @@ const HOSTILE: Record<string, string> = {
   QUOTE: "it's Bob's",
   DOLLAR: '$HOME ${PATH} $(echo pwned) `id` $1 $$',
   NEWLINES: 'line one\nline two\n\nlast line\n',
-  BACKSLASH: 'C:\\dir\\ \\n \\\' \\\\ end\\',
+  BACKSLASH: "C:\\dir\\ \\n \\' \\\\ end\\",
   MIXED: "'\"$x\\'\n'\\''; echo pwned #",
   EMPTY_QUOTES: "''",
 };
@@ -65,7 +65,8 @@ describe('user-data quoting', () => {
     assert.ok(start >= 0, r.stdout);
     const words = bashWords(r.stdout.slice(start + 'docker run '.length, r.stdout.indexOf(' >/dev/null', start)));
     const env = words.flatMap((w, n) => (words[n - 1] === '-e' ? [w] : []));
-    for (const [name, value] of Object.entries(HOSTILE)) assert.ok(env.includes(`${name}=${value}`), `-e ${name}=${JSON.stringify(value)} not among ${JSON.stringify(env)}`);
+    for (const [name, value] of Object.entries(HOSTILE))
+      assert.ok(env.includes(`${name}=${value}`), `-e ${name}=${JSON.stringify(value)} not among ${JSON.stringify(env)}`);
     assert.equal(words.at(-1), 'berth/app:latest', 'the image is still its own word after the values');
   });
 });

@@ -37,7 +37,12 @@ describe('userdata --layout single', () => {
     assert.equal(r.code, 0, r.stderr);
     const file = join(tmpdir(), `berth-userdata-run-${process.pid}.sh`);
     writeFileSync(file, r.stdout, { mode: 0o700 });
-    const run = spawnSync('bash', [file], { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 600_000 });
+    const run = spawnSync('bash', [file], {
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     rmSync(file);
     assert.equal(run.status, 0, run.stderr);
     const url = `http://127.0.0.1:${port}/`;
@@ -54,7 +59,13 @@ describe('userdata --layout single', () => {
     const password = await checkSecretFiles(PROJECT);
     const state = `/var/lib/berth/${PROJECT}`;
     assert.equal(readFileSync(`${state}/secrets/db-password`, 'utf8'), password);
-    for (const [path, mode, uid] of [[state, 0o700, 0], [`${state}/secrets`, 0o700, 0], [`${state}/secrets/db-password`, 0o400, 0], [`${state}/files`, 0o700, 0], [`${state}/files/app/db-password`, 0o400, 10001]] as const) {
+    for (const [path, mode, uid] of [
+      [state, 0o700, 0],
+      [`${state}/secrets`, 0o700, 0],
+      [`${state}/secrets/db-password`, 0o400, 0],
+      [`${state}/files`, 0o700, 0],
+      [`${state}/files/app/db-password`, 0o400, 10001],
+    ] as const) {
       const st = statSync(path);
       assert.deepEqual([st.mode & 0o777, st.uid], [mode, uid], path);
     }
@@ -78,7 +89,27 @@ describe('userdata --registry, --registry-ca', () => {
   });
 
   before(async () => {
-    const ssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=berth-test-registry', '-addext', 'subjectAltName=IP:172.17.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'ca.pem')], { encoding: 'utf8' });
+    const ssl = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=berth-test-registry',
+        '-addext',
+        'subjectAltName=IP:172.17.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'ca.pem'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(ssl.status, 0, ssl.stderr);
     // It knows no image: every request is a 404 (what a registry says of an unknown repository).
     server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'ca.pem')) }, (_req, res) => {
@@ -95,22 +126,31 @@ describe('userdata --registry, --registry-ca', () => {
     assert.equal(r.code, 0, r.stderr);
     const file = join(dir, 'userdata.sh');
     writeFileSync(file, r.stdout, { mode: 0o700 });
-    const child = spawn('bash', [file], { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('bash', [file], {
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let console = '';
     child.stderr.on('data', (d: Buffer) => (console += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     return { script: r.stdout, code, console };
   }
 
-  it('a pull that fails says why on the console (x509: certificate signed by unknown authority), not only in the guest\'s log', async () => {
+  it("a pull that fails says why on the console (x509: certificate signed by unknown authority), not only in the guest's log", async () => {
     const r = await runUserdata([]);
     assert.equal(r.code, 1);
-    assert.match(r.console, new RegExp(`ERROR: image ${registry}/berth/dbs:latest is missing and cannot be pulled: .*x509: certificate signed by unknown authority`));
+    assert.match(
+      r.console,
+      new RegExp(`ERROR: image ${registry}/berth/dbs:latest is missing and cannot be pulled: .*x509: certificate signed by unknown authority`),
+    );
   });
 
-  it('with --registry-ca the Engine trusts the registry: the pull gets as far as the registry\'s own answer', async () => {
+  it("with --registry-ca the Engine trusts the registry: the pull gets as far as the registry's own answer", async () => {
     const r = await runUserdata(['--registry-ca', join(dir, 'ca.pem')]);
-    assert.ok(r.script.includes(`cat >'/etc/docker/certs.d/${registry}/ca.crt' <<'BERTH_CA'\n${readFileSync(join(dir, 'ca.pem'), 'utf8').trim()}\nBERTH_CA\n`), 'the CA is written where the Engine looks for it');
+    assert.ok(
+      r.script.includes(`cat >'/etc/docker/certs.d/${registry}/ca.crt' <<'BERTH_CA'\n${readFileSync(join(dir, 'ca.pem'), 'utf8').trim()}\nBERTH_CA\n`),
+      'the CA is written where the Engine looks for it',
+    );
     assert.equal(r.code, 1);
     assert.match(r.console, new RegExp(`ERROR: image ${registry}/berth/dbs:latest is missing and cannot be pulled: .*(not found|unknown|404)`, 'i'));
     assert.doesNotMatch(r.console, /x509/);

@@ -19,7 +19,10 @@ export function seedSql(file: string, n: number): void {
   for (let i = 0; i < rows.length; i += 1000) chunks.push(`INSERT INTO contents (id, timestamp, text) VALUES ${rows.slice(i, i + 1000).join(',\n')};`);
   // Keys as the app stores them (key, request fingerprint, post, first answer, when): three posts'.
   const keys = [1, 2, 3].map((i) => `('seed-key-${i}', '${String(i).repeat(64)}', ${i * 3 + (i % 7)}, '{"text":"answer ${i} 😀"}', ${1_700_000_000_000 + i})`);
-  writeFileSync(file, `SET NAMES utf8mb4;\n${chunks.join('\n')}\nINSERT INTO idempotency_keys (idem_key, fingerprint, post_id, response, created_ms) VALUES ${keys.join(', ')};\n`);
+  writeFileSync(
+    file,
+    `SET NAMES utf8mb4;\n${chunks.join('\n')}\nINSERT INTO idempotency_keys (idem_key, fingerprint, post_id, response, created_ms) VALUES ${keys.join(', ')};\n`,
+  );
 }
 
 const DB = '"${DB_NAME:-sample_bbs}"';

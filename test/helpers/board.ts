@@ -30,10 +30,7 @@ export type WebTier = Awaited<ReturnType<typeof startWeb>>;
 
 /** The app tier on a free port, its schema migrated before this resolves. */
 export async function startTestApp(databaseUrl: string, extra: Record<string, string> = {}, logs?: LogSink) {
-  const app = await startApp(
-    { APP_PORT: '0', LOG_LEVEL: logs ? 'info' : 'silent', DATABASE_URL: databaseUrl, ...extra },
-    logs?.stream,
-  );
+  const app = await startApp({ APP_PORT: '0', LOG_LEVEL: logs ? 'info' : 'silent', DATABASE_URL: databaseUrl, ...extra }, logs?.stream);
   await app.ready;
   return app;
 }

@@ -20,10 +20,7 @@ export const CHROMIUM_ARGS = [
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const executablePath = options.executablePath ?? CHROMIUM_PATH;
   if (!fs.existsSync(executablePath)) {
-    throw new Error(
-      `Chromium not found at ${executablePath}: apt-get install -y --no-install-recommends chromium fonts-noto-cjk ` +
-        '(or set CHROMIUM_PATH)',
-    );
+    throw new Error(`Chromium not found at ${executablePath}: apt-get install -y --no-install-recommends chromium fonts-noto-cjk ` + '(or set CHROMIUM_PATH)');
   }
   return chromium.launch({
     timeout: 60_000,

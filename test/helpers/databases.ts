@@ -88,8 +88,9 @@ export async function rootConnection() {
 
 /** How many posts the database holds, or how many with exactly this text (read directly, not through the app). */
 export async function countPosts(db: TestDatabase, text?: string): Promise<number> {
-  const rows = text === undefined
-    ? await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents')
-    : await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]);
+  const rows =
+    text === undefined
+      ? await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents')
+      : await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM contents WHERE text = ?', [text]);
   return Number(rows[0]!.n);
 }

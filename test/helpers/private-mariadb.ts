@@ -43,8 +43,15 @@ export class PrivateMariaDb {
     this.proc = spawn(
       '/usr/sbin/mariadbd',
       [
-        '--no-defaults', `--datadir=${this.dir}/data`, '--user=root', `--port=${this.port}`, '--bind-address=127.0.0.1',
-        `--socket=${this.dir}/mysqld.sock`, `--pid-file=${this.dir}/mysqld.pid`, '--skip-log-bin', '--innodb-buffer-pool-size=32M',
+        '--no-defaults',
+        `--datadir=${this.dir}/data`,
+        '--user=root',
+        `--port=${this.port}`,
+        '--bind-address=127.0.0.1',
+        `--socket=${this.dir}/mysqld.sock`,
+        `--pid-file=${this.dir}/mysqld.pid`,
+        '--skip-log-bin',
+        '--innodb-buffer-pool-size=32M',
       ],
       { stdio: ['ignore', 'ignore', fs.openSync(path.join(this.dir, 'error.log'), 'a')] },
     );

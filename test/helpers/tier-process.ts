@@ -15,8 +15,7 @@ export function startTierProcess(entry: string, env: Record<string, string>): Ti
   return { proc, output: () => out };
 }
 
-export const exitCodeOf = (p: ChildProcess) =>
-  new Promise<number | null>((r) => (p.exitCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
+export const exitCodeOf = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
 
 /** Resolves when the process has printed a line matching `pattern`. */
 export async function untilPrinted(tier: TierProcess, pattern: RegExp): Promise<void> {

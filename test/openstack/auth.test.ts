@@ -17,7 +17,10 @@ test('password auth, project-scoped: token, user, project, roles and catalog', a
   assert.ok(t.roles.includes('member'));
   assert.ok(t.expiresAt.getTime() > Date.now());
   for (const type of ['identity', 'compute', 'network', 'image', 'placement']) {
-    assert.ok(t.catalog.some((e) => e.type === type), `catalog has ${type}`);
+    assert.ok(
+      t.catalog.some((e) => e.type === type),
+      `catalog has ${type}`,
+    );
   }
   assert.equal(await os.session.endpoint('network'), 'http://127.0.0.1:9696/v2.0');
   assert.equal(await os.session.endpoint('image'), 'http://127.0.0.1:9292/v2');
@@ -129,7 +132,13 @@ test('application credential: created by demo, logs in with its own scope, never
     await os.close();
   }
   // A wrong secret is a 401 that does not contain the secret.
-  const bad = connect({ config: { ...base, authType: 'application_credential', auth: { authUrl: base.auth.authUrl, applicationCredentialId: cred.id, applicationCredentialSecret: 'not-the-secret' } } });
+  const bad = connect({
+    config: {
+      ...base,
+      authType: 'application_credential',
+      auth: { authUrl: base.auth.authUrl, applicationCredentialId: cred.id, applicationCredentialSecret: 'not-the-secret' },
+    },
+  });
   await assert.rejects(bad, (e: unknown) => e instanceof OpenStackError && e.status === 401 && !e.message.includes('not-the-secret'));
 });
 

@@ -26,13 +26,22 @@ afterEach(async () => {
 });
 
 const call = (method: CallOptions['method'], path = '/compute/v2.1/servers', o: Partial<CallOptions> = {}) =>
-  http.call({ service: 'compute', method, url: `${server.url}${path}`, ...(method === 'POST' || method === 'PUT' ? { json: { server: { name: 'x' } } } : {}), ...o });
+  http.call({
+    service: 'compute',
+    method,
+    url: `${server.url}${path}`,
+    ...(method === 'POST' || method === 'PUT' ? { json: { server: { name: 'x' } } } : {}),
+    ...o,
+  });
 const ok = json(200, { servers: [] });
 const attempts = (method = 'GET', path = '/compute/v2.1/servers') => server.calls(method, path).length;
 
 /** Asserts an OpenStackError of this status (undefined: no answer) and returns it. */
 async function fails(p: Promise<unknown>, status: number | undefined): Promise<OpenStackError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof OpenStackError, `expected an OpenStackError, got ${String(err)}`);
   assert.equal(err.status, status, err.message);
   return err;
@@ -53,7 +62,7 @@ describe('retries: 429 and 503 (refused, not done) for any method', () => {
     assert.equal(attempts('POST'), 2);
   });
 
-  it('a Retry-After longer than allowed fails at once, with OpenStack\'s message', async () => {
+  it("a Retry-After longer than allowed fails at once, with OpenStack's message", async () => {
     server.on('GET', '/compute/v2.1/servers', novaError(429, 'overLimit', 'Over the rate limit', { 'retry-after': '3600' }), ok);
     const err = await fails(call('GET'), 429);
     assert.equal(attempts(), 1);
@@ -73,7 +82,15 @@ describe('retries: 429 and 503 (refused, not done) for any method', () => {
     assert.equal(attempts(), FAST.attempts);
     assert.equal(err.osMessage, 'down for maintenance');
     assert.equal(err.requestId, 'req-serviceUnavailable');
-    assert.deepEqual(log.map((l) => [l.attempt, l.status]), [[1, 503], [2, 503], [3, 503], [4, 503]]);
+    assert.deepEqual(
+      log.map((l) => [l.attempt, l.status]),
+      [
+        [1, 503],
+        [2, 503],
+        [3, 503],
+        [4, 503],
+      ],
+    );
   });
 
   it('backs off exponentially: each wait at least half of base × 2^(attempt-1)', async () => {
@@ -153,32 +170,67 @@ describe('retries: other 5xx, resets and timeouts only where a repeat is safe', 
     await new Promise<void>((r) => probe.close(() => r()));
     const err = await fails(http.call({ service: 'network', method: 'POST', url: `http://127.0.0.1:${port}/v2.0/ports`, json: {} }), undefined);
     assert.equal(err.osType, 'ECONNREFUSED');
-    assert.deepEqual(log.map((l) => [l.attempt, l.error]), [[1, 'ECONNREFUSED'], [2, 'ECONNREFUSED'], [3, 'ECONNREFUSED'], [4, 'ECONNREFUSED']]);
+    assert.deepEqual(
+      log.map((l) => [l.attempt, l.error]),
+      [
+        [1, 'ECONNREFUSED'],
+        [2, 'ECONNREFUSED'],
+        [3, 'ECONNREFUSED'],
+        [4, 'ECONNREFUSED'],
+      ],
+    );
   });
 });
 
 describe('retries: 409 only for task-state conflicts, never 400, 401, 403, 404, 413', () => {
   it('a 409 task-state conflict is retried', async () => {
-    server.on('POST', '/compute/v2.1/servers/s1/action', novaError(409, 'conflictingRequest', "Cannot 'start' instance s1 while it is in task_state powering-off"), json(202));
+    server.on(
+      'POST',
+      '/compute/v2.1/servers/s1/action',
+      novaError(409, 'conflictingRequest', "Cannot 'start' instance s1 while it is in task_state powering-off"),
+      json(202),
+    );
     assert.equal((await call('POST', '/compute/v2.1/servers/s1/action', { json: { 'os-start': null } })).status, 202);
     assert.equal(attempts('POST', '/compute/v2.1/servers/s1/action'), 2);
   });
 
   it('other 409s are not retried (a name taken, a quota)', async () => {
-    server.on('POST', '/compute/v2.1/os-keypairs', novaError(409, 'conflictingRequest', 'Key pair \'k\' already exists.'), json(200, {}));
+    server.on('POST', '/compute/v2.1/os-keypairs', novaError(409, 'conflictingRequest', "Key pair 'k' already exists."), json(200, {}));
     const err = await fails(call('POST', '/compute/v2.1/os-keypairs'), 409);
     assert.equal(attempts('POST', '/compute/v2.1/os-keypairs'), 1);
     assert.equal(err.osType, 'conflictingRequest');
   });
 
   it('a caller\'s own rule for 409 (Neutron\'s "in use" on a delete)', async () => {
-    server.on('DELETE', '/network/v2.0/networks/n1', json(409, { NeutronError: { type: 'NetworkInUse', message: 'Unable to complete operation on network n1. There are one or more ports still in use on the network.', detail: '' } }), json(204));
-    const res = await http.call({ service: 'network', method: 'DELETE', url: `${server.url}/network/v2.0/networks/n1`, retryConflict: (e) => e.osType === 'NetworkInUse' });
+    server.on(
+      'DELETE',
+      '/network/v2.0/networks/n1',
+      json(409, {
+        NeutronError: {
+          type: 'NetworkInUse',
+          message: 'Unable to complete operation on network n1. There are one or more ports still in use on the network.',
+          detail: '',
+        },
+      }),
+      json(204),
+    );
+    const res = await http.call({
+      service: 'network',
+      method: 'DELETE',
+      url: `${server.url}/network/v2.0/networks/n1`,
+      retryConflict: (e) => e.osType === 'NetworkInUse',
+    });
     assert.equal(res.status, 204);
     assert.equal(attempts('DELETE', '/network/v2.0/networks/n1'), 2);
   });
 
-  for (const [status, type] of [[400, 'badRequest'], [401, 'unauthorized'], [403, 'forbidden'], [404, 'itemNotFound'], [413, 'overLimit']] as const) {
+  for (const [status, type] of [
+    [400, 'badRequest'],
+    [401, 'unauthorized'],
+    [403, 'forbidden'],
+    [404, 'itemNotFound'],
+    [413, 'overLimit'],
+  ] as const) {
     it(`a ${status} on a GET is final: one attempt, OpenStack's message and request id`, async () => {
       server.on('GET', '/compute/v2.1/servers', novaError(status, type, `the ${type} message`), ok);
       const err = await fails(call('GET'), status);
@@ -189,8 +241,19 @@ describe('retries: 409 only for task-state conflicts, never 400, 401, 403, 404, 
   }
 
   it('a 404 is retried when the caller asks (a fresh port not yet seen by every worker)', async () => {
-    server.on('POST', '/network/v2.0/floatingips', json(404, { NeutronError: { type: 'PortNotFound', message: 'Port p1 could not be found.', detail: '' } }), json(201, { floatingip: { id: 'f1' } }));
-    const res = await http.call({ service: 'network', method: 'POST', url: `${server.url}/network/v2.0/floatingips`, json: { floatingip: { port_id: 'p1' } }, retryNotFound: true });
+    server.on(
+      'POST',
+      '/network/v2.0/floatingips',
+      json(404, { NeutronError: { type: 'PortNotFound', message: 'Port p1 could not be found.', detail: '' } }),
+      json(201, { floatingip: { id: 'f1' } }),
+    );
+    const res = await http.call({
+      service: 'network',
+      method: 'POST',
+      url: `${server.url}/network/v2.0/floatingips`,
+      json: { floatingip: { port_id: 'p1' } },
+      retryNotFound: true,
+    });
     assert.equal(res.status, 201);
     assert.equal(attempts('POST', '/network/v2.0/floatingips'), 2);
   });
@@ -208,13 +271,17 @@ describe('requests and answers', () => {
 
   it('never shows a registered secret in an error, not even one the cloud echoes', async () => {
     http.redactor.add('pw-Secret-123');
-    server.on('GET', /^\/compute\/v2\.1\/servers/, novaError(400, 'badRequest', 'bad password pw-Secret-123 and token gAAAAABmExampleFernetTokenValue1234567890abcdefXYZ'));
+    server.on(
+      'GET',
+      /^\/compute\/v2\.1\/servers/,
+      novaError(400, 'badRequest', 'bad password pw-Secret-123 and token gAAAAABmExampleFernetTokenValue1234567890abcdefXYZ'),
+    );
     const err = await fails(call('GET', '/compute/v2.1/servers?name=pw-Secret-123'), 400);
     assert.doesNotMatch(err.message, /pw-Secret-123|gAAAAAB/);
     assert.equal(err.message, 'compute GET /compute/v2.1/servers?name=***: HTTP 400: bad password *** and token *** [request req-badRequest]');
   });
 
-  it('Glance\'s HTML error pages and a broken JSON body give their text as the message', async () => {
+  it("Glance's HTML error pages and a broken JSON body give their text as the message", async () => {
     const html: Reply = (_req, res) => {
       res.writeHead(400, { 'content-type': 'text/html' });
       res.end('<html><body><h1>400 Bad Request</h1>\n  Invalid filter value.</body></html>');

@@ -54,7 +54,10 @@ describe('Nova microversion', () => {
     // Some proxies answer nothing useful (or 404) under the project's path.
     server.on('GET', '/compute/v2.1/p1/', json(404, { itemNotFound: { code: 404, message: 'Not found' } }));
     assert.equal((await ComputeClient.connect(session)).microversion.chosen, '2.90');
-    assert.deepEqual(server.seen.filter((s) => s.method === 'GET').map((s) => s.path), ['/compute/v2.1/p1/', '/compute/v2.1/']);
+    assert.deepEqual(
+      server.seen.filter((s) => s.method === 'GET').map((s) => s.path),
+      ['/compute/v2.1/p1/', '/compute/v2.1/'],
+    );
   });
 
   it('compares versions by number: 2.9 < 2.10 < 2.90', () => {

@@ -22,7 +22,8 @@ afterEach(async () => {
   await server.stop();
 });
 
-const open = (cloud: CloudConfig = fakeCloud(server.url)) => (session = new Session(cloud, { retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10 }, timeoutMs: 5000 }));
+const open = (cloud: CloudConfig = fakeCloud(server.url)) =>
+  (session = new Session(cloud, { retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10 }, timeoutMs: 5000 }));
 const logins = () => server.calls('POST', '/v3/auth/tokens');
 const authBody = (n = 0) => (JSON.parse(logins()[n]!.body) as { auth: unknown }).auth;
 /** The token each call to `path` carried. */
@@ -40,7 +41,10 @@ describe('logging in to Keystone', () => {
     assert.equal(t.user.name, 'alice');
     assert.equal(t.project?.name, 'demo');
     assert.deepEqual(t.roles, ['member']);
-    assert.deepEqual(t.catalog.map((c) => c.type), ['identity', 'compute', 'network', 'image']);
+    assert.deepEqual(
+      t.catalog.map((c) => c.type),
+      ['identity', 'compute', 'network', 'image'],
+    );
     assert.equal(logins()[0]!.headers['content-type'], 'application/json');
   });
 
@@ -69,11 +73,40 @@ describe('logging in to Keystone', () => {
     fakeKeystone(server);
     const base = fakeCloud(server.url);
     const creds: [CloudConfig, unknown][] = [
-      [{ ...base, auth: { ...base.auth, username: undefined, userId: 'u1' } }, { identity: { methods: ['password'], password: { user: { id: 'u1', password: 'pw-Secret-123' } } }, scope: { project: { name: 'demo', domain: { name: 'Default' } } } }],
-      [{ ...base, authType: 'application_credential', auth: { authUrl: base.auth.authUrl, applicationCredentialId: 'ac1', applicationCredentialSecret: 'ac-Secret-456' } },
-        { identity: { methods: ['application_credential'], application_credential: { id: 'ac1', secret: 'ac-Secret-456' } } }],
-      [{ ...base, authType: 'application_credential', auth: { authUrl: base.auth.authUrl, applicationCredentialName: 'ci', username: 'alice', userDomainId: 'd1', applicationCredentialSecret: 'ac-Secret-456' } },
-        { identity: { methods: ['application_credential'], application_credential: { name: 'ci', secret: 'ac-Secret-456', user: { name: 'alice', domain: { id: 'd1' } } } } }],
+      [
+        { ...base, auth: { ...base.auth, username: undefined, userId: 'u1' } },
+        {
+          identity: { methods: ['password'], password: { user: { id: 'u1', password: 'pw-Secret-123' } } },
+          scope: { project: { name: 'demo', domain: { name: 'Default' } } },
+        },
+      ],
+      [
+        {
+          ...base,
+          authType: 'application_credential',
+          auth: { authUrl: base.auth.authUrl, applicationCredentialId: 'ac1', applicationCredentialSecret: 'ac-Secret-456' },
+        },
+        { identity: { methods: ['application_credential'], application_credential: { id: 'ac1', secret: 'ac-Secret-456' } } },
+      ],
+      [
+        {
+          ...base,
+          authType: 'application_credential',
+          auth: {
+            authUrl: base.auth.authUrl,
+            applicationCredentialName: 'ci',
+            username: 'alice',
+            userDomainId: 'd1',
+            applicationCredentialSecret: 'ac-Secret-456',
+          },
+        },
+        {
+          identity: {
+            methods: ['application_credential'],
+            application_credential: { name: 'ci', secret: 'ac-Secret-456', user: { name: 'alice', domain: { id: 'd1' } } },
+          },
+        },
+      ],
     ];
     for (const [i, [cloud, body]] of creds.entries()) {
       const s = new Session(cloud);
@@ -87,18 +120,38 @@ describe('logging in to Keystone', () => {
   });
 
   it('wrong credentials: a 401 that names the cloud, the user and the project, never the password', async () => {
-    server.on('POST', '/v3/auth/tokens', json(401, { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } }, { 'x-openstack-request-id': 'req-k1' }));
-    const err = await open().getToken().then(() => undefined, (e: unknown) => e);
+    server.on(
+      'POST',
+      '/v3/auth/tokens',
+      json(
+        401,
+        { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } },
+        { 'x-openstack-request-id': 'req-k1' },
+      ),
+    );
+    const err = await open()
+      .getToken()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof OpenStackError, String(err));
     assert.equal(err.status, 401);
-    assert.equal(err.message, 'identity POST /v3/auth/tokens: HTTP 401: authentication failed for cloud "fake" (user alice, project demo): wrong credentials or scope (The request you have made requires authentication.) [request req-k1]');
+    assert.equal(
+      err.message,
+      'identity POST /v3/auth/tokens: HTTP 401: authentication failed for cloud "fake" (user alice, project demo): wrong credentials or scope (The request you have made requires authentication.) [request req-k1]',
+    );
     assert.equal(logins().length, 1, 'a 401 is never retried');
   });
 
   it('an application credential refused: the message names it, not its secret', async () => {
     server.on('POST', '/v3/auth/tokens', json(401, { error: { code: 401, message: 'Invalid application credential ac-Secret-456' } }));
     const base = fakeCloud(server.url);
-    const cloud: CloudConfig = { ...base, authType: 'application_credential', auth: { authUrl: base.auth.authUrl, applicationCredentialId: 'ac1', applicationCredentialSecret: 'ac-Secret-456' } };
+    const cloud: CloudConfig = {
+      ...base,
+      authType: 'application_credential',
+      auth: { authUrl: base.auth.authUrl, applicationCredentialId: 'ac1', applicationCredentialSecret: 'ac-Secret-456' },
+    };
     await assert.rejects(open(cloud).getToken(), (e: Error) => {
       assert.match(e.message, /\(application credential ac1\): wrong credentials or scope \(Invalid application credential \*\*\*\)/);
       assert.doesNotMatch(e.message, /ac-Secret-456/);
@@ -107,7 +160,11 @@ describe('logging in to Keystone', () => {
   });
 
   it('a Keystone answer without X-Subject-Token is an error, not a session without a token', async () => {
-    server.on('POST', '/v3/auth/tokens', json(201, { token: { expires_at: new Date(Date.now() + 3_600_000).toISOString(), user: { id: 'u', name: 'alice' } } }));
+    server.on(
+      'POST',
+      '/v3/auth/tokens',
+      json(201, { token: { expires_at: new Date(Date.now() + 3_600_000).toISOString(), user: { id: 'u', name: 'alice' } } }),
+    );
     await assert.rejects(open().getToken(), /Keystone answered without X-Subject-Token/);
   });
 });
@@ -140,7 +197,12 @@ describe('tokens: renewed before they expire, and once on a 401', () => {
 
   it('a 401 on a call (a revoked token): one new login, the call again with the new token', async () => {
     fakeKeystone(server);
-    server.on('GET', '/network/v2.0/ports', json(401, { error: { code: 401, message: 'The request you have made requires authentication.' } }), json(200, { ports: [{ id: 'p1' }] }));
+    server.on(
+      'GET',
+      '/network/v2.0/ports',
+      json(401, { error: { code: 401, message: 'The request you have made requires authentication.' } }),
+      json(200, { ports: [{ id: 'p1' }] }),
+    );
     const s = open();
     const res = await s.request<{ ports: unknown[] }>('network', 'GET', '/ports');
     assert.deepEqual(res.body.ports, [{ id: 'p1' }]);
@@ -151,7 +213,8 @@ describe('tokens: renewed before they expire, and once on a 401', () => {
   it('calls at once that all meet the revoked token share one new login', async () => {
     fakeKeystone(server);
     server.on('GET', '/network/v2.0/ports', (req, res) =>
-      (req.headers['x-auth-token'] === 'tok-1' ? json(401, { error: { code: 401, message: 'Token revoked' } }) : json(200, { ports: [] }))(req, res));
+      (req.headers['x-auth-token'] === 'tok-1' ? json(401, { error: { code: 401, message: 'Token revoked' } }) : json(200, { ports: [] }))(req, res),
+    );
     const s = open();
     await s.getToken();
     await Promise.all([1, 2, 3, 4].map(() => s.request('network', 'GET', '/ports')));
@@ -181,7 +244,14 @@ describe('endpoints and queries', () => {
     const base = server.url;
     fakeKeystone(server, {
       catalog: [
-        { type: 'compute', endpoints: [{ interface: 'public', region_id: 'North', url: `${base}/north/compute/v2.1` }, { interface: 'internal', region_id: 'South', url: `${base}/internal/compute/v2.1/` }, { interface: 'public', region_id: 'South', url: `${base}/south/compute/v2.1` }] },
+        {
+          type: 'compute',
+          endpoints: [
+            { interface: 'public', region_id: 'North', url: `${base}/north/compute/v2.1` },
+            { interface: 'internal', region_id: 'South', url: `${base}/internal/compute/v2.1/` },
+            { interface: 'public', region_id: 'South', url: `${base}/south/compute/v2.1` },
+          ],
+        },
         { type: 'network', endpoints: [{ interface: 'public', region_id: 'South', url: `${base}/south/network/` }] },
         { type: 'image', endpoints: [{ interface: 'public', region_id: 'South', url: `${base}/south/image/v2` }] },
       ],
@@ -206,12 +276,14 @@ describe('endpoints and queries', () => {
   });
 
   it('queries: arrays repeat the key, undefined values are left out', () => {
-    assert.equal(withQuery('http://h/v2.0/ports?a=1', { fixed_ips: ['ip_address=10.0.0.1', 'ip_address=10.0.0.2'], name: undefined, limit: 5, admin_state_up: true }),
-      'http://h/v2.0/ports?a=1&fixed_ips=ip_address%3D10.0.0.1&fixed_ips=ip_address%3D10.0.0.2&limit=5&admin_state_up=true');
+    assert.equal(
+      withQuery('http://h/v2.0/ports?a=1', { fixed_ips: ['ip_address=10.0.0.1', 'ip_address=10.0.0.2'], name: undefined, limit: 5, admin_state_up: true }),
+      'http://h/v2.0/ports?a=1&fixed_ips=ip_address%3D10.0.0.1&fixed_ips=ip_address%3D10.0.0.2&limit=5&admin_state_up=true',
+    );
     assert.equal(withQuery('http://h/x', undefined), 'http://h/x');
   });
 
-  it('a service\'s own headers go with every call to it, and only to it', async () => {
+  it("a service's own headers go with every call to it, and only to it", async () => {
     fakeKeystone(server);
     server.on('GET', '/compute/v2.1/flavors', json(200, { flavors: [] }));
     server.on('GET', '/network/v2.0/networks', json(200, { networks: [] }));

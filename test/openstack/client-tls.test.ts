@@ -32,7 +32,14 @@ after(async () => {
 /** connect() to the https cloud as a clouds.yaml in `dir` describes it, with these settings. */
 function connectWith(settings: Record<string, unknown>, authUrl = `${server.url}/v3`) {
   const file = join(dir, 'clouds.yaml');
-  const auth = { auth_url: authUrl, username: 'alice', password: 'pw-Secret-123', project_name: 'demo', user_domain_name: 'Default', project_domain_name: 'Default' };
+  const auth = {
+    auth_url: authUrl,
+    username: 'alice',
+    password: 'pw-Secret-123',
+    project_name: 'demo',
+    user_domain_name: 'Default',
+    project_domain_name: 'Default',
+  };
   writeFileSync(file, stringify({ clouds: { tls: { auth, ...settings } } }));
   return connect({ cloud: 'tls', env: { OS_CLIENT_CONFIG_FILE: file }, cwd: dir, retry: { attempts: 3, baseDelayMs: 5 }, timeoutMs: 5000 });
 }
@@ -41,7 +48,10 @@ const untrusted = (e: unknown, call = 'identity POST /v3/auth/tokens') => {
   assert.ok(e instanceof OpenStackError, String(e));
   assert.equal(e.status, undefined);
   assert.ok(e.message.startsWith(`${call}: `), e.message);
-  assert.match(e.message, /: no response: TLS: the server's certificate is not trusted \((?:[A-Z_]+): .*\); set cacert in clouds\.yaml to the CA bundle that signed it$/);
+  assert.match(
+    e.message,
+    /: no response: TLS: the server's certificate is not trusted \((?:[A-Z_]+): .*\); set cacert in clouds\.yaml to the CA bundle that signed it$/,
+  );
   return true;
 };
 
@@ -67,14 +77,16 @@ describe('cacert and verify', () => {
     const http = new HttpClient({ ca: readFileSync(join(dir, 'other-ca.pem'), 'utf8'), retry: { attempts: 3, baseDelayMs: 5 } });
     try {
       const before = server.connections;
-      await assert.rejects(http.call({ service: 'image', method: 'GET', url: `${server.url}/image/v2/images` }), (e) => untrusted(e, 'image GET /image/v2/images'));
+      await assert.rejects(http.call({ service: 'image', method: 'GET', url: `${server.url}/image/v2/images` }), (e) =>
+        untrusted(e, 'image GET /image/v2/images'),
+      );
       assert.equal(server.connections - before, 1);
     } finally {
       await http.close();
     }
   });
 
-  it('no cacert: the system\'s CAs do not know the test CA, the same error', async () => {
+  it("no cacert: the system's CAs do not know the test CA, the same error", async () => {
     await assert.rejects(connectWith({}), untrusted);
   });
 

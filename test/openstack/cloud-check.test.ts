@@ -44,15 +44,19 @@ test('not ready: an unknown flavor and image exit 1 and name the near ones', asy
   assertNoSecrets(r.stdout + r.stderr);
 });
 
-test('checks what up would use: its defaults (image debian-12, no key pair) and the stack\'s openstack: section', async () => {
+test("checks what up would use: its defaults (image debian-12, no key pair) and the stack's openstack: section", async () => {
   const r = await berth(['cloud', 'check', '--cloud', 'berth-demo', '--json']);
   const names = (JSON.parse(r.stdout) as { needs: { kind: string; name: string }[] }).needs.map((n) => `${n.kind} ${n.name}`);
   assert.deepEqual(names, ['flavor m1.small', 'image debian-12', 'external network (any)']);
   const file = join(mkdtempSync(join(tmpdir(), 'berth-check-')), 'stack.yaml');
-  writeFileSync(file, `berth: 1\nname: s\nservices: { a: { image: x } }\nopenstack: { image: ${IMAGE}, keyName: berth, flavor: { default: m1.small, dbs: m1.tiny } }\n`);
+  writeFileSync(
+    file,
+    `berth: 1\nname: s\nservices: { a: { image: x } }\nopenstack: { image: ${IMAGE}, keyName: berth, flavor: { default: m1.small, dbs: m1.tiny } }\n`,
+  );
   const withSection = await berth(['cloud', 'check', '--cloud', 'berth-demo', '--stack', file]);
   assert.equal(withSection.code, 0, withSection.stdout + withSection.stderr);
-  for (const n of ['flavor m1.small', 'flavor m1.tiny', `image ${IMAGE}`, 'key pair berth']) assert.match(withSection.stdout, new RegExp(`^\\s+ok\\s+${n.replaceAll('.', '\\.')}`, 'm'));
+  for (const n of ['flavor m1.small', 'flavor m1.tiny', `image ${IMAGE}`, 'key pair berth'])
+    assert.match(withSection.stdout, new RegExp(`^\\s+ok\\s+${n.replaceAll('.', '\\.')}`, 'm'));
 });
 
 test('--json: the same verdict as data', async () => {

@@ -30,7 +30,10 @@ writeFileSync(
     interface: internalURL
 `,
 );
-writeFileSync(join(home, '.config', 'openstack', 'secure.yaml'), 'clouds:\n  home-cloud:\n    auth:\n      password: s3cret\n  appcred:\n    auth:\n      application_credential_secret: shh\n');
+writeFileSync(
+  join(home, '.config', 'openstack', 'secure.yaml'),
+  'clouds:\n  home-cloud:\n    auth:\n      password: s3cret\n  appcred:\n    auth:\n      application_credential_secret: shh\n',
+);
 
 test('a clouds.yaml in ~/.config/openstack, with secure.yaml merged in', () => {
   const c = loadCloudConfig({ cloud: 'home-cloud', env: {}, cwd, home });
@@ -92,7 +95,8 @@ test('clear errors: no cloud selected, unknown cloud, missing password', () => {
 
 test('cacert is a path: relative to the working directory, ~ for home, OS_CACERT alike', () => {
   const file = join(dir, 'cacert-clouds.yaml');
-  const cloud = (cacert: string) => `  c-${cacert.replace(/\W/g, '')}:\n    auth: { auth_url: http://k.example:5000, username: u, password: p }\n    cacert: ${cacert}\n`;
+  const cloud = (cacert: string) =>
+    `  c-${cacert.replace(/\W/g, '')}:\n    auth: { auth_url: http://k.example:5000, username: u, password: p }\n    cacert: ${cacert}\n`;
   writeFileSync(file, `clouds:\n${cloud('ca/bundle.pem')}${cloud('~/ca.pem')}${cloud('/etc/ssl/ca.pem')}`);
   const load = (name: string) => loadCloudConfig({ cloud: name, env: { OS_CLIENT_CONFIG_FILE: file }, cwd, home }).cacert;
   assert.equal(load('c-cabundlepem'), join(cwd, 'ca', 'bundle.pem'));

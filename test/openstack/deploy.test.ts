@@ -38,7 +38,10 @@ test('flavors, image, availability zones, limits and quotas', async () => {
   assert.equal(image?.status, 'active');
   assert.equal((await os.image.findActive(image!.id))?.name, IMAGE);
   assert.equal(await os.image.findActive('no-such-image'), undefined);
-  assert.deepEqual((await os.compute.availabilityZones.list()).map((z) => [z.zoneName, z.zoneState.available]), [['nova', true]]);
+  assert.deepEqual(
+    (await os.compute.availabilityZones.list()).map((z) => [z.zoneName, z.zoneState.available]),
+    [['nova', true]],
+  );
   const limits = await os.compute.limits.get();
   assert.ok(limits.maxTotalInstances > 0);
   const projectId = (await os.session.getToken()).project!.id;
@@ -58,7 +61,14 @@ test('key pair: import, show, list, delete', async () => {
 test('security group and rules; an existing rule counts as success', async () => {
   s.sg = await os.network.securityGroups.create({ name: uniq('web-sg'), description: 'berth test' });
   cleanup.add('security group', () => os.network.securityGroups.delete(s.sg!.id));
-  const rule = { security_group_id: s.sg.id, direction: 'ingress' as const, protocol: 'tcp', port_range_min: 443, port_range_max: 443, remote_ip_prefix: '0.0.0.0/0' };
+  const rule = {
+    security_group_id: s.sg.id,
+    direction: 'ingress' as const,
+    protocol: 'tcp',
+    port_range_min: 443,
+    port_range_max: 443,
+    remote_ip_prefix: '0.0.0.0/0',
+  };
   const first = await os.network.securityGroupRules.create(rule);
   assert.equal(first.existed, undefined);
   const again = await os.network.securityGroupRules.create(rule);
@@ -138,7 +148,10 @@ test('server: a second one on a network by uuid with a security group by name', 
     await os.compute.servers.waitForDeleted(created.id);
   });
   const active = await os.compute.servers.waitFor(created.id, 'ACTIVE', { timeoutMs: 180_000 });
-  assert.deepEqual(active.security_groups?.map((g) => g.name), [s.sg!.name]);
+  assert.deepEqual(
+    active.security_groups?.map((g) => g.name),
+    [s.sg!.name],
+  );
   const ports = await os.network.ports.list({ device_id: created.id });
   assert.equal(ports.length, 1);
   await os.compute.servers.delete(created.id);
@@ -147,7 +160,10 @@ test('server: a second one on a network by uuid with a security group by name', 
 
 test('server: list by exact name (regex characters), by tag; show; console output', async () => {
   const byName = await os.compute.servers.list({ name: serverName });
-  assert.deepEqual(byName.map((x) => x.id), [s.server!.id]);
+  assert.deepEqual(
+    byName.map((x) => x.id),
+    [s.server!.id],
+  );
   // Without escaping, "." and "+" would make this a different pattern; anchored, a prefix does not match.
   assert.equal((await os.compute.servers.list({ name: serverName.slice(0, -1) })).length, 0);
   assert.ok((await os.compute.servers.list({ tags: ['tier-web'] })).some((x) => x.id === s.server!.id));
@@ -170,7 +186,9 @@ test('floating IP on the server port, shown on the server', async () => {
   let addrs: string[] = [];
   while (Date.now() < deadline) {
     const srv = await os.compute.servers.get(s.server!.id);
-    addrs = Object.values(srv.addresses ?? {}).flat().map((a) => a.addr);
+    addrs = Object.values(srv.addresses ?? {})
+      .flat()
+      .map((a) => a.addr);
     if (addrs.includes(fip.floating_ip_address)) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -179,7 +197,7 @@ test('floating IP on the server port, shown on the server', async () => {
   assert.equal(moved.port_id, null);
 });
 
-test('errors carry service, method, path, status, request id and OpenStack\'s message', async () => {
+test("errors carry service, method, path, status, request id and OpenStack's message", async () => {
   await assert.rejects(os.compute.servers.get('00000000-0000-0000-0000-000000000000'), (e: unknown) => {
     assert.ok(e instanceof OpenStackError);
     assert.equal(e.service, 'compute');

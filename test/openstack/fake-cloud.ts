@@ -24,10 +24,12 @@ export interface Seen {
 export type Reply = (req: Seen, res: ServerResponse) => void;
 
 /** A JSON answer (OpenStack's own error bodies included). */
-export const json = (status: number, body?: unknown, headers: Record<string, string> = {}): Reply => (_req, res) => {
-  res.writeHead(status, { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers });
-  res.end(body !== undefined ? JSON.stringify(body) : undefined);
-};
+export const json =
+  (status: number, body?: unknown, headers: Record<string, string> = {}): Reply =>
+  (_req, res) => {
+    res.writeHead(status, { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers });
+    res.end(body !== undefined ? JSON.stringify(body) : undefined);
+  };
 /** Nova's error body: { <type>: { code, message } }. */
 export const novaError = (status: number, type: string, message: string, headers: Record<string, string> = {}): Reply =>
   json(status, { [type]: { code: status, message } }, { 'x-openstack-request-id': `req-${type}`, ...headers });
@@ -73,7 +75,15 @@ export class FakeServer {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const u = new URL(req.url ?? '/', 'http://x');
-        const seen: Seen = { method: req.method ?? '', url: req.url ?? '', path: u.pathname, query: u.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString(), at: Date.now() };
+        const seen: Seen = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          path: u.pathname,
+          query: u.searchParams,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+          at: Date.now(),
+        };
         this.seen.push(seen);
         const route = this.routes.find((r) => r.method === seen.method && r.path.test(seen.path));
         if (!route) return json(404, { itemNotFound: { code: 404, message: `fake: no route for ${seen.method} ${seen.path}` } })(seen, res);
@@ -119,15 +129,19 @@ export function fakeKeystone(server: FakeServer, o: KeystoneOptions = {}): void 
       { type: 'image', endpoints: [{ interface: 'public', region_id: 'RegionOne', url: `${base}/image` }] },
     ];
     const expires = new Date(Date.now() + (o.lifetimeMs?.(n) ?? 3_600_000)).toISOString();
-    json(201, {
-      token: {
-        expires_at: expires,
-        user: { id: 'u1', name: 'alice', domain: { id: 'default', name: 'Default' } },
-        project: { id: 'p1', name: 'demo', domain: { id: 'default', name: 'Default' } },
-        roles: [{ id: 'r1', name: 'member' }],
-        catalog,
+    json(
+      201,
+      {
+        token: {
+          expires_at: expires,
+          user: { id: 'u1', name: 'alice', domain: { id: 'default', name: 'Default' } },
+          project: { id: 'p1', name: 'demo', domain: { id: 'default', name: 'Default' } },
+          roles: [{ id: 'r1', name: 'member' }],
+          catalog,
+        },
       },
-    }, { 'x-subject-token': `tok-${n}` })(req, res);
+      { 'x-subject-token': `tok-${n}` },
+    )(req, res);
   });
 }
 

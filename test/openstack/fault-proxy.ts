@@ -87,7 +87,11 @@ export class FaultProxy {
     if (f.kind === 'reset') return void req.socket.destroy();
     if (f.kind === 'hang') return void this.hung.add(res);
     const body = typeof f.body === 'string' ? f.body : JSON.stringify(f.body ?? {});
-    res.writeHead(f.status, { 'content-type': typeof f.body === 'string' ? 'text/plain' : 'application/json', 'x-openstack-request-id': 'req-injected-by-proxy', ...f.headers });
+    res.writeHead(f.status, {
+      'content-type': typeof f.body === 'string' ? 'text/plain' : 'application/json',
+      'x-openstack-request-id': 'req-injected-by-proxy',
+      ...f.headers,
+    });
     res.end(body, () => this.onAnswer?.(req.method ?? '', url, f.status));
   }
 
@@ -106,22 +110,31 @@ export class FaultProxy {
   }
 
   private forward(req: IncomingMessage, res: ServerResponse, edit?: (body: unknown) => unknown, body?: Buffer): void {
-    const up = request({ host: this.target.host, port: this.target.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${this.target.host}:${this.target.port}` } }, (upRes) => {
-      const status = upRes.statusCode ?? 502;
-      if (res.destroyed) return void upRes.resume();
-      res.on('finish', () => this.onAnswer?.(req.method ?? '', req.url ?? '/', status));
-      if (!edit) {
-        res.writeHead(status, upRes.headers);
-        return void upRes.pipe(res);
-      }
-      const chunks: Buffer[] = [];
-      upRes.on('data', (c: Buffer) => chunks.push(c));
-      upRes.on('end', () => {
-        const body = Buffer.from(JSON.stringify(edit(JSON.parse(Buffer.concat(chunks).toString('utf8')))));
-        res.writeHead(status, { ...upRes.headers, 'content-length': String(body.length) });
-        res.end(body);
-      });
-    });
+    const up = request(
+      {
+        host: this.target.host,
+        port: this.target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: `${this.target.host}:${this.target.port}` },
+      },
+      (upRes) => {
+        const status = upRes.statusCode ?? 502;
+        if (res.destroyed) return void upRes.resume();
+        res.on('finish', () => this.onAnswer?.(req.method ?? '', req.url ?? '/', status));
+        if (!edit) {
+          res.writeHead(status, upRes.headers);
+          return void upRes.pipe(res);
+        }
+        const chunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => chunks.push(c));
+        upRes.on('end', () => {
+          const body = Buffer.from(JSON.stringify(edit(JSON.parse(Buffer.concat(chunks).toString('utf8')))));
+          res.writeHead(status, { ...upRes.headers, 'content-length': String(body.length) });
+          res.end(body);
+        });
+      },
+    );
     up.on('error', () => res.destroy());
     if (body) up.end(body);
     else req.pipe(up);

@@ -50,7 +50,12 @@ test('429 with Retry-After: waits that long, then succeeds', async () => {
 });
 
 test('429 with a Retry-After longer than allowed fails at once, with the message', async () => {
-  nova.inject(/^\/v2\.1\/limits/, { kind: 'status', status: 429, headers: { 'retry-after': '600' }, body: { overLimit: { code: 429, message: 'come back later' } } });
+  nova.inject(/^\/v2\.1\/limits/, {
+    kind: 'status',
+    status: 429,
+    headers: { 'retry-after': '600' },
+    body: { overLimit: { code: 429, message: 'come back later' } },
+  });
   await assert.rejects(os.compute.limits.get(), (e: unknown) => e instanceof OpenStackError && e.status === 429 && e.osMessage === 'come back later');
   assert.equal(nova.count('GET', /^\/v2\.1\/limits/), 1);
 });
@@ -93,8 +98,17 @@ test('a hung endpoint: each attempt times out, then a clear error', async () => 
   assert.equal(hung.count('GET', /^\/v2\.1\/os-availability-zone/), 2);
 });
 
-test('400, 403 and 413 are not retried; the error has OpenStack\'s message and request id', async () => {
-  nova.inject(/^\/v2\.1\/servers$/, { kind: 'status', status: 413, body: { overLimit: { code: 413, message: "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances" } } }, 1, 'POST');
+test("400, 403 and 413 are not retried; the error has OpenStack's message and request id", async () => {
+  nova.inject(
+    /^\/v2\.1\/servers$/,
+    {
+      kind: 'status',
+      status: 413,
+      body: { overLimit: { code: 413, message: 'Quota exceeded for instances: Requested 1, but already used 10 of 10 instances' } },
+    },
+    1,
+    'POST',
+  );
   await assert.rejects(os.compute.servers.create({ name: uniq('never'), flavorRef: 'x', imageRef: 'y', networks: 'none' }), (e: unknown) => {
     assert.ok(e instanceof OpenStackError);
     assert.equal(e.status, 413);
@@ -131,11 +145,24 @@ test('the console log is a POST that only reads: a reset connection is retried',
 
 test('a 409 task-state conflict is retried; other 409s are not', async () => {
   const id = '00000000-0000-0000-0000-0000000000aa';
-  nova.inject(new RegExp(`^/v2\\.1/servers/${id}$`), { kind: 'status', status: 409, body: { conflictingRequest: { code: 409, message: `Cannot 'delete' instance ${id} while it is in task_state spawning` } } }, 1, 'DELETE');
+  nova.inject(
+    new RegExp(`^/v2\\.1/servers/${id}$`),
+    { kind: 'status', status: 409, body: { conflictingRequest: { code: 409, message: `Cannot 'delete' instance ${id} while it is in task_state spawning` } } },
+    1,
+    'DELETE',
+  );
   await os.compute.servers.delete(id, { ignoreMissing: true }); // the real answer after the retry: 404
   assert.equal(nova.count('DELETE', /^\/v2\.1\/servers\//), 2);
-  nova.inject(/^\/v2\.1\/os-keypairs$/, { kind: 'status', status: 409, body: { conflictingRequest: { code: 409, message: 'Key pair already exists' } } }, 1, 'POST');
-  await assert.rejects(os.compute.keypairs.create({ name: uniq('k'), public_key: 'ssh-ed25519 AAAA' }), (e: unknown) => e instanceof OpenStackError && e.status === 409);
+  nova.inject(
+    /^\/v2\.1\/os-keypairs$/,
+    { kind: 'status', status: 409, body: { conflictingRequest: { code: 409, message: 'Key pair already exists' } } },
+    1,
+    'POST',
+  );
+  await assert.rejects(
+    os.compute.keypairs.create({ name: uniq('k'), public_key: 'ssh-ed25519 AAAA' }),
+    (e: unknown) => e instanceof OpenStackError && e.status === 409,
+  );
   assert.equal(nova.count('POST', /^\/v2\.1\/os-keypairs$/), 1);
 });
 
@@ -157,7 +184,12 @@ test('a floating IP on a fresh port: the transient 404 is retried', async () => 
   cleanup.add('floating IPs on the port', async () => {
     for (const f of await direct.network.floatingIps.listByPort(port.id)) await direct.network.floatingIps.delete(f.id, { ignoreMissing: true });
   });
-  neutron.inject(/^\/v2\.0\/floatingips$/, { kind: 'status', status: 404, body: { NeutronError: { type: 'PortNotFound', message: `Port ${port.id} could not be found.` } } }, 1, 'POST');
+  neutron.inject(
+    /^\/v2\.0\/floatingips$/,
+    { kind: 'status', status: 404, body: { NeutronError: { type: 'PortNotFound', message: `Port ${port.id} could not be found.` } } },
+    1,
+    'POST',
+  );
   const fip = await os.network.floatingIps.create({ floating_network_id: ext.id, port_id: port.id });
   cleanup.add('fip', () => direct.network.floatingIps.delete(fip.id));
   assert.equal(fip.port_id, port.id);

@@ -91,7 +91,9 @@ export async function deleteFromRegistry(name: string, tag: string): Promise<voi
   const dispatcher = registryAgent();
   try {
     const head = await request(`https://${REGISTRY}/v2/${name}/manifests/${tag}`, {
-      method: 'HEAD', dispatcher, headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+      method: 'HEAD',
+      dispatcher,
+      headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
     });
     const digest = head.headers['docker-content-digest'];
     if (head.statusCode === 404 || typeof digest !== 'string') return;
@@ -102,4 +104,3 @@ export async function deleteFromRegistry(name: string, tag: string): Promise<voi
     await dispatcher.close();
   }
 }
-

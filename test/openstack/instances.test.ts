@@ -81,7 +81,14 @@ async function makeNetwork(): Promise<void> {
   sgWeb = await os.network.securityGroups.create({ name: uniq('web'), description: 'ssh and http from the host' });
   cleanup.add('security group web', () => os.network.securityGroups.delete(sgWeb.id));
   for (const port of [22, 80]) {
-    await os.network.securityGroupRules.create({ security_group_id: sgWeb.id, direction: 'ingress', protocol: 'tcp', port_range_min: port, port_range_max: port, remote_ip_prefix: `${EXT_GW}/32` });
+    await os.network.securityGroupRules.create({
+      security_group_id: sgWeb.id,
+      direction: 'ingress',
+      protocol: 'tcp',
+      port_range_min: port,
+      port_range_max: port,
+      remote_ip_prefix: `${EXT_GW}/32`,
+    });
   }
   sgPeer = await os.network.securityGroups.create({ name: uniq('peer'), description: 'nothing in until a rule says so' });
   cleanup.add('security group peer', () => os.network.securityGroups.delete(sgPeer.id));
@@ -92,8 +99,14 @@ async function boot(what: string, userData: string, securityGroup: SecurityGroup
   const image = await os.image.findActive(GUEST_IMAGE);
   assert.ok(flavor && image, `flavor m1.tiny and image ${GUEST_IMAGE} exist`);
   const created = await os.compute.servers.create({
-    name: uniq(what), flavorRef: flavor.id, imageRef: image.id, networks: [{ uuid: net.id }],
-    security_groups: [{ name: securityGroup.name }], key_name: uniq('key'), user_data: userData, metadata: { 'berth-run': RUN_ID },
+    name: uniq(what),
+    flavorRef: flavor.id,
+    imageRef: image.id,
+    networks: [{ uuid: net.id }],
+    security_groups: [{ name: securityGroup.name }],
+    key_name: uniq('key'),
+    user_data: userData,
+    metadata: { 'berth-run': RUN_ID },
   });
   cleanup.add(`server ${what}`, async () => {
     await os.compute.servers.delete(created.id, { ignoreMissing: true });
@@ -104,10 +117,15 @@ async function boot(what: string, userData: string, securityGroup: SecurityGroup
 
 /** Lines the user data printed (prefixed BERTH-TEST), as the console shows them. */
 async function consoleLine(server: Server, marker: string, timeoutMs = 180_000): Promise<string> {
-  return waitFor(`"${marker}" on the console of ${server.name}`, timeoutMs, async () => {
-    const out = await os.compute.servers.consoleOutput(server.id);
-    return out.split(/\r?\n/).find((l) => l.includes(`BERTH-TEST ${marker}`));
-  }, 2000);
+  return waitFor(
+    `"${marker}" on the console of ${server.name}`,
+    timeoutMs,
+    async () => {
+      const out = await os.compute.servers.consoleOutput(server.id);
+      return out.split(/\r?\n/).find((l) => l.includes(`BERTH-TEST ${marker}`));
+    },
+    2000,
+  );
 }
 
 const webUserData = (ca: string) => `#!/bin/sh
@@ -142,17 +160,24 @@ test('a server boots with user data: console shows it, its DHCP lease and its me
   peer = await boot('peer', peerUserData, sgPeer);
   web = await os.compute.servers.waitFor(created.id, 'ACTIVE', { timeoutMs: 240_000 });
   console.log(`web ACTIVE ${Date.now() - webCreatedAt} ms after create`);
-  const fixed = Object.values(web.addresses ?? {}).flat().map((a) => a.addr);
+  const fixed = Object.values(web.addresses ?? {})
+    .flat()
+    .map((a) => a.addr);
   assert.equal(fixed.length, 1);
   const lease = await consoleLine(web, 'lease');
-  assert.equal(lease.split('BERTH-TEST lease ')[1]?.trim(), fixed[0], 'the address the guest leased by DHCP is its port\'s');
+  assert.equal(lease.split('BERTH-TEST lease ')[1]?.trim(), fixed[0], "the address the guest leased by DHCP is its port's");
   const md = JSON.parse((await consoleLine(web, 'metadata')).split('BERTH-TEST metadata ')[1]!);
   assert.deepEqual(md, { uuid: web.id, run: RUN_ID });
   // cloud-init's last word, with the datasource it used (not DataSourceNone: metadata answered)
-  const final = await waitFor('cloud-init\'s final message', 180_000, async () => {
-    const out = await os.compute.servers.consoleOutput(web.id);
-    return out.split(/\r?\n/).find((l) => /Cloud-init v\. \S+ finished at/.test(l));
-  }, 2000);
+  const final = await waitFor(
+    "cloud-init's final message",
+    180_000,
+    async () => {
+      const out = await os.compute.servers.consoleOutput(web.id);
+      return out.split(/\r?\n/).find((l) => /Cloud-init v\. \S+ finished at/.test(l));
+    },
+    2000,
+  );
   assert.match(final, /Datasource DataSourceOpenStack/);
   console.log(`cloud-init finished ${Date.now() - webCreatedAt} ms after create`);
 });
@@ -183,9 +208,27 @@ function probeFromWeb(ip: string, port: number): string {
     'except TimeoutError: print("timeout")',
     'except ConnectionRefusedError: print("refused")',
   ].join('\n');
-  const r = spawnSync('ssh', ['-i', join(keyDir, 'id'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', `debian@${fip.floating_ip_address}`, 'python3', '-'],
-  { input: script, encoding: 'utf8', timeout: 45_000 });
+  const r = spawnSync(
+    'ssh',
+    [
+      '-i',
+      join(keyDir, 'id'),
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=5',
+      '-o',
+      'LogLevel=ERROR',
+      `debian@${fip.floating_ip_address}`,
+      'python3',
+      '-',
+    ],
+    { input: script, encoding: 'utf8', timeout: 45_000 },
+  );
   if (r.status !== 0) throw new Error(`ssh: ${r.stderr || r.error?.message}`);
   return r.stdout.trim();
 }
@@ -202,7 +245,14 @@ test('security groups decide: no rule drops the packets, a rule lets them in, re
   // SSH itself may need a moment after the guest's sshd starts; the first answer must be a drop.
   const first = await waitFor('ssh to web', 120_000, async () => probePeer(), 2000);
   assert.equal(first, 'timeout', 'no rule: the SYN is dropped (a timeout, not a refusal)');
-  const rule = await os.network.securityGroupRules.create({ security_group_id: sgPeer.id, direction: 'ingress', protocol: 'tcp', port_range_min: 8080, port_range_max: 8080, remote_group_id: sgWeb.id });
+  const rule = await os.network.securityGroupRules.create({
+    security_group_id: sgPeer.id,
+    direction: 'ingress',
+    protocol: 'tcp',
+    port_range_min: 8080,
+    port_range_max: 8080,
+    remote_group_id: sgWeb.id,
+  });
   cleanup.add('peer rule', () => os.network.securityGroupRules.delete(rule.id));
   console.log(`rule added: connects after ${await probeUntil('connected', 60_000)} ms`);
   await os.network.securityGroupRules.delete(rule.id);
@@ -251,11 +301,18 @@ test('reboot: a soft reboot (done as a hard one on LXC) succeeds and the contain
     const { body } = await os.session.request<{ instanceActions: Action[] }>('compute', 'GET', `/servers/${web.id}/os-instance-actions`);
     const reboot = body.instanceActions.find((a) => a.action === 'reboot');
     if (!reboot) return undefined;
-    const detail = await os.session.request<{ instanceAction: { events: Event[] } }>('compute', 'GET', `/servers/${web.id}/os-instance-actions/${reboot.request_id}`);
+    const detail = await os.session.request<{ instanceAction: { events: Event[] } }>(
+      'compute',
+      'GET',
+      `/servers/${web.id}/os-instance-actions/${reboot.request_id}`,
+    );
     const events = detail.body.instanceAction.events;
     return events.length && events.every((e) => e.finish_time) ? events : undefined;
   });
-  assert.deepEqual(done.map((e) => e.result), done.map(() => 'Success'));
+  assert.deepEqual(
+    done.map((e) => e.result),
+    done.map(() => 'Success'),
+  );
   assert.equal((await os.compute.servers.waitFor(web.id, 'ACTIVE', { timeoutMs: 120_000 })).status, 'ACTIVE');
   const body = await waitFor('HTTP after reboot', 120_000, async () => {
     const res = await request(`http://${fip.floating_ip_address}/`, { headersTimeout: 3000, bodyTimeout: 3000 });
@@ -266,7 +323,13 @@ test('reboot: a soft reboot (done as a hard one on LXC) succeeds and the contain
 
 test('cleanup leaves no server, port or floating IP of this run', async () => {
   await cleanup.run();
-  assert.deepEqual((await os.compute.servers.list()).filter((x) => x.name.startsWith(RUN_ID)).map((x) => x.name), []);
-  assert.deepEqual((await os.network.floatingIps.list()).filter((f) => f.id === fip?.id), []);
+  assert.deepEqual(
+    (await os.compute.servers.list()).filter((x) => x.name.startsWith(RUN_ID)).map((x) => x.name),
+    [],
+  );
+  assert.deepEqual(
+    (await os.network.floatingIps.list()).filter((f) => f.id === fip?.id),
+    [],
+  );
   assert.deepEqual((await os.network.networks.list({ name: uniq('net') })).length, 0);
 });

@@ -34,9 +34,7 @@ test('30 ports, page size 10: every port, over several pages', async () => {
   cleanup.add('subnet', () => os.network.subnets.delete(subnet.id));
   const made: string[] = [];
   for (let batch = 0; batch < 6; batch++) {
-    const ports = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => os.network.ports.create({ network_id: net.id, name: uniq(`p${batch * 5 + i}`) })),
-    );
+    const ports = await Promise.all(Array.from({ length: 5 }, (_, i) => os.network.ports.create({ network_id: net.id, name: uniq(`p${batch * 5 + i}`) })));
     for (const p of ports) {
       made.push(p.id);
       cleanup.add(`port ${p.name}`, () => os.network.ports.delete(p.id));
@@ -44,7 +42,10 @@ test('30 ports, page size 10: every port, over several pages', async () => {
   }
   calls.length = 0;
   const listed = await os.network.ports.list({ network_id: net.id }, { pageSize: 10 });
-  assertEachOnce(listed.map((p) => p.id), made);
+  assertEachOnce(
+    listed.map((p) => p.id),
+    made,
+  );
   const pages = gets(/^\/v2\.0\/ports\?/);
   assert.ok(pages.length >= 3, `${pages.length} page requests`);
   assert.match(pages[1]!.path, /marker=/);
@@ -53,7 +54,10 @@ test('30 ports, page size 10: every port, over several pages', async () => {
   const three = made.slice(0, 3);
   calls.length = 0;
   const byIds = await os.network.ports.list({ id: three }, { pageSize: 1 });
-  assertEachOnce(byIds.map((p) => p.id), three);
+  assertEachOnce(
+    byIds.map((p) => p.id),
+    three,
+  );
   assert.ok(gets(/^\/v2\.0\/ports\?/).length >= 3);
 });
 
@@ -61,7 +65,10 @@ test('flavors one per page', async () => {
   calls.length = 0;
   const all = await os.compute.flavors.list();
   const paged = await os.compute.flavors.list({}, { pageSize: 1 });
-  assertEachOnce(paged.map((f) => f.id), all.map((f) => f.id));
+  assertEachOnce(
+    paged.map((f) => f.id),
+    all.map((f) => f.id),
+  );
   assert.ok(gets(/^\/v2\.1\/flavors\/detail/).length >= all.length + 1);
 });
 
@@ -78,10 +85,16 @@ test('images: 5 of them, page size 2, each seen once; two tag filters hold on ev
   }
   calls.length = 0;
   const listed = await os.image.images.list({ tag: [a, b], sort: 'name:asc' }, { pageSize: 2 });
-  assertEachOnce(listed.map((i) => i.id), made);
+  assertEachOnce(
+    listed.map((i) => i.id),
+    made,
+  );
   assert.ok(gets(/^\/v2\/images\?/).length >= 3, 'read over three pages at least');
   const withB = await os.image.images.list({ tag: b, sort: 'name:asc' }, { pageSize: 2 });
-  assertEachOnce(withB.map((i) => i.id), [...made, onlyB.id]);
+  assertEachOnce(
+    withB.map((i) => i.id),
+    [...made, onlyB.id],
+  );
 });
 
 test('servers: 3 of them, one per page, each seen once', async () => {
@@ -102,7 +115,10 @@ test('servers: 3 of them, one per page, each seen once', async () => {
   for (const id of made) await os.compute.servers.waitFor(id, 'ACTIVE', { timeoutMs: 300_000 });
   calls.length = 0;
   const listed = await os.compute.servers.list({ tags: [tag] }, { pageSize: 1 });
-  assertEachOnce(listed.map((s) => s.id), made);
+  assertEachOnce(
+    listed.map((s) => s.id),
+    made,
+  );
   assert.ok(gets(/^\/v2\.1\/servers\/detail\?/).length >= 3);
 });
 
@@ -117,6 +133,9 @@ test('key pairs: 3 of them, one per page, each seen once', async () => {
   }
   calls.length = 0;
   const listed = await os.compute.keypairs.list({}, { pageSize: 1 });
-  assertEachOnce(listed.map((k) => k.name), [...before, ...made]);
+  assertEachOnce(
+    listed.map((k) => k.name),
+    [...before, ...made],
+  );
   assert.ok(gets(/^\/v2\.1\/os-keypairs\?/).length >= made.length + before.length);
 });

@@ -21,7 +21,8 @@ function berth(args: string[]) {
 test('the registry speaks TLS with a certificate only the sandbox CA vouches for', async () => {
   // Node's default trust store: the certificate is not one a public CA signed.
   await assert.rejects(request(`https://${REGISTRY}/v2/`), (e: Error & { code?: string }) =>
-    /certificate/i.test(`${e.code} ${e.message} ${(e.cause as Error | undefined)?.message ?? ''}`));
+    /certificate/i.test(`${e.code} ${e.message} ${(e.cause as Error | undefined)?.message ?? ''}`),
+  );
   const dispatcher = registryAgent();
   try {
     const res = await request(`https://${REGISTRY}/v2/`, { dispatcher });
@@ -32,7 +33,7 @@ test('the registry speaks TLS with a certificate only the sandbox CA vouches for
   }
 });
 
-test('berth build --push --registry pushes the board\'s image; the registry lists it', async () => {
+test("berth build --push --registry pushes the board's image; the registry lists it", async () => {
   const ns = `${REGISTRY}/${RUN_ID}`;
   const ref = `${ns}/berth/web:latest`;
   cleanup.add('local image', () => docker.getImage(ref).remove());

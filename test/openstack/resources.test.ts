@@ -87,8 +87,14 @@ test('tags on every Neutron kind; lists filter by tags (all) and tags-any', asyn
   await os.network.ports.tags.remove(b!.id, `${TAG}-dbs`, { ignoreMissing: true });
   assert.deepEqual(await os.network.ports.tags.list(b!.id), [TAG]);
   await os.network.subnets.tags.replace(s.subnet!.id, [TAG]);
-  assert.deepEqual((await os.network.subnets.list({ tags: [TAG] })).map((x) => x.id), [s.subnet!.id]);
-  assert.deepEqual((await os.network.networks.list({ tags: [TAG, 'tier=app'] })).map((x) => x.id), [s.net!.id]);
+  assert.deepEqual(
+    (await os.network.subnets.list({ tags: [TAG] })).map((x) => x.id),
+    [s.subnet!.id],
+  );
+  assert.deepEqual(
+    (await os.network.networks.list({ tags: [TAG, 'tier=app'] })).map((x) => x.id),
+    [s.net!.id],
+  );
   assert.equal((await os.network.securityGroups.list({ tags: [TAG] })).length, 1);
   await os.network.ports.tags.clear(a!.id);
   assert.deepEqual(await os.network.ports.tags.list(a!.id), []);
@@ -106,14 +112,23 @@ test('router: gateway, an interface on the subnet, tags; floating IP moved betwe
   const iface = await os.network.routers.addInterface(router.id, { subnet_id: s.subnet!.id });
   cleanup.add('router interface', () => os.network.routers.removeInterface(router.id, { subnet_id: s.subnet!.id }, { ignoreMissing: true }));
   assert.equal(iface.subnet_id, s.subnet!.id);
-  assert.deepEqual((await os.network.routers.list({ tags: [TAG] })).map((r) => r.id), [router.id]);
+  assert.deepEqual(
+    (await os.network.routers.list({ tags: [TAG] })).map((r) => r.id),
+    [router.id],
+  );
 
   const [a, b] = s.ports;
   const fip = await os.network.floatingIps.createWithTags({ floating_network_id: s.ext.id, port_id: a!.id }, [TAG]);
   cleanup.add('floating ip', () => os.network.floatingIps.delete(fip.id));
   assert.equal(fip.fixed_ip_address, '172.16.10.10');
-  assert.deepEqual((await os.network.floatingIps.listByPort(a!.id)).map((f) => f.id), [fip.id]);
-  assert.deepEqual((await os.network.floatingIps.list({ tags: [TAG] })).map((f) => f.id), [fip.id]);
+  assert.deepEqual(
+    (await os.network.floatingIps.listByPort(a!.id)).map((f) => f.id),
+    [fip.id],
+  );
+  assert.deepEqual(
+    (await os.network.floatingIps.list({ tags: [TAG] })).map((f) => f.id),
+    [fip.id],
+  );
   const moved = await os.network.floatingIps.associate(fip.id, b!.id);
   assert.equal(moved.port_id, b!.id);
   assert.deepEqual(await os.network.floatingIps.listByPort(a!.id), []);
@@ -159,7 +174,10 @@ test('server tags and metadata', async () => {
   assert.ok((await os.compute.quotas.details((await os.session.getToken()).project!.id)).instances!.in_use >= 1);
   assert.deepEqual(await os.compute.servers.tags.list(srv.id), [TAG]);
   await os.compute.servers.tags.add(srv.id, 'tier=web');
-  assert.deepEqual((await os.compute.servers.list({ tags: [TAG, 'tier=web'] })).map((x) => x.id), [srv.id]);
+  assert.deepEqual(
+    (await os.compute.servers.list({ tags: [TAG, 'tier=web'] })).map((x) => x.id),
+    [srv.id],
+  );
   assert.deepEqual(await os.compute.servers.list({ tags: ['tier=web', TAG, `${TAG}-none`] }), []);
   assert.deepEqual(await os.compute.servers.list({ tags: [`${TAG}-none`, TAG] }), []);
   assert.deepEqual((await os.compute.servers.tags.replace(srv.id, [TAG])).sort(), [TAG]);

@@ -33,15 +33,31 @@ const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 
 
 /** The host as the kernel and libvirt see it: everything here is read without the sandbox's scripts. */
 function hostState() {
-  const links = sh('ip', ['-o', 'link', 'show']).split('\n').map((l) => l.split(': ')[1]?.replace(/@.*/, '') ?? '');
+  const links = sh('ip', ['-o', 'link', 'show'])
+    .split('\n')
+    .map((l) => l.split(': ')[1]?.replace(/@.*/, '') ?? '');
   return {
-    namespaces: sh('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0]!).filter((n) => /^(qrouter|qdhcp)-/.test(n)),
+    namespaces: sh('ip', ['netns', 'list'])
+      .split('\n')
+      .map((l) => l.split(' ')[0]!)
+      .filter((n) => /^(qrouter|qdhcp)-/.test(n)),
     links: links.filter((l) => /^(tap|brq|vxlan-|br-sbxext)/.test(l)),
-    chains: [sh('iptables-save', []), sh('ip6tables-save', [])].join('\n').split('\n').filter((l) => /neutron-|BERTH-SBX/.test(l)),
-    ebtables: sh('ebtables', ['-t', 'nat', '-L']).split('\n').filter((l) => /neutron/.test(l)),
-    loops: sh('losetup', ['-n', '-l', '-O', 'BACK-FILE']).split('\n').filter((l) => l.includes(OSLAB)),
-    mounts: readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(OSLAB)),
-    controllers: sh('ps', ['-e', '-o', 'comm=']).split('\n').filter((c) => c.trim() === 'libvirt_lxc'),
+    chains: [sh('iptables-save', []), sh('ip6tables-save', [])]
+      .join('\n')
+      .split('\n')
+      .filter((l) => /neutron-|BERTH-SBX/.test(l)),
+    ebtables: sh('ebtables', ['-t', 'nat', '-L'])
+      .split('\n')
+      .filter((l) => /neutron/.test(l)),
+    loops: sh('losetup', ['-n', '-l', '-O', 'BACK-FILE'])
+      .split('\n')
+      .filter((l) => l.includes(OSLAB)),
+    mounts: readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(OSLAB)),
+    controllers: sh('ps', ['-e', '-o', 'comm='])
+      .split('\n')
+      .filter((c) => c.trim() === 'libvirt_lxc'),
   };
 }
 
@@ -74,7 +90,7 @@ test('down leaves nothing of the sandbox on the host; up after down works; statu
     const s = hostState();
     return s.namespaces.includes(`qrouter-${router.id}`) && s.namespaces.includes(`qdhcp-${net.id}`) ? s : undefined;
   });
-  assert.ok(before.links.includes(`tap${port!.id.slice(0, 11)}`), 'the instance\'s veth is on the host');
+  assert.ok(before.links.includes(`tap${port!.id.slice(0, 11)}`), "the instance's veth is on the host");
   assert.ok(before.loops.length > 0 && before.controllers.length > 0);
   // (the client stays: its token outlives a restart, Keystone's keys are on disk)
 
@@ -90,10 +106,15 @@ test('down leaves nothing of the sandbox on the host; up after down works; statu
     assert.match(status.out, new RegExp(`alive +${agent} on berth-compute`));
   }
   const second = await bootOne('after-up', net.id);
-  const console = await waitFor('the guest\'s boot output', 120_000, async () => {
-    const out = await os!.compute.servers.consoleOutput(second.id);
-    return /Cloud-init v\. \S+ finished/.test(out) ? out : undefined;
-  }, 2000);
+  const console = await waitFor(
+    "the guest's boot output",
+    120_000,
+    async () => {
+      const out = await os!.compute.servers.consoleOutput(second.id);
+      return /Cloud-init v\. \S+ finished/.test(out) ? out : undefined;
+    },
+    2000,
+  );
   assert.match(console, /Datasource DataSourceOpenStack/);
 });
 

@@ -90,21 +90,38 @@ describe('up --layout tiered (API level)', () => {
       const got = ports.find((x) => x.name === p.name);
       assert.ok(got, `port ${p.name}`);
       assert.equal(nets.get(got.network_id), `${ID}-${p.network}-net`);
-      assert.deepEqual(got.fixed_ips.map((f) => f.ip_address), [p.ip]);
+      assert.deepEqual(
+        got.fixed_ips.map((f) => f.ip_address),
+        [p.ip],
+      );
       assert.equal(got.mac_address, p.mac);
-      assert.ok(got.tags?.includes(TAG.tier(d.servers.find((s) => s.key === p.server)!.metadata[META.tier]!)), `${p.name} carries its tier's tag (also when tagged after an interrupted run)`);
+      assert.ok(
+        got.tags?.includes(TAG.tier(d.servers.find((s) => s.key === p.server)!.metadata[META.tier]!)),
+        `${p.name} carries its tier's tag (also when tagged after an interrupted run)`,
+      );
       const server = servers.find((s) => s.name === `${ID}-${p.server}`)!;
       assert.equal(got.device_id, server.id, `${p.name} is attached to ${server.name}`);
     }
     const fips = await os.network.floatingIps.list({ tags: [TAG.stack(ID)] });
     assert.equal(fips.length, 1, 'one floating IP');
-    assert.equal(fips[0]!.port_id, ports.find((p) => p.name === `${ID}-web-dmz`)!.id, 'on web\'s dmz port only');
+    assert.equal(fips[0]!.port_id, ports.find((p) => p.name === `${ID}-web-dmz`)!.id, "on web's dmz port only");
   });
 
-  it('security groups hold exactly the derived rules (and Neutron\'s default egress)', async () => {
+  it("security groups hold exactly the derived rules (and Neutron's default egress)", async () => {
     const groups = await os.network.securityGroups.list({ tags: [TAG.stack(ID)] });
     const nameOf = new Map(groups.map((g) => [g.id, g.name.replace(`${ID}-`, '')]));
-    const rules = Object.fromEntries(groups.map((g) => [g.name.replace(`${ID}-`, ''), g.security_group_rules.map((r) => (r.direction === 'egress' ? `egress ${r.ethertype}` : `${r.protocol} ${r.port_range_min}-${r.port_range_max} from ${r.remote_group_id ? `group ${nameOf.get(r.remote_group_id)}` : r.remote_ip_prefix}`)).sort()]));
+    const rules = Object.fromEntries(
+      groups.map((g) => [
+        g.name.replace(`${ID}-`, ''),
+        g.security_group_rules
+          .map((r) =>
+            r.direction === 'egress'
+              ? `egress ${r.ethertype}`
+              : `${r.protocol} ${r.port_range_min}-${r.port_range_max} from ${r.remote_group_id ? `group ${nameOf.get(r.remote_group_id)}` : r.remote_ip_prefix}`,
+          )
+          .sort(),
+      ]),
+    );
     assert.deepEqual(rules, {
       web: ['egress IPv4', 'egress IPv6', `tcp 22-22 from ${SSH}`, 'tcp 80-80 from 0.0.0.0/0'],
       // SSH to app and dbs only from web's group: the inventory jumps through web.
@@ -119,7 +136,13 @@ describe('up --layout tiered (API level)', () => {
     const secret = servers.map((s) => s.metadata[META.secretPrefix + 'db-password']).find(Boolean)!;
     assert.ok(secret, 'the shared password rides in the metadata of app and dbs');
     const blockStorage = await os.blockStorage.available();
-    const d = desiredState(stack, 'tiered', resolveInputs(stack, { prefix: PREFIX, image: IMAGE, flavor: ['m1.tiny'], sshCidr: SSH }, {}), { 'db-password': secret }, { blockStorage });
+    const d = desiredState(
+      stack,
+      'tiered',
+      resolveInputs(stack, { prefix: PREFIX, image: IMAGE, flavor: ['m1.tiny'], sshCidr: SSH }, {}),
+      { 'db-password': secret },
+      { blockStorage },
+    );
     // The ids of the stack's volumes are filled in at boot.
     const volumes = blockStorage ? await os.blockStorage.volumes.list() : [];
     const withIds = (ud: string) => ud.replace(/<volume-id:([^>]+)>/g, (_, name: string) => volumes.find((v) => v.name === name)!.id);
@@ -144,12 +167,27 @@ describe('up --layout tiered (API level)', () => {
   it('berth status --json lists the servers, their addresses and the floating IP, and no secret', async () => {
     const r = await berthAsync(['status', '--target', 'openstack', '--prefix', PREFIX, '--json'], px.cloudsFile);
     assert.equal(r.code, 0, r.stderr);
-    const st = JSON.parse(r.stdout) as { stack: string; layout: string; url: string; servers: { name: string; tier: string; status: string; addresses: Record<string, string[]>; floatingIp?: string }[] };
+    const st = JSON.parse(r.stdout) as {
+      stack: string;
+      layout: string;
+      url: string;
+      servers: { name: string; tier: string; status: string; addresses: Record<string, string[]>; floatingIp?: string }[];
+    };
     assert.equal(st.stack, ID);
     assert.equal(st.layout, 'tiered');
-    assert.deepEqual(st.servers.map((s) => [s.tier, s.status]), [['app', 'ACTIVE'], ['dbs', 'ACTIVE'], ['web', 'ACTIVE']]);
+    assert.deepEqual(
+      st.servers.map((s) => [s.tier, s.status]),
+      [
+        ['app', 'ACTIVE'],
+        ['dbs', 'ACTIVE'],
+        ['web', 'ACTIVE'],
+      ],
+    );
     assert.deepEqual(st.servers.find((s) => s.tier === 'dbs')!.addresses, { [`${ID}-dmz-net`]: ['192.168.0.30'], [`${ID}-dbs-net`]: ['172.16.20.30'] });
-    assert.deepEqual(st.servers.filter((s) => s.floatingIp).map((s) => s.tier), ['web']);
+    assert.deepEqual(
+      st.servers.filter((s) => s.floatingIp).map((s) => s.tier),
+      ['web'],
+    );
     assert.equal(st.url, `http://${st.servers.find((s) => s.tier === 'web')!.floatingIp}/`);
     const secret = (await os.compute.servers.list({ tags: [TAG.stack(ID)] })).map((s) => s.metadata[META.secretPrefix + 'db-password']).find(Boolean)!;
     assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'the database password is not printed');
@@ -159,12 +197,17 @@ describe('up --layout tiered (API level)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-inv-'));
     try {
       const script = join(dir, 'berth-inventory.sh');
-      writeFileSync(script, `#!/bin/sh\nexport OS_CLIENT_CONFIG_FILE='${px.cloudsFile}' OS_CLOUD=berth-demo\nexec '${process.execPath}' '${join(ROOT, 'bin/berth.js')}' inventory --prefix '${PREFIX}' "$@"\n`);
+      writeFileSync(
+        script,
+        `#!/bin/sh\nexport OS_CLIENT_CONFIG_FILE='${px.cloudsFile}' OS_CLOUD=berth-demo\nexec '${process.execPath}' '${join(ROOT, 'bin/berth.js')}' inventory --prefix '${PREFIX}' "$@"\n`,
+      );
       chmodSync(script, 0o755);
       // Asynchronously: the script's berth calls go through the proxies in this process.
       const r = await spawnCollect('ansible-inventory', ['--list', '-i', script], { env: { ...process.env, ANSIBLE_LOCAL_TEMP: dir, HOME: dir } });
       assert.equal(r.code, 0, r.stderr);
-      const inv = JSON.parse(r.stdout) as Record<string, { hosts?: string[] }> & { _meta: { hostvars: Record<string, { ansible_host: string; berth_tier: string }> } };
+      const inv = JSON.parse(r.stdout) as Record<string, { hosts?: string[] }> & {
+        _meta: { hostvars: Record<string, { ansible_host: string; berth_tier: string }> };
+      };
       assert.deepEqual(inv.web?.hosts, [`${ID}-web`]);
       assert.deepEqual(inv.app?.hosts, [`${ID}-app`]);
       assert.deepEqual(inv.dbs?.hosts, [`${ID}-dbs`]);
@@ -184,7 +227,10 @@ describe('up --layout tiered (API level)', () => {
     px.clear();
     const r = await up();
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(px.mutations().map((m) => m.replace(/[0-9a-f-]{36}/g, 'ID')), ['POST /v2.1/servers/ID/action']);
+    assert.deepEqual(
+      px.mutations().map((m) => m.replace(/[0-9a-f-]{36}/g, 'ID')),
+      ['POST /v2.1/servers/ID/action'],
+    );
     const after = await os.compute.servers.get(web!.id);
     assert.equal(after.status, 'ACTIVE', 'the same server, running again');
   });
@@ -194,7 +240,10 @@ describe('up --layout tiered (API level)', () => {
     try {
       const { stack } = loadStackFile();
       const file = join(dir, 'board.yaml');
-      const edited = { ...stack, services: { ...stack.services, app: { ...stack.services.app!, environment: { ...stack.services.app!.environment, TZ: 'Asia/Tokyo' } } } };
+      const edited = {
+        ...stack,
+        services: { ...stack.services, app: { ...stack.services.app!, environment: { ...stack.services.app!.environment, TZ: 'Asia/Tokyo' } } },
+      };
       writeFileSync(file, JSON.stringify(edited));
       const before = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
       px.clear();
@@ -205,13 +254,19 @@ describe('up --layout tiered (API level)', () => {
       assert.notEqual(id(after, 'app'), id(before, 'app'));
       assert.equal(id(after, 'web'), id(before, 'web'));
       assert.equal(id(after, 'dbs'), id(before, 'dbs'));
-      assert.deepEqual(px.mutations().map((m) => m.replace(/[0-9a-f-]{36}/g, 'ID')).sort(), ['DELETE /v2.1/servers/ID', 'POST /v2.1/servers']);
+      assert.deepEqual(
+        px
+          .mutations()
+          .map((m) => m.replace(/[0-9a-f-]{36}/g, 'ID'))
+          .sort(),
+        ['DELETE /v2.1/servers/ID', 'POST /v2.1/servers'],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('down removes everything tagged, leaves what is not berth\'s, and a second down does nothing', async () => {
+  it("down removes everything tagged, leaves what is not berth's, and a second down does nothing", async () => {
     const theirs = await os.network.networks.create({ name: `${ID}-theirs-net` });
     try {
       const r = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);

@@ -23,7 +23,23 @@ const real = existsSync(CA) && existsSync(KEY);
 const P = prefix();
 const ID = `${P}-board`;
 const where = ['--target', 'openstack', '--prefix', P];
-const upArgs = [...where, '--layout', 'tiered', '--image', IMAGE, '--flavor', 'm1.tiny', '--key-name', 'berth', '--ssh-cidr', EXT_CIDR, '--registry', REGISTRY, '--registry-ca', CA];
+const upArgs = [
+  ...where,
+  '--layout',
+  'tiered',
+  '--image',
+  IMAGE,
+  '--flavor',
+  'm1.tiny',
+  '--key-name',
+  'berth',
+  '--ssh-cidr',
+  EXT_CIDR,
+  '--registry',
+  REGISTRY,
+  '--registry-ca',
+  CA,
+];
 const dir = mkdtempSync(join(tmpdir(), 'berth-osdata-'));
 const file = join(dir, 'board.sql');
 const run = (args: string[]) => berthAsync(args, CLOUDS);
@@ -31,7 +47,10 @@ const run = (args: string[]) => berthAsync(args, CLOUDS);
 function pushImages(): void {
   for (const t of ['web', 'app', 'dbs']) {
     const ref = `${REGISTRY}/berth/${t}:latest`;
-    for (const args of [['tag', `berth/${t}:latest`, ref], ['push', '-q', ref]]) {
+    for (const args of [
+      ['tag', `berth/${t}:latest`, ref],
+      ['push', '-q', ref],
+    ]) {
       const r = spawnSync('docker', args, { encoding: 'utf8' });
       assert.equal(r.status, 0, `docker ${args.join(' ')}: ${r.stderr}`);
     }
@@ -45,7 +64,11 @@ async function commandLinesDuring<T>(fn: () => Promise<T>): Promise<{ result: T;
   const sample = async () => {
     while (running) {
       for (const pid of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-        try { lines.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')); } catch { /* gone */ }
+        try {
+          lines.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+        } catch {
+          /* gone */
+        }
       }
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -67,8 +90,12 @@ describe('ansible, backup and restore over SSH (openstack, tiered)', { skip: rea
   const home = mkdtempSync(join(tmpdir(), 'berth-home-'));
   const key = join(home, 'id_ed25519');
   /** The web tier's /bbs, asked from inside its container (5555 is closed to the outside). */
-  const bbs = async () => (await web.run("node -e \"fetch('http://'+process.env.REST_PORT_5555_TCP_ADDR+':5555/bbs').then(r=>r.text()).then(t=>process.stdout.write(t))\"")).stdout;
-  const page = async () => { const r = await request(url); return withoutFormKey(await r.body.text()); };
+  const bbs = async () =>
+    (await web.run("node -e \"fetch('http://'+process.env.REST_PORT_5555_TCP_ADDR+':5555/bbs').then(r=>r.text()).then(t=>process.stdout.write(t))\"")).stdout;
+  const page = async () => {
+    const r = await request(url);
+    return withoutFormKey(await r.body.text());
+  };
 
   before(async () => {
     os = await connectAs('demo');
@@ -94,8 +121,14 @@ describe('ansible, backup and restore over SSH (openstack, tiered)', { skip: rea
 
   it('ansible -i <berth inventory> all -m ping: pong from web, app and dbs', async () => {
     const script = join(dir, 'inventory.sh');
-    writeFileSync(script, `#!/bin/sh\nexport OS_CLIENT_CONFIG_FILE='${CLOUDS}' OS_CLOUD=berth-demo\nexec '${process.execPath}' '${join(ROOT, 'bin/berth.js')}' inventory --prefix '${P}' --ssh-key '${key}' "$@"\n`, { mode: 0o755 });
-    const r = await spawnCollect('ansible', ['-i', script, 'all', '-m', 'ping', '-o'], { env: { PATH: process.env.PATH, HOME: home, ANSIBLE_LOCAL_TEMP: join(home, 'tmp'), ANSIBLE_PYTHON_INTERPRETER: 'auto_silent', ANSIBLE_TIMEOUT: '30' } });
+    writeFileSync(
+      script,
+      `#!/bin/sh\nexport OS_CLIENT_CONFIG_FILE='${CLOUDS}' OS_CLOUD=berth-demo\nexec '${process.execPath}' '${join(ROOT, 'bin/berth.js')}' inventory --prefix '${P}' --ssh-key '${key}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const r = await spawnCollect('ansible', ['-i', script, 'all', '-m', 'ping', '-o'], {
+      env: { PATH: process.env.PATH, HOME: home, ANSIBLE_LOCAL_TEMP: join(home, 'tmp'), ANSIBLE_PYTHON_INTERPRETER: 'auto_silent', ANSIBLE_TIMEOUT: '30' },
+    });
     assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
     for (const t of ['web', 'app', 'dbs']) assert.match(r.stdout, new RegExp(`^${ID}-${t} \\| SUCCESS => .*"ping": "pong"`, 'm'));
   });
@@ -112,7 +145,10 @@ describe('ansible, backup and restore over SSH (openstack, tiered)', { skip: rea
     const { result: b, lines } = await commandLinesDuring(() => run(['backup', file, ...where, '--ssh-key', key]));
     assert.equal(b.code, 0, b.stderr);
     assert.match(b.stderr, new RegExp(`dumping the database of server ${ID}-dbs \\(192\\.168\\.0\\.30 through [\\d.]+\\) \\(10000 posts\\)`));
-    assert.ok([...lines].some((l) => l.startsWith('ssh ') && l.includes('ProxyCommand=ssh -W %h:%p')), 'the sampler saw ssh run through the jump host');
+    assert.ok(
+      [...lines].some((l) => l.startsWith('ssh ') && l.includes('ProxyCommand=ssh -W %h:%p')),
+      'the sampler saw ssh run through the jump host',
+    );
     for (const l of lines) assert.equal(l.includes(password), false, `the password is on a command line: ${l}`);
     assert.equal(`${b.stdout}${b.stderr}`.includes(password), false);
 

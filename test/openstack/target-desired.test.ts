@@ -24,7 +24,7 @@ const inputs = (flags = {}) => resolveInputs(stack, { prefix: 'alice', ...flags 
 const tiered = (flags = {}, secret = SECRET) => desiredState(stack, 'tiered', inputs(flags), { 'db-password': secret });
 
 describe('inputs', () => {
-  it('defaults to the original lab\'s networks, the user\'s name as prefix and m1.small', () => {
+  it("defaults to the original lab's networks, the user's name as prefix and m1.small", () => {
     const i = resolveInputs(stack, {}, {});
     assert.deepEqual(i.networks, { dmz: '192.168.0.0/24', app: '172.16.10.0/24', dbs: '172.16.20.0/24' });
     assert.match(i.prefix, /^[a-z][a-z0-9-]*$/);
@@ -32,8 +32,10 @@ describe('inputs', () => {
     assert.deepEqual(i.sshCidrs, [], 'no SSH rule unless asked');
   });
 
-  it('takes flags over a config file over the stack\'s openstack: section over OS_CLOUD', () => {
-    const withSection = parseStack(`berth: 1\nname: s\nservices: { a: { image: x } }\nopenstack: { cloud: from-stack, image: stack-img, keyName: k1, flavor: { default: f1, dbs: f2 } }\n`).stack;
+  it("takes flags over a config file over the stack's openstack: section over OS_CLOUD", () => {
+    const withSection = parseStack(
+      `berth: 1\nname: s\nservices: { a: { image: x } }\nopenstack: { cloud: from-stack, image: stack-img, keyName: k1, flavor: { default: f1, dbs: f2 } }\n`,
+    ).stack;
     const file = join(dir, 'os.yaml');
     writeFileSync(file, 'openstack:\n  image: file-img\n  networks: { dmz: 10.9.0.0/24 }\n');
     const i = resolveInputs(withSection, { osConfig: file, keyName: 'k-flag', flavor: ['app=f3'] }, { OS_CLOUD: 'from-env' });
@@ -47,7 +49,10 @@ describe('inputs', () => {
 
   it('refuses bad values with the setting named', () => {
     assert.throws(() => resolveInputs(stack, { sshCidr: 'everyone' }, {}), /sshCidr: an IPv4 CIDR/);
-    assert.throws(() => resolveInputs(stack, { network: ['app=192.168.0.128/25'] }, {}), /networks dmz \(192.168.0.0\/24\) and app \(192.168.0.128\/25\) overlap/);
+    assert.throws(
+      () => resolveInputs(stack, { network: ['app=192.168.0.128/25'] }, {}),
+      /networks dmz \(192.168.0.0\/24\) and app \(192.168.0.128\/25\) overlap/,
+    );
     assert.throws(() => resolveInputs(stack, { registryCa: '/etc/hostname' }, {}), /--registry-ca needs --registry/);
     assert.throws(() => resolveInputs(stack, { registry: 'r:5000', registryCa: '/etc/hostname' }, {}), /not a PEM certificate/);
     assert.throws(() => resolveInputs(stack, { prefix: 'Bad_Name' }, {}), /prefix/);
@@ -59,16 +64,19 @@ describe('desired state of the tiered layout', () => {
   const ports = (server: string) => d.ports.filter((p) => p.server === server).map((p) => `${p.network}=${p.ip}`);
 
   it('has the three networks, a router on dmz-net, names <prefix>-<stack>-…', () => {
-    assert.deepEqual(d.networks.map((n) => [n.name, n.cidr, n.gateway]), [
-      ['alice-board-dmz-net', '192.168.0.0/24', '192.168.0.1'],
-      ['alice-board-app-net', '172.16.10.0/24', '172.16.10.1'],
-      ['alice-board-dbs-net', '172.16.20.0/24', '172.16.20.1'],
-    ]);
+    assert.deepEqual(
+      d.networks.map((n) => [n.name, n.cidr, n.gateway]),
+      [
+        ['alice-board-dmz-net', '192.168.0.0/24', '192.168.0.1'],
+        ['alice-board-app-net', '172.16.10.0/24', '172.16.10.1'],
+        ['alice-board-dbs-net', '172.16.20.0/24', '172.16.20.1'],
+      ],
+    );
     assert.deepEqual(d.router, { name: 'alice-board-router', subnets: ['dmz'] });
     assert.deepEqual(d.servers.map((s) => s.name).sort(), ['alice-board-app', 'alice-board-dbs', 'alice-board-web']);
   });
 
-  it('puts web on dmz+app, app on dmz+app+dbs, dbs on dmz+dbs, dmz first, at the plan\'s addresses', () => {
+  it("puts web on dmz+app, app on dmz+app+dbs, dbs on dmz+dbs, dmz first, at the plan's addresses", () => {
     assert.deepEqual(ports('web'), ['dmz=192.168.0.10', 'app=172.16.10.10']);
     assert.deepEqual(ports('app'), ['dmz=192.168.0.20', 'app=172.16.10.20', 'dbs=172.16.20.20']);
     assert.deepEqual(ports('dbs'), ['dmz=192.168.0.30', 'dbs=172.16.20.30']);
@@ -77,30 +85,44 @@ describe('desired state of the tiered layout', () => {
   });
 
   it('derives least-privilege rules from talksTo and the entry port', () => {
-    const rules = Object.fromEntries(d.groups.map((g) => [g.key, g.rules.map((r) => `${r.port} from ${'cidr' in r.from ? r.from.cidr : `group ${r.from.group}`}`)]));
+    const rules = Object.fromEntries(
+      d.groups.map((g) => [g.key, g.rules.map((r) => `${r.port} from ${'cidr' in r.from ? r.from.cidr : `group ${r.from.group}`}`)]),
+    );
     assert.deepEqual(rules, {
       web: ['22 from 198.51.100.0/24', '80 from 0.0.0.0/0'],
       app: ['22 from group web', '5555 from group web'],
       dbs: ['22 from group web', '3306 from group app'],
     });
-    assert.deepEqual(tiered().groups.map((g) => g.rules.length), [1, 1, 1], 'no SSH rule without an SSH CIDR');
+    assert.deepEqual(
+      tiered().groups.map((g) => g.rules.length),
+      [1, 1, 1],
+      'no SSH rule without an SSH CIDR',
+    );
   });
 
   it('takes any source CIDR from /0 to /32 for SSH, more than one, in canonical form (only subnets need /8 to /29)', () => {
     const i = inputs({ sshCidr: ['0.0.0.0/0', '203.0.113.7/32', '8.9.10.11/5', '198.51.100.9/24', '198.51.100.0/24'] });
     assert.deepEqual(i.sshCidrs, ['0.0.0.0/0', '203.0.113.7/32', '8.0.0.0/5', '198.51.100.0/24']);
-    const ssh = Object.fromEntries(desiredState(stack, 'tiered', i).groups.map((g) => [g.key, g.rules.filter((r) => r.port === 22).map((r) => ('cidr' in r.from ? r.from.cidr : `group ${r.from.group}`))]));
+    const ssh = Object.fromEntries(
+      desiredState(stack, 'tiered', i).groups.map((g) => [
+        g.key,
+        g.rules.filter((r) => r.port === 22).map((r) => ('cidr' in r.from ? r.from.cidr : `group ${r.from.group}`)),
+      ]),
+    );
     // Every CIDR on the jump host (web); app and dbs take SSH from web's group only.
     assert.deepEqual(ssh, { web: ['0.0.0.0/0', '198.51.100.0/24', '203.0.113.7/32', '8.0.0.0/5'], app: ['group web'], dbs: ['group web'] });
     // A stack's (or --os-config's) openstack: section takes one CIDR or a list.
     const listed = parseStack('berth: 1\nname: s\nservices: { a: { image: x } }\nopenstack: { sshCidr: [10.0.0.1/32, 0.0.0.0/0] }\n').stack;
     assert.deepEqual(resolveInputs(listed, {}, {}).sshCidrs, ['10.0.0.1/32', '0.0.0.0/0']);
     // Out of range is a TargetError (one line on the command line), not a RangeError.
-    assert.throws(() => inputs({ sshCidr: ['10.0.0.0/33'] }), (e: Error) => e.name === 'TargetError' && /--ssh-cidr 10.0.0.0\/33: .* between \/0 and \/32/.test(e.message));
+    assert.throws(
+      () => inputs({ sshCidr: ['10.0.0.0/33'] }),
+      (e: Error) => e.name === 'TargetError' && /--ssh-cidr 10.0.0.0\/33: .* between \/0 and \/32/.test(e.message),
+    );
     assert.throws(() => inputs({ network: ['dmz=10.0.0.0/30'] }), /network dmz: 10.0.0.0\/30 is not an IPv4 CIDR between \/8 and \/29/);
   });
 
-  it('gives each server user-data with its peers\' planned addresses, only the first NIC a gateway', () => {
+  it("gives each server user-data with its peers' planned addresses, only the first NIC a gateway", () => {
     const ud = (k: string) => d.servers.find((s) => s.key === k)!.userData;
     assert.match(ud('web'), /'REST_PORT_5555_TCP_ADDR=172\.16\.10\.20'/);
     assert.match(ud('app'), /'DB_PORT_3306_TCP_ADDR=172\.16\.20\.30'/);
@@ -119,12 +141,18 @@ describe('desired state of the tiered layout', () => {
     for (const k of ['app', 'dbs']) {
       const s = d.servers.find((x) => x.key === k)!;
       assert.match(s.userData, new RegExp(`secret_file 'berth/${k}:latest' 'db-password' '/var/lib/berth/board/files/${k}/db-password'`));
-      assert.match(s.userData, /docker run .*'-e' 'DB_PASSWORD_FILE=\/run\/secrets\/db-password' .*'-v' '\/var\/lib\/berth\/board\/files\/\w+\/db-password:\/run\/secrets\/db-password:ro'/);
+      assert.match(
+        s.userData,
+        /docker run .*'-e' 'DB_PASSWORD_FILE=\/run\/secrets\/db-password' .*'-v' '\/var\/lib\/berth\/board\/files\/\w+\/db-password:\/run\/secrets\/db-password:ro'/,
+      );
       assert.equal(s.userData.split(SECRET).length, 2, 'the value appears once: in the root-only secrets file');
       assert.equal(s.metadata[META.secretPrefix + 'db-password'], SECRET);
     }
     const other = tiered({ sshCidr: '198.51.100.0/24' }, 'another-value-0123456789');
-    assert.deepEqual(other.servers.map((s) => s.hash), d.servers.map((s) => s.hash));
+    assert.deepEqual(
+      other.servers.map((s) => s.hash),
+      d.servers.map((s) => s.hash),
+    );
   });
 
   it('is shellcheck-clean', () => {
@@ -140,17 +168,29 @@ describe('desired state of the tiered layout', () => {
     const ca = join(dir, 'ca.crt');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const s = tiered({ registry: '198.51.100.1:5000', registryCa: ca }).servers[0]!;
-    assert.match(s.userData, /install -d -m 0755 '\/etc\/docker\/certs\.d\/198\.51\.100\.1:5000'\ncat >'\/etc\/docker\/certs\.d\/198\.51\.100\.1:5000\/ca\.crt' <<'BERTH_CA'\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\nBERTH_CA\n/);
+    assert.match(
+      s.userData,
+      /install -d -m 0755 '\/etc\/docker\/certs\.d\/198\.51\.100\.1:5000'\ncat >'\/etc\/docker\/certs\.d\/198\.51\.100\.1:5000\/ca\.crt' <<'BERTH_CA'\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\nBERTH_CA\n/,
+    );
     assert.match(s.userData, /ensure_image '198\.51\.100\.1:5000\/berth\/dbs:latest'/);
   });
 });
 
 describe('desired state of the single layout', () => {
   const d = desiredState(stack, 'single', inputs(), {}, { blockStorage: false });
-  it('is one server on dmz-net running the original\'s three commands, port 80 open to all', () => {
-    assert.deepEqual(d.networks.map((n) => n.name), ['alice-board-dmz-net']);
-    assert.deepEqual(d.ports.map((p) => [p.name, p.ip]), [['alice-board-vm-dmz', '192.168.0.10']]);
-    assert.deepEqual(d.groups.map((g) => g.rules.map((r) => r.port)), [[80]]);
+  it("is one server on dmz-net running the original's three commands, port 80 open to all", () => {
+    assert.deepEqual(
+      d.networks.map((n) => n.name),
+      ['alice-board-dmz-net'],
+    );
+    assert.deepEqual(
+      d.ports.map((p) => [p.name, p.ip]),
+      [['alice-board-vm-dmz', '192.168.0.10']],
+    );
+    assert.deepEqual(
+      d.groups.map((g) => g.rules.map((r) => r.port)),
+      [[80]],
+    );
     const ud = d.servers[0]!.userData;
     assert.match(ud, /'--link' 'dbs:db' 'berth\/app:latest'/);
     assert.match(ud, /'--link' 'app:rest' '-p' '0\.0\.0\.0:80:80' 'berth\/web:latest'/);
@@ -164,17 +204,45 @@ function observedAfterUp(d: DesiredState, ext = 'ext-id'): Observed {
   const netId = (k: string) => `net-${k}`;
   const sgId = (k: string) => `sg-${k}`;
   return {
-    networks: d.networks.map((n) => ({ id: netId(n.key), name: n.name, owned: true, tagged: true, subnets: [{ id: `sub-${n.key}`, name: n.subnetName, networkId: netId(n.key), cidr: n.cidr, owned: true, tagged: true }] })),
+    networks: d.networks.map((n) => ({
+      id: netId(n.key),
+      name: n.name,
+      owned: true,
+      tagged: true,
+      subnets: [{ id: `sub-${n.key}`, name: n.subnetName, networkId: netId(n.key), cidr: n.cidr, owned: true, tagged: true }],
+    })),
     routers: [{ id: 'r1', name: d.router.name, owned: true, tagged: true, externalNetworkId: ext, subnetIds: ['sub-dmz'] }],
     groups: d.groups.map((g) => ({
-      id: sgId(g.key), name: g.name, owned: true, tagged: true,
+      id: sgId(g.key),
+      name: g.name,
+      owned: true,
+      tagged: true,
       rules: [
         { id: `${g.key}-eg4`, direction: 'egress' as const, ethertype: 'IPv4' },
         { id: `${g.key}-eg6`, direction: 'egress' as const, ethertype: 'IPv6' },
-        ...g.rules.map((r, n) => ({ id: `${g.key}-${n}`, direction: 'ingress' as const, ethertype: 'IPv4', protocol: 'tcp', portMin: r.port, portMax: r.port, ...('cidr' in r.from ? { remoteCidr: r.from.cidr } : { remoteGroupId: sgId(r.from.group) }) })),
+        ...g.rules.map((r, n) => ({
+          id: `${g.key}-${n}`,
+          direction: 'ingress' as const,
+          ethertype: 'IPv4',
+          protocol: 'tcp',
+          portMin: r.port,
+          portMax: r.port,
+          ...('cidr' in r.from ? { remoteCidr: r.from.cidr } : { remoteGroupId: sgId(r.from.group) }),
+        })),
       ],
     })),
-    ports: d.ports.map((p) => ({ id: `port-${p.name}`, name: p.name, owned: true, tagged: true, networkId: netId(p.network), ips: [p.ip], mac: p.mac, groupIds: [sgId(p.group)], deviceId: `srv-${p.server}`, deviceOwner: 'compute:nova' })),
+    ports: d.ports.map((p) => ({
+      id: `port-${p.name}`,
+      name: p.name,
+      owned: true,
+      tagged: true,
+      networkId: netId(p.network),
+      ips: [p.ip],
+      mac: p.mac,
+      groupIds: [sgId(p.group)],
+      deviceId: `srv-${p.server}`,
+      deviceOwner: 'compute:nova',
+    })),
     servers: d.servers.map((s) => ({ id: `srv-${s.key}`, name: s.name, status: 'ACTIVE', metadata: s.metadata, tags: s.tags, addresses: [] })),
     floatingIps: [{ id: 'fip1', address: '198.51.100.50', portId: `port-${d.floatingIp.port}`, owned: true, tagged: true }],
     volumes: d.volumes.map((v) => ({ id: `vol-${v.name}`, name: v.name, owned: true, status: 'in-use', size: v.size, serverIds: [`srv-${v.server}`] })),
@@ -199,7 +267,13 @@ describe('diff', () => {
 
   it('replaces only the server whose environment changed', () => {
     const o = observedAfterUp(d);
-    const edited = parseStack(JSON.stringify({ ...stack, openstack: undefined, services: { ...stack.services, app: { ...stack.services.app, environment: { ...stack.services.app!.environment, TZ: 'Asia/Tokyo' } } } })).stack;
+    const edited = parseStack(
+      JSON.stringify({
+        ...stack,
+        openstack: undefined,
+        services: { ...stack.services, app: { ...stack.services.app, environment: { ...stack.services.app!.environment, TZ: 'Asia/Tokyo' } } },
+      }),
+    ).stack;
     const d2 = desiredState(edited, 'tiered', inputs(), { 'db-password': SECRET });
     assert.deepEqual(changed(diff(d2, o, 'ext-id')), ['delete server alice-board-app', 'replace server alice-board-app']);
   });
@@ -214,7 +288,10 @@ describe('diff', () => {
     const d2 = tiered({ tag: 'ver2.0' });
     const c = changed(diff(d2, observedAfterUp(d), 'ext-id'));
     const moves = ['create attachment alice-board-dbs-data on alice-board-dbs', 'delete attachment alice-board-dbs-data on alice-board-dbs'];
-    assert.deepEqual(c.sort(), [...moves, ...['app', 'dbs', 'web'].flatMap((t) => [`delete server alice-board-${t}`, `replace server alice-board-${t}`])].sort());
+    assert.deepEqual(
+      c.sort(),
+      [...moves, ...['app', 'dbs', 'web'].flatMap((t) => [`delete server alice-board-${t}`, `replace server alice-board-${t}`])].sort(),
+    );
     assert.deepEqual(dataLosingSteps(diff(d2, observedAfterUp(d), 'ext-id')), [], 'the posts are on the volume: nothing is lost');
   });
 
@@ -232,8 +309,14 @@ describe('diff', () => {
     o.ports.find((p) => p.name === 'alice-board-dbs-dbs')!.ips = ['172.16.20.99'];
     o.servers.find((s) => s.name === 'alice-board-web')!.status = 'ERROR';
     assert.deepEqual(changed(diff(d, o, 'ext-id')).sort(), [
-      'create attachment alice-board-dbs-data on alice-board-dbs', 'create port alice-board-dbs-dbs', 'delete attachment alice-board-dbs-data on alice-board-dbs', 'delete port alice-board-dbs-dbs',
-      'delete server alice-board-dbs', 'delete server alice-board-web', 'replace server alice-board-dbs', 'replace server alice-board-web',
+      'create attachment alice-board-dbs-data on alice-board-dbs',
+      'create port alice-board-dbs-dbs',
+      'delete attachment alice-board-dbs-data on alice-board-dbs',
+      'delete port alice-board-dbs-dbs',
+      'delete server alice-board-dbs',
+      'delete server alice-board-web',
+      'replace server alice-board-dbs',
+      'replace server alice-board-web',
     ]);
   });
 
@@ -243,7 +326,12 @@ describe('diff', () => {
     assert.match(planned, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
     o.ports.find((p) => p.name === 'alice-board-app-app')!.mac = 'fa:16:3e:00:00:01';
     const steps = diff(d, o, 'ext-id');
-    assert.deepEqual(changed(steps).sort(), ['create port alice-board-app-app', 'delete port alice-board-app-app', 'delete server alice-board-app', 'replace server alice-board-app']);
+    assert.deepEqual(changed(steps).sort(), [
+      'create port alice-board-app-app',
+      'delete port alice-board-app-app',
+      'delete server alice-board-app',
+      'replace server alice-board-app',
+    ]);
     assert.equal(steps.find((s) => s.verb === 'delete' && s.kind === 'port')!.why, `MAC fa:16:3e:00:00:01, planned ${planned}`, 'plan says why');
     assert.equal(steps.find((s) => s.verb === 'replace')!.why, 'its ports are replaced');
     // The same MAC as Neutron may write it (upper case) is the planned one.
@@ -254,20 +342,32 @@ describe('diff', () => {
   it('deletes owned leftovers of another layout, never what is not owned; the volume moves to the new server', () => {
     const single = desiredState(stack, 'single', inputs());
     const o = observedAfterUp(d);
-    o.networks.push({ id: 'theirs', name: 'somebody-else-net', owned: false, subnets: [{ id: 'ts', name: 'x', networkId: 'theirs', cidr: '10.1.0.0/24', owned: false }] });
+    o.networks.push({
+      id: 'theirs',
+      name: 'somebody-else-net',
+      owned: false,
+      subnets: [{ id: 'ts', name: 'x', networkId: 'theirs', cidr: '10.1.0.0/24', owned: false }],
+    });
     const steps = diff(single, o, 'ext-id');
     const c = changed(steps);
-    assert.ok(c.includes('delete server alice-board-web') && c.includes('delete network alice-board-app-net') && c.includes('delete security-group alice-board-dbs'));
+    assert.ok(
+      c.includes('delete server alice-board-web') && c.includes('delete network alice-board-app-net') && c.includes('delete security-group alice-board-dbs'),
+    );
     assert.ok(!c.some((x) => x.includes('somebody-else')));
-    assert.ok(c.includes('delete attachment alice-board-dbs-data on alice-board-dbs') && c.includes('create attachment alice-board-dbs-data on alice-board-vm'));
-    assert.deepEqual(dataLosingSteps(steps), [], 'dbs\'s data is on its volume, which moves to the single VM');
+    assert.ok(
+      c.includes('delete attachment alice-board-dbs-data on alice-board-dbs') && c.includes('create attachment alice-board-dbs-data on alice-board-vm'),
+    );
+    assert.deepEqual(dataLosingSteps(steps), [], "dbs's data is on its volume, which moves to the single VM");
   });
 
   it('marks a layout change that deletes a server holding data on its own disk (no block storage)', () => {
     const bare = desiredState(stack, 'tiered', inputs(), { 'db-password': SECRET }, { blockStorage: false });
     const single = desiredState(stack, 'single', inputs(), {}, { blockStorage: false });
     const lost = dataLosingSteps(diff(single, observedAfterUp(bare), 'ext-id'));
-    assert.deepEqual(lost.map((s) => `${s.verb} ${s.kind} ${s.name}: ${s.loses}`), ['delete server alice-board-dbs: dbs/data (on the server\'s own disk, no volume)']);
+    assert.deepEqual(
+      lost.map((s) => `${s.verb} ${s.kind} ${s.name}: ${s.loses}`),
+      ["delete server alice-board-dbs: dbs/data (on the server's own disk, no volume)"],
+    );
   });
 
   it('reuses a network of the same name that berth did not make, without owning it', () => {
@@ -280,8 +380,26 @@ describe('diff', () => {
 
 describe('inventory', () => {
   const servers: ObservedServer[] = [
-    { id: '1', name: 'alice-board-web', status: 'ACTIVE', metadata: { [META.tier]: 'web', [META.layout]: 'tiered' }, tags: [], addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.10', floating: false }, { network: 'alice-board-dmz-net', addr: '198.51.100.7', floating: true }, { network: 'alice-board-app-net', addr: '172.16.10.10', floating: false }] },
-    { id: '2', name: 'alice-board-dbs', status: 'ACTIVE', metadata: { [META.tier]: 'dbs', [META.layout]: 'tiered' }, tags: [], addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.30', floating: false }] },
+    {
+      id: '1',
+      name: 'alice-board-web',
+      status: 'ACTIVE',
+      metadata: { [META.tier]: 'web', [META.layout]: 'tiered' },
+      tags: [],
+      addresses: [
+        { network: 'alice-board-dmz-net', addr: '192.168.0.10', floating: false },
+        { network: 'alice-board-dmz-net', addr: '198.51.100.7', floating: true },
+        { network: 'alice-board-app-net', addr: '172.16.10.10', floating: false },
+      ],
+    },
+    {
+      id: '2',
+      name: 'alice-board-dbs',
+      status: 'ACTIVE',
+      metadata: { [META.tier]: 'dbs', [META.layout]: 'tiered' },
+      tags: [],
+      addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.30', floating: false }],
+    },
   ];
   it('groups the servers by tier, with the floating IP or a jump through it', () => {
     const inv = inventory('alice-board', servers, 'debian');
@@ -292,16 +410,20 @@ describe('inventory', () => {
     assert.equal(inv._meta.hostvars['alice-board-web']!.ansible_host, '198.51.100.7');
     assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_host, '192.168.0.30');
     assert.equal(inv._meta.hostvars['alice-board-web']!.ansible_ssh_common_args, '-o HostKeyAlias=1 -o StrictHostKeyChecking=accept-new');
-    assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_common_args,
-      '-o HostKeyAlias=2 -o StrictHostKeyChecking=accept-new -o "ProxyCommand=ssh -W %h:%p -o BatchMode=yes -o HostKeyAlias=1 -o StrictHostKeyChecking=accept-new debian@198.51.100.7"');
+    assert.equal(
+      inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_common_args,
+      '-o HostKeyAlias=2 -o StrictHostKeyChecking=accept-new -o "ProxyCommand=ssh -W %h:%p -o BatchMode=yes -o HostKeyAlias=1 -o StrictHostKeyChecking=accept-new debian@198.51.100.7"',
+    );
     assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_private_key_file, undefined);
   });
 
   it('with a key: every host gets it, and the jump to app and dbs carries it and the host-key options', () => {
     const inv = inventory('alice-board', servers, 'debian', sshKeyPath('/home/a/.ssh/id_ed25519'));
     for (const h of ['alice-board-web', 'alice-board-dbs']) assert.equal(inv._meta.hostvars[h]!.ansible_ssh_private_key_file, '/home/a/.ssh/id_ed25519');
-    assert.equal(inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_common_args,
-      '-o HostKeyAlias=2 -o StrictHostKeyChecking=accept-new -o "ProxyCommand=ssh -W %h:%p -o BatchMode=yes -i /home/a/.ssh/id_ed25519 -o IdentitiesOnly=yes -o HostKeyAlias=1 -o StrictHostKeyChecking=accept-new debian@198.51.100.7"');
+    assert.equal(
+      inv._meta.hostvars['alice-board-dbs']!.ansible_ssh_common_args,
+      '-o HostKeyAlias=2 -o StrictHostKeyChecking=accept-new -o "ProxyCommand=ssh -W %h:%p -o BatchMode=yes -i /home/a/.ssh/id_ed25519 -o IdentitiesOnly=yes -o HostKeyAlias=1 -o StrictHostKeyChecking=accept-new debian@198.51.100.7"',
+    );
     assert.throws(() => sshKeyPath('/home/a/my keys/id'), /--ssh-key .*only letters/);
   });
 });
@@ -310,11 +432,37 @@ describe('inventory: group membership', () => {
   it('puts the one VM, which runs every tier, in each of the groups web, app and dbs', () => {
     const single = desiredState(stack, 'single', inputs());
     const vm = single.servers[0]!;
-    const inv = inventory('alice-board', [
-      { id: '1', name: vm.name, status: 'ACTIVE', metadata: vm.metadata, tags: vm.tags, addresses: [{ network: 'alice-board-dmz-net', addr: '192.168.0.10', floating: false }, { network: 'alice-board-dmz-net', addr: '198.51.100.9', floating: true }] },
-    ], 'debian');
+    const inv = inventory(
+      'alice-board',
+      [
+        {
+          id: '1',
+          name: vm.name,
+          status: 'ACTIVE',
+          metadata: vm.metadata,
+          tags: vm.tags,
+          addresses: [
+            { network: 'alice-board-dmz-net', addr: '192.168.0.10', floating: false },
+            { network: 'alice-board-dmz-net', addr: '198.51.100.9', floating: true },
+          ],
+        },
+      ],
+      'debian',
+    );
     assert.deepEqual(inv, {
-      _meta: { hostvars: { 'alice-board-vm': { ansible_host: '198.51.100.9', ansible_user: 'debian', ansible_ssh_common_args: '-o HostKeyAlias=1 -o StrictHostKeyChecking=accept-new', berth_tier: 'all', berth_layout: 'single', berth_addresses: { dmz: '192.168.0.10' }, berth_floating_ip: '198.51.100.9' } } },
+      _meta: {
+        hostvars: {
+          'alice-board-vm': {
+            ansible_host: '198.51.100.9',
+            ansible_user: 'debian',
+            ansible_ssh_common_args: '-o HostKeyAlias=1 -o StrictHostKeyChecking=accept-new',
+            berth_tier: 'all',
+            berth_layout: 'single',
+            berth_addresses: { dmz: '192.168.0.10' },
+            berth_floating_ip: '198.51.100.9',
+          },
+        },
+      },
       all: { children: ['web', 'app', 'dbs'] },
       web: { hosts: ['alice-board-vm'] },
       app: { hosts: ['alice-board-vm'] },
@@ -324,8 +472,23 @@ describe('inventory: group membership', () => {
 
   it('puts each tiered VM in its own group only', () => {
     const d = tiered();
-    const inv = inventory('alice-board', d.servers.map((s, n) => ({ id: String(n), name: s.name, status: 'ACTIVE', metadata: s.metadata, tags: s.tags, addresses: [{ network: 'alice-board-dmz-net', addr: `192.168.0.${n + 10}`, floating: false }] })), 'debian');
-    assert.deepEqual(Object.fromEntries(['web', 'app', 'dbs'].map((g) => [g, inv[g]])), { web: { hosts: ['alice-board-web'] }, app: { hosts: ['alice-board-app'] }, dbs: { hosts: ['alice-board-dbs'] } });
+    const inv = inventory(
+      'alice-board',
+      d.servers.map((s, n) => ({
+        id: String(n),
+        name: s.name,
+        status: 'ACTIVE',
+        metadata: s.metadata,
+        tags: s.tags,
+        addresses: [{ network: 'alice-board-dmz-net', addr: `192.168.0.${n + 10}`, floating: false }],
+      })),
+      'debian',
+    );
+    assert.deepEqual(Object.fromEntries(['web', 'app', 'dbs'].map((g) => [g, inv[g]])), {
+      web: { hosts: ['alice-board-web'] },
+      app: { hosts: ['alice-board-app'] },
+      dbs: { hosts: ['alice-board-dbs'] },
+    });
   });
 });
 
@@ -337,7 +500,18 @@ describe('quotas', () => {
 
   it('counts what a first up of the tiered layout adds', () => {
     assert.deepEqual(quotaNeeds(d, diff(d, empty, 'e'), r), {
-      instances: 3, cores: 3, ram: 6144, network: 3, subnet: 3, router: 1, port: 7, floatingip: 1, security_group: 3, security_group_rule: 3 + 6, volumes: 1, gigabytes: 1,
+      instances: 3,
+      cores: 3,
+      ram: 6144,
+      network: 3,
+      subnet: 3,
+      router: 1,
+      port: 7,
+      floatingip: 1,
+      security_group: 3,
+      security_group_rule: 3 + 6,
+      volumes: 1,
+      gigabytes: 1,
     });
   });
 
@@ -349,10 +523,13 @@ describe('quotas', () => {
   });
 
   it('says which quota is short and by how much', () => {
-    assert.deepEqual(quotaShortages({ instances: 3, port: 7, ram: 6144 }, { instances: { limit: 10, free: 1 }, port: { limit: 50, free: 50 }, ram: { limit: 4096, free: 1024 } }), [
-      'instances: needs 3, 1 free of 10 (short by 2)',
-      'ram: needs 6144 MB, 1024 MB free of 4096 (short by 5120)',
-    ]);
+    assert.deepEqual(
+      quotaShortages(
+        { instances: 3, port: 7, ram: 6144 },
+        { instances: { limit: 10, free: 1 }, port: { limit: 50, free: 50 }, ram: { limit: 4096, free: 1024 } },
+      ),
+      ['instances: needs 3, 1 free of 10 (short by 2)', 'ram: needs 6144 MB, 1024 MB free of 4096 (short by 5120)'],
+    );
     assert.deepEqual(quotaShortages({ port: 7 }, { port: { limit: -1, free: -5 } }), [], 'unlimited');
   });
 });

@@ -20,13 +20,47 @@ import { berthAsync, IMAGE, leftovers, prefix, pushBoardImages } from './target-
 
 const KEY = join(OSLAB, 'state/ssh/berth_ed25519');
 const real = existsSync(CA) && existsSync(KEY);
-const common = (p: string) => ['--target', 'openstack', '--prefix', p, '--image', IMAGE, '--flavor', 'm1.tiny', '--key-name', 'berth', '--ssh-cidr', EXT_CIDR, '--registry', REGISTRY, '--registry-ca', CA];
+const common = (p: string) => [
+  '--target',
+  'openstack',
+  '--prefix',
+  p,
+  '--image',
+  IMAGE,
+  '--flavor',
+  'm1.tiny',
+  '--key-name',
+  'berth',
+  '--ssh-cidr',
+  EXT_CIDR,
+  '--registry',
+  REGISTRY,
+  '--registry-ca',
+  CA,
+];
 
 let os: OpenStack;
 let browser: Browser;
 
 function ssh(host: string, command: string): { code: number | null; out: string } {
-  const r = spawnSync('ssh', ['-i', KEY, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=15', '-o', 'BatchMode=yes', `debian@${host}`, command], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    'ssh',
+    [
+      '-i',
+      KEY,
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'ConnectTimeout=15',
+      '-o',
+      'BatchMode=yes',
+      `debian@${host}`,
+      command,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -93,13 +127,17 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
     assert.equal(first[0]?.[1], `tiered ${p} first`, 'app reaches dbs on 3306: the post is stored');
 
     const fips = await os.network.floatingIps.list({ tags: [TAG.stack(id)] });
-    assert.deepEqual(fips.map((f) => f.floating_ip_address), [fip], 'only web has a floating IP');
+    assert.deepEqual(
+      fips.map((f) => f.floating_ip_address),
+      [fip],
+      'only web has a floating IP',
+    );
     assert.equal(opensFromHere(fip, 80), true);
     assert.equal(opensFromHere(fip, 5555), false, '5555 is not reachable from outside');
     assert.equal(opensFromHere(fip, 3306), false);
 
     const probe = (addr: string, port: number) => ssh(fip, `timeout 3 bash -c '</dev/tcp/${addr}/${port}' && echo OPEN || echo CLOSED`);
-    assert.match(probe('172.16.10.20', 5555).out, /OPEN/, 'web reaches app on 5555 (web\'s group is allowed)');
+    assert.match(probe('172.16.10.20', 5555).out, /OPEN/, "web reaches app on 5555 (web's group is allowed)");
     for (const addr of ['172.16.20.30', '192.168.0.30']) assert.match(probe(addr, 3306).out, /CLOSED/, `web cannot open 3306 on dbs at ${addr}`);
 
     // Replace the app server (its environment changes): the post is still there.
@@ -107,7 +145,13 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
     try {
       const { stack } = loadStackFile();
       const file = join(dir, 'board.yaml');
-      writeFileSync(file, JSON.stringify({ ...stack, services: { ...stack.services, app: { ...stack.services.app!, environment: { ...stack.services.app!.environment, TZ: 'UTC' } } } }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          ...stack,
+          services: { ...stack.services, app: { ...stack.services.app!, environment: { ...stack.services.app!.environment, TZ: 'UTC' } } },
+        }),
+      );
       const again = await run(['up', ...common(p), '--layout', 'tiered', '--stack', file]);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stderr, /replace server\s+\S+-app/);
@@ -116,7 +160,10 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
       rmSync(dir, { recursive: true, force: true });
     }
     const rows = await postAndSee(url, `tiered ${p} second`);
-    assert.deepEqual(rows.slice(0, 2).map((r) => r[1]), [`tiered ${p} second`, `tiered ${p} first`]);
+    assert.deepEqual(
+      rows.slice(0, 2).map((r) => r[1]),
+      [`tiered ${p} second`, `tiered ${p} first`],
+    );
 
     const down = await run(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', p]);
     assert.equal(down.code, 0, down.stderr);

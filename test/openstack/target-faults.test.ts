@@ -55,13 +55,18 @@ it('wrong names are refused before anything is created, with the names near them
 it('429, 503 and a server in ERROR during up: retried, the server replaced once, converged', async () => {
   px.neutron.inject(/^\/v2\.0\/ports$/, { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { message: 'slow down' } }, 1, 'POST');
   px.nova.inject(/^\/v2\.1\/servers\/detail/, { kind: 'status', status: 503, body: 'busy' }, 1, 'GET');
-  px.nova.inject(new RegExp(`^/v2\\.1/servers/${UUID}$`), {
-    kind: 'rewrite',
-    edit: (b) => {
-      const body = b as { server: Record<string, unknown> };
-      return { server: { ...body.server, status: 'ERROR', fault: { code: 500, message: 'injected by the test proxy' } } };
+  px.nova.inject(
+    new RegExp(`^/v2\\.1/servers/${UUID}$`),
+    {
+      kind: 'rewrite',
+      edit: (b) => {
+        const body = b as { server: Record<string, unknown> };
+        return { server: { ...body.server, status: 'ERROR', fault: { code: 500, message: 'injected by the test proxy' } } };
+      },
     },
-  }, 1, 'GET');
+    1,
+    'GET',
+  );
   const r = await berthAsync(['up', ...ARGS, '--wait', 'active'], px.cloudsFile);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /went to ERROR \(injected by the test proxy\); replacing it once/);
@@ -80,8 +85,22 @@ it('429, 503 and a server in ERROR during up: retried, the server replaced once,
 
 it('409 "in use" while a port and a network are still held: down retries and leaves nothing', async () => {
   px.clear();
-  px.neutron.inject(new RegExp(`^/v2\\.0/ports/${UUID}$`), { kind: 'status', status: 409, body: { NeutronError: { type: 'PortInUse', message: 'Port is in use by a device', detail: '' } } }, 1, 'DELETE');
-  px.neutron.inject(new RegExp(`^/v2\\.0/networks/${UUID}$`), { kind: 'status', status: 409, body: { NeutronError: { type: 'NetworkInUse', message: 'There are one or more ports still in use on the network', detail: '' } } }, 1, 'DELETE');
+  px.neutron.inject(
+    new RegExp(`^/v2\\.0/ports/${UUID}$`),
+    { kind: 'status', status: 409, body: { NeutronError: { type: 'PortInUse', message: 'Port is in use by a device', detail: '' } } },
+    1,
+    'DELETE',
+  );
+  px.neutron.inject(
+    new RegExp(`^/v2\\.0/networks/${UUID}$`),
+    {
+      kind: 'status',
+      status: 409,
+      body: { NeutronError: { type: 'NetworkInUse', message: 'There are one or more ports still in use on the network', detail: '' } },
+    },
+    1,
+    'DELETE',
+  );
   const r = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(px.neutron.count('DELETE', new RegExp(`^/v2\\.0/networks/${UUID}$`)), 2, 'the refused delete was sent again');
@@ -90,7 +109,12 @@ it('409 "in use" while a port and a network are still held: down retries and lea
 
 it('an ACTIVE server whose console answers 404 (its host lost it) fails up at once, not after the timeout', async () => {
   px.clear();
-  px.nova.inject(new RegExp(`^/v2\\.1/servers/${UUID}/action$`), { kind: 'status', status: 404, body: { itemNotFound: { code: 404, message: 'Instance could not be found.' } } }, 3, 'POST');
+  px.nova.inject(
+    new RegExp(`^/v2\\.1/servers/${UUID}/action$`),
+    { kind: 'status', status: 404, body: { itemNotFound: { code: 404, message: 'Instance could not be found.' } } },
+    3,
+    'POST',
+  );
   const started = Date.now();
   const r = await berthAsync(['up', ...ARGS, '--wait', 'ready', '--ready-timeout', '600'], px.cloudsFile);
   assert.equal(r.code, 1, r.stderr);
@@ -112,9 +136,12 @@ it('a boot the cloud carries out after its client was killed: the next up waits 
   assert.equal(killed.signal, 'SIGKILL', killed.stderr);
   const next = await berthAsync(['up', ...ARGS, '--wait', 'active'], px.cloudsFile);
   assert.equal(next.code, 0, next.stderr);
-  assert.equal(px.nova.count('POST', /^\/v2\.1\/servers$/), 1, 'only the killed run\'s boot');
+  assert.equal(px.nova.count('POST', /^\/v2\.1\/servers$/), 1, "only the killed run's boot");
   const servers = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
-  assert.deepEqual(servers.map((s) => s.status), ['ACTIVE']);
+  assert.deepEqual(
+    servers.map((s) => s.status),
+    ['ACTIVE'],
+  );
   assert.match(next.stderr, /an earlier run was interrupted \(1 unbound port\(s\)\)/);
   px.clear();
   const again = await berthAsync(['up', ...ARGS, '--wait', 'active'], px.cloudsFile);
@@ -131,32 +158,53 @@ it('a port made after up read the cloud is taken over (its planned MAC is taken)
   const [old] = await os.network.ports.list({ tags: [TAG.stack(ID)] });
   await os.network.ports.delete(old!.id);
   const plan = await planStack(os, stack, inputs, 'single');
-  assert.ok(plan.steps.some((s) => s.kind === 'port' && s.verb === 'create'), 'the plan was made without the port');
+  assert.ok(
+    plan.steps.some((s) => s.kind === 'port' && s.verb === 'create'),
+    'the plan was made without the port',
+  );
   // Now the port of an interrupted run lands: as berth makes it, but before its tags were set.
   const [want] = plan.d.ports;
   const [net] = await os.network.networks.list({ name: `${ID}-${want!.network}-net` });
   const [sub] = await os.network.subnets.list({ network_id: net!.id });
-  const late = await os.network.ports.create({ network_id: net!.id, name: want!.name, fixed_ips: [{ subnet_id: sub!.id, ip_address: want!.ip }], mac_address: want!.mac, description: ownerDescription(ID) });
+  const late = await os.network.ports.create({
+    network_id: net!.id,
+    name: want!.name,
+    fixed_ips: [{ subnet_id: sub!.id, ip_address: want!.ip }],
+    mac_address: want!.mac,
+    description: ownerDescription(ID),
+  });
   const lines: string[] = [];
   await up(os, plan, 'active', { step: (m) => lines.push(m), detail: (m) => lines.push(m) });
   assert.ok(lines.includes(`port ${want!.name} was made by an interrupted run: taken over`), lines.join('\n'));
   const ports = await os.network.ports.list({ name: want!.name });
-  assert.deepEqual(ports.map((p) => p.id), [late.id], 'one port, the late one');
-  assert.ok(ports[0]!.tags?.includes(TAG.stack(ID)), 'and it carries the stack\'s tags now');
+  assert.deepEqual(
+    ports.map((p) => p.id),
+    [late.id],
+    'one port, the late one',
+  );
+  assert.ok(ports[0]!.tags?.includes(TAG.stack(ID)), "and it carries the stack's tags now");
   const [booted] = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
   assert.equal(ports[0]!.device_id, booted!.id);
 });
 
-it('berth logs --follow shows the VM\'s console as it grows (the original\'s `watch nova console-log`), each line once', async () => {
+it("berth logs --follow shows the VM's console as it grows (the original's `watch nova console-log`), each line once", async () => {
   // The user-data's last line: the stack is up, or (these tests give no registry) it failed.
   const DONE = / berth: (stack \S+ is up|ERROR: )/;
   const [vm] = await os.compute.servers.list({ tags: [TAG.stack(ID)] });
   await waitFor(`${DONE} on the console`, 300_000, async () => (DONE.test(await os.compute.servers.consoleOutput(vm!.id)) ? true : undefined), 2000);
   // The first answer shows the console as it was earlier (its first half): the next one grew.
-  px.nova.inject(new RegExp(`^/v2\\.1/servers/${vm!.id}/action$`), { kind: 'rewrite', edit: (b) => {
-    const lines = (b as { output: string }).output.split('\n');
-    return { output: `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n` };
-  } }, 1, 'POST');
+  px.nova.inject(
+    new RegExp(`^/v2\\.1/servers/${vm!.id}/action$`),
+    {
+      kind: 'rewrite',
+      edit: (b) => {
+        const lines = (b as { output: string }).output.split('\n');
+        return { output: `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n` };
+      },
+    },
+    1,
+    'POST',
+  );
   let timedOut = false;
   const follow = await berthAsync(['logs', 'web', '--target', 'openstack', '--prefix', PREFIX, '--follow'], px.cloudsFile, (child) => {
     let out = '';
@@ -182,7 +230,7 @@ it('berth logs --follow shows the VM\'s console as it grows (the original\'s `wa
   assert.match(none.stderr, new RegExp(`no server for tier web in ${PREFIX}x-board\\nhint: see what runs: berth status --target openstack`));
 });
 
-it('down --all removes every stack of the prefix (the original\'s per-student cleanup), and only those', async () => {
+it("down --all removes every stack of the prefix (the original's per-student cleanup), and only those", async () => {
   const other = await berthAsync(['up', ...ARGS, '--project', 'other', '--wait', 'active'], px.cloudsFile);
   assert.equal(other.code, 0, other.stderr);
   const neighbour = `${PREFIX}x`; // a prefix that starts with this one: not one of its stacks
@@ -194,7 +242,7 @@ it('down --all removes every stack of the prefix (the original\'s per-student cl
     assert.match(r.stderr, new RegExp(`removed \\d+ resources of every stack of ${PREFIX}\\n`));
     assert.deepEqual(await leftovers(os, `${PREFIX}-other`), {});
     assert.deepEqual(await leftovers(os, ID), {});
-    assert.ok(await os.network.networks.getIfExists(theirs.id), 'another prefix\'s stack is left alone');
+    assert.ok(await os.network.networks.getIfExists(theirs.id), "another prefix's stack is left alone");
   } finally {
     await os.network.networks.delete(theirs.id, { ignoreMissing: true });
   }

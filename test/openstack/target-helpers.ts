@@ -38,7 +38,10 @@ export async function proxiedCloud(): Promise<Proxied> {
   writeFileSync(cloudsFile, stringify({ clouds: { 'berth-demo': demo } }), { mode: 0o600 });
   const all = [nova, neutron, glance];
   return {
-    nova, neutron, glance, cloudsFile,
+    nova,
+    neutron,
+    glance,
+    cloudsFile,
     mutations: () => all.flatMap((p) => p.mutations()),
     clear: () => all.forEach((p) => p.clear()),
     stop: async () => {
@@ -104,7 +107,9 @@ export async function leftovers(os: OpenStack, id: string): Promise<Record<strin
     securityGroups: await both((f) => n.securityGroups.list(f as never)),
     floatingIps: await both((f) => n.floatingIps.list(f as never)),
     volumes: (await os.blockStorage.available())
-      ? (await os.blockStorage.volumes.list()).filter((v) => v.metadata?.[META.stack] === id || v.description === ownerDescription(id)).map((v) => v.name ?? v.id)
+      ? (await os.blockStorage.volumes.list())
+          .filter((v) => v.metadata?.[META.stack] === id || v.description === ownerDescription(id))
+          .map((v) => v.name ?? v.id)
       : [],
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v.length));
@@ -114,7 +119,10 @@ export async function leftovers(os: OpenStack, id: string): Promise<Record<strin
 export function pushBoardImages(tag = 'latest'): void {
   for (const t of ['web', 'app', 'dbs']) {
     const ref = `${REGISTRY}/berth/${t}:${tag}`;
-    for (const args of [['tag', `berth/${t}:latest`, ref], ['push', '-q', ref]]) {
+    for (const args of [
+      ['tag', `berth/${t}:latest`, ref],
+      ['push', '-q', ref],
+    ]) {
       const r = spawnSync('docker', args, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
     }

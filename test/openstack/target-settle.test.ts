@@ -7,7 +7,19 @@ import { describe, it } from 'node:test';
 import { emptyObserved, type Observed, type ObservedPort } from '../../src/deployer/targets/openstack/observed.js';
 import { interruptedSigns, settledRead, SETTLE } from '../../src/deployer/targets/openstack/settle.js';
 
-const port = (id: string, o: Partial<ObservedPort> = {}): ObservedPort => ({ id, name: id, owned: true, tagged: true, networkId: 'n', ips: [], mac: '', groupIds: [], deviceId: 'server-1', deviceOwner: 'compute:nova', ...o });
+const port = (id: string, o: Partial<ObservedPort> = {}): ObservedPort => ({
+  id,
+  name: id,
+  owned: true,
+  tagged: true,
+  networkId: 'n',
+  ips: [],
+  mac: '',
+  groupIds: [],
+  deviceId: 'server-1',
+  deviceOwner: 'compute:nova',
+  ...o,
+});
 const server = (id: string, status = 'ACTIVE') => ({ id, name: id, status, metadata: {}, tags: [], addresses: [] });
 const state = (x: Partial<Observed>): Observed => ({ ...emptyObserved(), ...x });
 
@@ -19,8 +31,12 @@ function scripted(states: Observed[]) {
   return {
     read: async () => states[Math.min(reads++, states.length - 1)]!,
     deps: { now: () => t, sleep: async (ms: number) => void (t += ms), onWait: (m: string) => void waits.push(m) },
-    get reads() { return reads; },
-    get elapsed() { return t; },
+    get reads() {
+      return reads;
+    },
+    get elapsed() {
+      return t;
+    },
     waits,
   };
 }
@@ -48,7 +64,11 @@ describe('reading the cloud after an interrupted up', () => {
     const booted = state({ ports: [port('p1', { deviceId: '' })], servers: [server('server-1', 'BUILD')] });
     const s = scripted([unbound, unbound, booted]);
     const o = await settledRead(s.read, SETTLE, s.deps);
-    assert.deepEqual(o.servers.map((x) => x.id), ['server-1'], 'the late server is in what the diff sees');
+    assert.deepEqual(
+      o.servers.map((x) => x.id),
+      ['server-1'],
+      'the late server is in what the diff sees',
+    );
     assert.match(s.waits.join(), /an earlier run was interrupted \(1 unbound port\(s\)\)/);
     // It appeared at the third read (4 s); quiet for 4 s more: read at 6 and 8 s.
     assert.equal(s.elapsed, 8000);

@@ -21,9 +21,25 @@ const openssl = (dir: string, args: string[]) => execFileSync('openssl', args, {
 export function makeCa(dir: string, name: string): KeyPair {
   const kp = { key: join(dir, `${name}.key`), cert: join(dir, `${name}.pem`) };
   openssl(dir, [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', `/CN=berth test ${name}`, '-keyout', kp.key, '-out', kp.cert,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=berth test ${name}`,
+    '-keyout',
+    kp.key,
+    '-out',
+    kp.cert,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   return kp;
 }

@@ -21,8 +21,19 @@ const VOLUMES_DIR = join(OSLAB, 'state/cinder/volumes');
 let os: OpenStack;
 let netId: string;
 
-interface Volume { id: string; status: string; size: number; volume_type: string; attachments: { server_id: string; device: string }[] }
-interface Attachment { id: string; volumeId: string; serverId: string; device: string }
+interface Volume {
+  id: string;
+  status: string;
+  size: number;
+  volume_type: string;
+  attachments: { server_id: string; device: string }[];
+}
+interface Attachment {
+  id: string;
+  volumeId: string;
+  serverId: string;
+  device: string;
+}
 
 before(async () => {
   os = await connectAs('demo');
@@ -51,23 +62,35 @@ async function volumeApi<T>(method: Method, path: string, json?: unknown): Promi
 }
 const getVolume = async (id: string) => (await volumeApi<{ volume: Volume }>('GET', `/volumes/${id}`)).volume;
 const waitVolume = (id: string, status: string) =>
-  waitFor(`volume ${id} ${status}`, 120_000, async () => {
-    const v = await getVolume(id);
-    if (v.status === 'error') throw new Error(`volume ${id} went to error`);
-    return v.status === status ? v : undefined;
-  }, 500);
+  waitFor(
+    `volume ${id} ${status}`,
+    120_000,
+    async () => {
+      const v = await getVolume(id);
+      if (v.status === 'error') throw new Error(`volume ${id} went to error`);
+      return v.status === status ? v : undefined;
+    },
+    500,
+  );
 
 /** The host's loop devices backed by `file` (also once it is deleted: "FILE (deleted)"). */
 const loopsOf = (file: string) =>
-  execFileSync('losetup', ['-n', '-l', '-O', 'NAME,BACK-FILE'], { encoding: 'utf8' }).split('\n')
-    .map((l) => l.trim().split(/\s+/)).filter(([, back]) => back === file).map(([name]) => name);
+  execFileSync('losetup', ['-n', '-l', '-O', 'NAME,BACK-FILE'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, back]) => back === file)
+    .map(([name]) => name);
 
 async function boot(what: string, userData: string): Promise<Server> {
   const flavor = await os.compute.flavors.find('m1.tiny');
   const image = await os.image.findActive(GUEST_IMAGE);
   assert.ok(flavor && image, `flavor m1.tiny and image ${GUEST_IMAGE} exist`);
   const created = await os.compute.servers.create({
-    name: uniq(what), flavorRef: flavor.id, imageRef: image.id, networks: [{ uuid: netId }], user_data: userData,
+    name: uniq(what),
+    flavorRef: flavor.id,
+    imageRef: image.id,
+    networks: [{ uuid: netId }],
+    user_data: userData,
   });
   cleanup.add(`server ${what}`, async () => {
     await os.compute.servers.delete(created.id, { ignoreMissing: true });
@@ -78,11 +101,16 @@ async function boot(what: string, userData: string): Promise<Server> {
 
 /** What the user data printed after "BERTH-TEST <marker>" on the console ('' for none). */
 async function consoleLine(server: Server, marker: string, timeoutMs = 300_000): Promise<string> {
-  return waitFor(`"${marker}" on the console of ${server.name}`, timeoutMs, async () => {
-    const out = await os.compute.servers.consoleOutput(server.id);
-    const line = out.split(/\r?\n/).find((l) => l.includes(`BERTH-TEST ${marker}`));
-    return line?.slice(line.indexOf(`BERTH-TEST ${marker}`) + `BERTH-TEST ${marker}`.length).trim();
-  }, 2000);
+  return waitFor(
+    `"${marker}" on the console of ${server.name}`,
+    timeoutMs,
+    async () => {
+      const out = await os.compute.servers.consoleOutput(server.id);
+      const line = out.split(/\r?\n/).find((l) => l.includes(`BERTH-TEST ${marker}`));
+      return line?.slice(line.indexOf(`BERTH-TEST ${marker}`) + `BERTH-TEST ${marker}`.length).trim();
+    },
+    2000,
+  );
 }
 
 async function attach(server: Server, volumeId: string): Promise<Attachment> {
@@ -127,15 +155,16 @@ test('a volume is hot-plugged, written, detached, plugged into another server an
     const v = await getVolume(created.id);
     for (const a of v.attachments) {
       // (a server deleted before this step has let its volume go already)
-      await os.session.request('compute', 'DELETE', `/servers/${a.server_id}/os-volume_attachments/${v.id}`)
-        .catch((err) => { if (!isNotFound(err)) throw err; });
+      await os.session.request('compute', 'DELETE', `/servers/${a.server_id}/os-volume_attachments/${v.id}`).catch((err) => {
+        if (!isNotFound(err)) throw err;
+      });
     }
     if (v.attachments.length) await waitVolume(v.id, 'available');
     await volumeApi('DELETE', `/volumes/${v.id}`);
   });
   const volume = await waitVolume(created.id, 'available');
   t.diagnostic(`create → available: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  assert.equal(volume.volume_type, 'local', 'the sandbox\'s default volume type');
+  assert.equal(volume.volume_type, 'local', "the sandbox's default volume type");
   const file = join(VOLUMES_DIR, `volume-${volume.id}`);
   assert.ok(existsSync(file), `the volume's file ${file} exists`);
   assert.deepEqual(loopsOf(file), [], 'no loop device before an attachment');
@@ -163,15 +192,22 @@ test('a volume is hot-plugged, written, detached, plugged into another server an
   await detach(reader, volume.id);
 
   await volumeApi('DELETE', `/volumes/${volume.id}`);
-  await timed('delete → gone', () => waitFor(`volume ${volume.id} deleted`, 60_000, async () => {
-    try {
-      await getVolume(volume.id);
-      return undefined;
-    } catch (err) {
-      return (err as { status?: number }).status === 404 ? true : undefined;
-    }
-  }, 500));
-  assert.ok(!existsSync(file), 'the volume\'s file is gone');
+  await timed('delete → gone', () =>
+    waitFor(
+      `volume ${volume.id} deleted`,
+      60_000,
+      async () => {
+        try {
+          await getVolume(volume.id);
+          return undefined;
+        } catch (err) {
+          return (err as { status?: number }).status === 404 ? true : undefined;
+        }
+      },
+      500,
+    ),
+  );
+  assert.ok(!existsSync(file), "the volume's file is gone");
   assert.deepEqual(loopsOf(file), [], 'no loop device is left on it');
 });
 

@@ -26,9 +26,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const path = req.url.split('?')[0] ?? req.url;
     const allow = allowedMethods(app, req.url).join(', ');
     if (allow) reply.header('allow', allow);
-    const err = allow
-      ? new ApiError('method_not_allowed', { method: req.method, path, allow })
-      : new ApiError('not_found', { method: req.method, path });
+    const err = allow ? new ApiError('method_not_allowed', { method: req.method, path, allow }) : new ApiError('not_found', { method: req.method, path });
     return reply.code(err.status).send(errorBody(err.code, err.message, req.id));
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -34,9 +34,7 @@ export function prepareSchema(database: Database, log: Logger, maxDelayMs = 5000
     done: Promise.resolve(),
     stop: () => (stopped = true),
     notReadyError: () =>
-      state.newerThanApp
-        ? new SchemaNotReadyError('schema_newer_than_app', state.lastError)
-        : new SchemaNotReadyError('database_unavailable'),
+      state.newerThanApp ? new SchemaNotReadyError('schema_newer_than_app', state.lastError) : new SchemaNotReadyError('database_unavailable'),
   };
   state.done = (async () => {
     for (let attempt = 1, delay = 200; !stopped; attempt++, delay = Math.min(delay * 2, maxDelayMs)) {

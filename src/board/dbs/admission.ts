@@ -30,10 +30,13 @@ export class Admission {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         grant: () => resolve(this.releaser()),
-        timer: setTimeout(() => {
-          this.waiting.delete(waiter);
-          reject(new DatabaseUnavailableError('no database connection came free before the deadline'));
-        }, Math.max(0, deadlineAt - Date.now())),
+        timer: setTimeout(
+          () => {
+            this.waiting.delete(waiter);
+            reject(new DatabaseUnavailableError('no database connection came free before the deadline'));
+          },
+          Math.max(0, deadlineAt - Date.now()),
+        ),
       };
       this.waiting.add(waiter);
     });

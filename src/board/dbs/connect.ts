@@ -84,14 +84,18 @@ function openSqlite(file: string): Database {
         failed = undefined;
         return undefined;
       } catch (err) {
-        return `${failed?.message ?? "the database cannot be written"}: ${(err as Error).message}`;
+        return `${failed?.message ?? 'the database cannot be written'}: ${(err as Error).message}`;
       }
     },
     // Each try runs to its end synchronously, and no try starts after the deadline: the
     // deadline's 503 can only come while nothing is being written.
     run: async (ms, work) => {
       try {
-        return await withDeadline(retryWhileBusy(work, Date.now() + ms, () => stopping), ms, 'database work');
+        return await withDeadline(
+          retryWhileBusy(work, Date.now() + ms, () => stopping),
+          ms,
+          'database work',
+        );
       } catch (err) {
         const reason = notWritableReason(err);
         if (!reason) throw err;

@@ -40,10 +40,7 @@ export function replay(row: IdempotencyKeysTable, req: KeyedRequest): StoredAnsw
 }
 
 export async function saveKey(trx: Transaction<BoardSchema>, req: KeyedRequest, postId: number, response: string, nowMs: number) {
-  await trx
-    .insertInto('idempotency_keys')
-    .values({ idem_key: req.key, fingerprint: req.fingerprint, post_id: postId, response, created_ms: nowMs })
-    .execute();
+  await trx.insertInto('idempotency_keys').values({ idem_key: req.key, fingerprint: req.fingerprint, post_id: postId, response, created_ms: nowMs }).execute();
 }
 
 /** A key that is past the retention window is forgotten, so it may be used again. */

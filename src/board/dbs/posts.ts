@@ -9,9 +9,7 @@ import type { BoardSchema } from './schema.js';
 import type { Database } from './connect.js';
 import { encodeCursor, type Cursor } from '../shared/cursor.js';
 import { DatabaseUnavailableError, isConnectionError, isDeadlock, isDuplicateKey } from './errors.js';
-import {
-  dropExpiredKey, findKey, pruneKeys, replay, saveKey, type KeyedRequest, type StoredAnswer,
-} from './idempotency.js';
+import { dropExpiredKey, findKey, pruneKeys, replay, saveKey, type KeyedRequest, type StoredAnswer } from './idempotency.js';
 import { formatTimestamp } from './time.js';
 
 export interface Post {
@@ -63,19 +61,11 @@ export class PostsRepository {
   }
 
   private undated(limit: number) {
-    return this.db
-      .selectFrom('contents')
-      .select(['id', 'timestamp', 'text'])
-      .where('timestamp', 'is', null)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
+    return this.db.selectFrom('contents').select(['id', 'timestamp', 'text']).where('timestamp', 'is', null).orderBy('id', 'desc').limit(limit).execute();
   }
 
   async get(id: number): Promise<Post | undefined> {
-    const row = await this.read('get post', () =>
-      this.db.selectFrom('contents').select(['id', 'timestamp', 'text']).where('id', '=', id).executeTakeFirst(),
-    );
+    const row = await this.read('get post', () => this.db.selectFrom('contents').select(['id', 'timestamp', 'text']).where('id', '=', id).executeTakeFirst());
     return row && toPost(row);
   }
 

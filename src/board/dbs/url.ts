@@ -76,8 +76,8 @@ function fromDockerLink(env: Env): DatabaseTarget {
     // The original's commands pass no password at all. Our dbs then generates one (never a fixed
     // default), which no linked container can learn: say so at start instead of failing to log in.
     throw new ConfigError(
-      'no database password: the link to the database (DB_PORT_3306_TCP_ADDR) passes none (DB_ENV_DB_PASSWORD) and neither DB_PASSWORD nor DB_PASSWORD_FILE is set. '
-        + 'Start the dbs container with -e DB_PASSWORD=... (the link passes it on), or give this container -e DB_PASSWORD=<the password in /var/lib/mysql/.berth-generated-password of the dbs container>',
+      'no database password: the link to the database (DB_PORT_3306_TCP_ADDR) passes none (DB_ENV_DB_PASSWORD) and neither DB_PASSWORD nor DB_PASSWORD_FILE is set. ' +
+        'Start the dbs container with -e DB_PASSWORD=... (the link passes it on), or give this container -e DB_PASSWORD=<the password in /var/lib/mysql/.berth-generated-password of the dbs container>',
     );
   }
   return {

@@ -7,9 +7,7 @@
 import crypto from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, {
-  LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest,
-} from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ConfigError } from '../../shared/env.js';
 import type { Logger } from '../../shared/logger.js';
 import { errorBody, errorMessage, errorStatus, type ErrorCode } from './error-codes.js';
@@ -84,11 +82,20 @@ export function createHttpServer(log: Logger, bodyLimit: number, opts: HttpServe
   app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const info = clientError('expectation_failed', requestIdFrom(req.headers[REQUEST_ID_HEADER]));
     const { type, body, headers = {} } = render(info);
-    res.writeHead(info.status, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(body), [REQUEST_ID_HEADER]: info.requestId, connection: 'close' });
+    res.writeHead(info.status, {
+      ...headers,
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+      [REQUEST_ID_HEADER]: info.requestId,
+      connection: 'close',
+    });
     res.end(body);
   });
   app.server.on('connect', (req: IncomingMessage, socket: Socket) => {
-    const allow = [...methods].filter((m) => m !== 'HEAD' || methods.has('GET')).sort().join(', ');
+    const allow = [...methods]
+      .filter((m) => m !== 'HEAD' || methods.has('GET'))
+      .sort()
+      .join(', ');
     const info = clientError('method_not_allowed', requestIdFrom(req.headers[REQUEST_ID_HEADER]), { method: 'CONNECT', path: req.url ?? '', allow });
     writeRaw(socket, info, render, { Allow: allow });
   });
@@ -97,10 +104,7 @@ export function createHttpServer(log: Logger, bodyLimit: number, opts: HttpServe
     if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (req, reply) => {
-    req.log.info(
-      { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
+    req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   return app as unknown as FastifyInstance;
 }
@@ -118,7 +122,9 @@ export async function listenOn(app: FastifyInstance, host: string, port: number,
       throw new ConfigError(`invalid environment variable HOST: cannot listen on it: not an address of this machine or a name it can resolve (${code})`);
     }
     if (code === 'EADDRINUSE' || code === 'EACCES') {
-      throw new ConfigError(`invalid environment variable ${portVar}: cannot listen on it: ${code === 'EADDRINUSE' ? 'the port is in use' : 'not allowed'} (${code})`);
+      throw new ConfigError(
+        `invalid environment variable ${portVar}: cannot listen on it: ${code === 'EADDRINUSE' ? 'the port is in use' : 'not allowed'} (${code})`,
+      );
     }
     throw err;
   }

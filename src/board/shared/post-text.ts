@@ -25,8 +25,7 @@ export function checkPostText(value: unknown): TextCheck {
 // characters that draw a sign of their own (Prepended_Concatenation_Mark: the Arabic number
 // signs U+0600-U+0605, end of ayah U+06DD, the Syriac abbreviation mark U+070F, U+0890, U+0891,
 // U+08E2, and the Kaithi number signs U+110BD, U+110CD).
-const INVISIBLE =
-  /(?![\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u{110BD}\u{110CD}])[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
+const INVISIBLE = /(?![\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u{110BD}\u{110CD}])[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
 /** True when the text would look empty on the page: nothing but invisible characters. */
 export function isBlank(text: string): boolean {

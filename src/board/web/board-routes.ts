@@ -32,8 +32,7 @@ type Page = { lang: Lang; t: Messages };
 
 export function boardRoutes(app: FastifyInstance, rest: RestClient, reads: SharedReads, defaultSize: number): void {
   /** The newest posts for a page that refuses something; an empty list if the app cannot say. */
-  const newest = (size: number, reqId: string) =>
-    rest.listPosts(size, undefined, reqId).catch((): PageView => ({ posts: [], next: null }));
+  const newest = (size: number, reqId: string) => rest.listPosts(size, undefined, reqId).catch((): PageView => ({ posts: [], next: null }));
 
   const board = async (req: FastifyRequest, reply: FastifyReply, status: number, size: number, extra: Partial<PageModel>) => {
     const { lang, t } = language(req);
@@ -52,9 +51,7 @@ export function boardRoutes(app: FastifyInstance, rest: RestClient, reads: Share
     try {
       const page = await reads.listPosts(size, before, req.id);
       // One rendering serves every request that shared the read; each response gets its own key.
-      const html = reads.renderOnce(page, lang, () =>
-        renderBoard({ lang, t, key: KEY_SLOT, ...links(page, size, defaultSize, before) }),
-      );
+      const html = reads.renderOnce(page, lang, () => renderBoard({ lang, t, key: KEY_SLOT, ...links(page, size, defaultSize, before) }));
       return sendHtml(reply, 200, lang, withOwnKey(html));
     } catch (err) {
       if (err instanceof AppRejectedError && err.code === 'invalid_cursor') return board(req, reply, 400, size, { error: t.invalid_cursor });

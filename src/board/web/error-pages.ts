@@ -50,7 +50,10 @@ function requestErrorMessage(err: FastifyError, method: string): MessageKey {
 }
 
 const CLIENT_ERRORS: Record<number, MessageKey> = {
-  405: 'method_not_allowed', 408: 'request_timeout', 417: 'expectation_failed', 431: 'headers_too_large',
+  405: 'method_not_allowed',
+  408: 'request_timeout',
+  417: 'expectation_failed',
+  431: 'headers_too_large',
 };
 
 /**

@@ -20,7 +20,7 @@ export function parseForm(body: Buffer): FormBody {
   const form: FormBody = { fields: Object.create(null) as Record<string, string>, notUtf8: new Set() };
   // Split on the bytes '&' and '=': they never occur inside a multi-byte UTF-8 sequence, so
   // every field is found even when the bytes around it are not UTF-8.
-  for (let start = 0; start <= body.length; ) {
+  for (let start = 0; start <= body.length;) {
     let end = body.indexOf(AMP, start);
     if (end < 0) end = body.length;
     const pair = body.subarray(start, end);

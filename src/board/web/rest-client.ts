@@ -39,7 +39,11 @@ export class RestClient {
   private readonly pool: Pool;
   private readonly basePath: string;
 
-  constructor(baseUrl: string, private readonly timeoutMs: number, connections = 64) {
+  constructor(
+    baseUrl: string,
+    private readonly timeoutMs: number,
+    connections = 64,
+  ) {
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/$/, '');
     // No headersTimeout/bodyTimeout here: undici checks those on a coarse timer (about 1 s late),
@@ -91,9 +95,7 @@ export class RestClient {
   }
 
   /** One request and its body within timeoutMs: our own millisecond timer aborts it. */
-  private async once(
-    method: string, path: string, requestId: string, body?: unknown, headers: Record<string, string> = {},
-  ): Promise<unknown> {
+  private async once(method: string, path: string, requestId: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
     try {
@@ -107,7 +109,12 @@ export class RestClient {
   }
 
   private async exchange(
-    signal: AbortSignal, method: string, path: string, requestId: string, body: unknown, headers: Record<string, string>,
+    signal: AbortSignal,
+    method: string,
+    path: string,
+    requestId: string,
+    body: unknown,
+    headers: Record<string, string>,
   ): Promise<unknown> {
     let res;
     try {

@@ -44,12 +44,21 @@ export function registerCloudCommands(program: Command): void {
   // The same options (and defaults) as `up --target openstack` for what it checks.
   addOptions(
     cloud.command('check').description('log in and report what berth would use, whether what `up --target openstack` needs is there, and the quota headroom'),
-    ['stack', 'cloud', 'osConfig', 'flavor', 'image', 'keyName', ['externalNetwork', { help: 'network of the floating IPs (default: any external network)' }], 'json'],
+    [
+      'stack',
+      'cloud',
+      'osConfig',
+      'flavor',
+      'image',
+      'keyName',
+      ['externalNetwork', { help: 'network of the floating IPs (default: any external network)' }],
+      'json',
+    ],
   ).action(async (o: CheckOptions) => {
-      const report = await runCheck(o);
-      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
-      if (!report.ok) process.exitCode = 1;
-    });
+    const report = await runCheck(o);
+    process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
+    if (!report.ok) process.exitCode = 1;
+  });
 }
 
 export async function runCheck(o: CheckOptions) {
@@ -108,16 +117,19 @@ async function buildReport(os: OpenStack, i: OpenStackInputs) {
           }),
         )
       : {}),
-    ...Object.fromEntries((['volumes', 'gigabytes'] as const).flatMap((k) => {
-      const q = volQuota?.[k];
-      return q ? [[k, headroom(q.limit, q.in_use)]] : [];
-    })),
+    ...Object.fromEntries(
+      (['volumes', 'gigabytes'] as const).flatMap((k) => {
+        const q = volQuota?.[k];
+        return q ? [[k, headroom(q.limit, q.in_use)]] : [];
+      }),
+    ),
   };
   // Without it a deployment still works, but its data lives on the servers' own disks.
   const zero = volQuota && (volQuota.volumes?.limit === 0 || volQuota.gigabytes?.limit === 0);
-  const blockStorage = hasVolumes && !zero
-    ? { available: true }
-    : { available: false, why: hasVolumes ? 'the project\'s volume quota is 0' : 'no volume service (block-storage) in the catalog' };
+  const blockStorage =
+    hasVolumes && !zero
+      ? { available: true }
+      : { available: false, why: hasVolumes ? "the project's volume quota is 0" : 'no volume service (block-storage) in the catalog' };
   return {
     ok: needs.every((n) => n.found),
     cloud: { name: os.cloud.name, source: os.cloud.source, authUrl: os.cloud.auth.authUrl, authType: os.cloud.authType },
@@ -138,7 +150,18 @@ type Report = Awaited<ReturnType<typeof buildReport>>;
 
 function need(kind: string, name: string, items: { id: string; name: string }[]): Need {
   const hit = items.find((i) => i.name === name || i.id === name);
-  return { kind, name, found: !!hit, id: hit?.id, near: hit ? [] : nearNames(name, items.map((i) => i.name)) };
+  return {
+    kind,
+    name,
+    found: !!hit,
+    id: hit?.id,
+    near: hit
+      ? []
+      : nearNames(
+          name,
+          items.map((i) => i.name),
+        ),
+  };
 }
 
 const headroom = (limit: number, used: number) => ({ limit, used, free: limit < 0 ? 'unlimited' : Math.max(0, limit - used) });
@@ -167,8 +190,10 @@ function renderText(r: Report): string {
 }
 
 function toCliError(err: unknown): unknown {
-  return openStackCliError(err, {
-    unauthorized: 'check the password / application credential and the project in clouds.yaml',
-    unreachable: 'is the cloud reachable? (for the sandbox: scripts/openstack-sandbox.sh status)',
-  }) ?? err;
+  return (
+    openStackCliError(err, {
+      unauthorized: 'check the password / application credential and the project in clouds.yaml',
+      unreachable: 'is the cloud reachable? (for the sandbox: scripts/openstack-sandbox.sh status)',
+    }) ?? err
+  );
 }

@@ -19,7 +19,8 @@ async function withChannel<T>(o: DataOpts, fn: (ch: DbsChannel) => Promise<T>): 
     const { stack, inputs } = inputsOf(o);
     const key = o.sshKey === undefined ? undefined : ost.sshKeyPath(o.sshKey);
     return withCloud(inputs.cloud, async (os) =>
-      fn(await ost.sshDbsChannel(os, ost.stackId(inputs.prefix, inputs.stack), stack.name, o.service, { user: inputs.sshUser, ...(key ? { key } : {}) })));
+      fn(await ost.sshDbsChannel(os, ost.stackId(inputs.prefix, inputs.stack), stack.name, o.service, { user: inputs.sshUser, ...(key ? { key } : {}) })),
+    );
   }
   const loaded = loadStackFile(o.stack ?? undefined);
   const name = deploymentName(o, loaded.stack.name);
@@ -43,22 +44,38 @@ const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 export function registerDataCommands(program: Command): void {
-  addOptions(program.command('backup').description("a consistent dump of the board's database (mariadb-dump in the dbs container) to FILE, with FILE.sha256").argument('[file]', 'where to write (default: <name>-<UTC time>.sql)'), COMMANDS.backup)
+  addOptions(
+    program
+      .command('backup')
+      .description("a consistent dump of the board's database (mariadb-dump in the dbs container) to FILE, with FILE.sha256")
+      .argument('[file]', 'where to write (default: <name>-<UTC time>.sql)'),
+    COMMANDS.backup,
+  )
     .option('--force', 'replace FILE if it exists')
-    .action((file: string | undefined, o: DataOpts, cmd: Command) => dataCli(o, cmd, async () => {
-      const out = file ?? `${deploymentName(o, loadStackFile(o.stack ?? undefined).stack.name)}-${stamp()}.sql`;
-      const r = await withChannel(o, (ch) => backup(ch, out, { force: Boolean(o.force) }, dk.stderrProgress));
-      process.stderr.write(`backed up ${r.posts} posts: ${mb(r.bytes)}, sha256 ${r.sha256} (in ${r.checksumFile}), ${r.seconds.toFixed(1)} s\n`);
-      process.stdout.write(`${r.file}\n`);
-    }));
+    .action((file: string | undefined, o: DataOpts, cmd: Command) =>
+      dataCli(o, cmd, async () => {
+        const out = file ?? `${deploymentName(o, loadStackFile(o.stack ?? undefined).stack.name)}-${stamp()}.sql`;
+        const r = await withChannel(o, (ch) => backup(ch, out, { force: Boolean(o.force) }, dk.stderrProgress));
+        process.stderr.write(`backed up ${r.posts} posts: ${mb(r.bytes)}, sha256 ${r.sha256} (in ${r.checksumFile}), ${r.seconds.toFixed(1)} s\n`);
+        process.stdout.write(`${r.file}\n`);
+      }),
+    );
 
-  addOptions(program.command('restore').description('load a backup into a running deployment (checksum checked first; refuses a board with posts unless --force)').argument('<file>', 'a file written by berth backup (FILE.sha256 beside it)'), COMMANDS.restore)
+  addOptions(
+    program
+      .command('restore')
+      .description('load a backup into a running deployment (checksum checked first; refuses a board with posts unless --force)')
+      .argument('<file>', 'a file written by berth backup (FILE.sha256 beside it)'),
+    COMMANDS.restore,
+  )
     .option('--force', 'replace the posts the board holds (take a backup of them first)')
-    .action((file: string, o: DataOpts, cmd: Command) => dataCli(o, cmd, async () => {
-      if (!file) throw new CliError('restore needs a FILE');
-      const r = await withChannel(o, (ch) => restore(ch, file, { force: Boolean(o.force) }, dk.stderrProgress));
-      process.stderr.write(`restored ${r.posts} posts${r.before ? ` (replaced ${r.before})` : ''} in ${r.seconds.toFixed(1)} s\n`);
-    }));
+    .action((file: string, o: DataOpts, cmd: Command) =>
+      dataCli(o, cmd, async () => {
+        if (!file) throw new CliError('restore needs a FILE');
+        const r = await withChannel(o, (ch) => restore(ch, file, { force: Boolean(o.force) }, dk.stderrProgress));
+        process.stderr.write(`restored ${r.posts} posts${r.before ? ` (replaced ${r.before})` : ''} in ${r.seconds.toFixed(1)} s\n`);
+      }),
+    );
 }
 
 async function askYes(question: string): Promise<boolean> {
@@ -76,13 +93,22 @@ async function askYes(question: string): Promise<boolean> {
  * (--allow-data-loss, or "yes" on a terminal). `asked` is true when the command itself named the
  * loss (down --volumes). With --backup-before, a backup of the database is taken first.
  */
-export async function guardDataLoss(losses: string[], o: DataLossOpts, asked: boolean, takeBackup: (file: string) => Promise<void>, project: string): Promise<void> {
+export async function guardDataLoss(
+  losses: string[],
+  o: DataLossOpts,
+  asked: boolean,
+  takeBackup: (file: string) => Promise<void>,
+  project: string,
+): Promise<void> {
   if (losses.length === 0) return;
   process.stderr.write(`${asked ? 'this deletes data' : 'this would lose data'}:\n${losses.map((l) => `  - ${l}\n`).join('')}`);
   if (!asked && !o.allowDataLoss && !o.yes) {
     const tty = process.stdin.isTTY && process.stderr.isTTY;
     if (!tty || !(await askYes('Go on and lose it? Type yes: '))) {
-      throw new CliError('stopped before losing data: nothing was changed', 'to go on anyway: --allow-data-loss (or --yes); --backup-before [FILE] takes a backup first (berth restore brings it back)');
+      throw new CliError(
+        'stopped before losing data: nothing was changed',
+        'to go on anyway: --allow-data-loss (or --yes); --backup-before [FILE] takes a backup first (berth restore brings it back)',
+      );
     }
   }
   if (o.backupBefore !== undefined && o.backupBefore !== false) {
@@ -94,7 +120,11 @@ export async function guardDataLoss(losses: string[], o: DataLossOpts, asked: bo
 /** The docker target's backup for --backup-before: the project's running dbs, if any. */
 export async function dockerBackupBefore(docker: Docker, project: string, service: string, file: string): Promise<void> {
   const ch = await dk.dockerDbsChannel(docker, project, service).catch(() => undefined);
-  if (!ch) throw new CliError(`--backup-before: ${service} of ${project} is not running, so no backup can be taken (nothing was changed)`, 'start it (berth up) or leave out --backup-before');
+  if (!ch)
+    throw new CliError(
+      `--backup-before: ${service} of ${project} is not running, so no backup can be taken (nothing was changed)`,
+      'start it (berth up) or leave out --backup-before',
+    );
   const r = await backup(ch, file, {}, dk.stderrProgress);
   process.stderr.write(`backed up ${r.posts} posts to ${r.file} (sha256 in ${r.checksumFile}) before going on\n`);
 }

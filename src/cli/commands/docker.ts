@@ -13,7 +13,20 @@ import { DEFAULT_BIND } from '../../deployer/targets/shared/defaults.js';
 import { readRegistryCa } from '../../deployer/targets/shared/registry-ca.js';
 import { userdataSingle } from '../../deployer/userdata/single.js';
 import { CliError, stackOrTargetCliError } from '../errors.js';
-import { addOptions, checkTarget, COMMANDS, deploymentName, type BuildOpts, type DownOpts, type ImageOpts, type LogsOpts, type StackOpts, type StatusOpts, type UpOpts, type UserdataOpts } from '../options.js';
+import {
+  addOptions,
+  checkTarget,
+  COMMANDS,
+  deploymentName,
+  type BuildOpts,
+  type DownOpts,
+  type ImageOpts,
+  type LogsOpts,
+  type StackOpts,
+  type StatusOpts,
+  type UpOpts,
+  type UserdataOpts,
+} from '../options.js';
 import { osCli, osDown, osLogs, osStatus, osUp } from './openstack.js';
 import { dockerBackupBefore, guardDataLoss } from './data.js';
 
@@ -28,7 +41,11 @@ function loadStack(o: StackOpts): LoadedStack & { project: string } {
   return { ...loaded, project: dk.checkProjectName(o.prefix ? `${o.prefix}-${name}` : name) };
 }
 
-const naming = (o: ImageOpts): dk.ImageNaming => ({ repo: o.repo ?? dk.DEFAULT_NAMING.repo, tag: o.tag ?? dk.DEFAULT_NAMING.tag, ...(o.registry ? { registry: o.registry } : {}) });
+const naming = (o: ImageOpts): dk.ImageNaming => ({
+  repo: o.repo ?? dk.DEFAULT_NAMING.repo,
+  tag: o.tag ?? dk.DEFAULT_NAMING.tag,
+  ...(o.registry ? { registry: o.registry } : {}),
+});
 
 /** Known failures become one line and a hint (the rest: see berth.ts). */
 async function cli(fn: () => Promise<void>): Promise<void> {
@@ -50,7 +67,8 @@ function parseArgs(list: string[]): Record<string, string> {
 }
 
 /** The command with its options from the table (../options.ts). */
-const command = (program: Command, name: keyof typeof COMMANDS, description: string) => addOptions(program.command(name).description(description), COMMANDS[name]);
+const command = (program: Command, name: keyof typeof COMMANDS, description: string) =>
+  addOptions(program.command(name).description(description), COMMANDS[name]);
 
 export function registerDockerCommands(program: Command): void {
   command(program, 'build', "build and tag the stack's images (--push: and push them to --registry)")
@@ -64,7 +82,12 @@ export function registerDockerCommands(program: Command): void {
         const buildArgs = { ...(o.offlineBases ? OFFLINE_BASES : {}), ...parseArgs(o.buildArg) };
         const { stack } = loadStack(o);
         const docker = await dk.connectEngine();
-        const built = await dk.buildImages(docker, stack, { root: ROOT, naming: naming(o), buildArgs, push: Boolean(o.push), ...(o.service.length ? { services: o.service } : {}) }, dk.stderrProgress);
+        const built = await dk.buildImages(
+          docker,
+          stack,
+          { root: ROOT, naming: naming(o), buildArgs, push: Boolean(o.push), ...(o.service.length ? { services: o.service } : {}) },
+          dk.stderrProgress,
+        );
         for (const b of built) process.stdout.write(`${b.ref}  ${(b.bytes / 1e6).toFixed(0)} MB  built in ${b.seconds.toFixed(0)} s\n`);
       }),
     );
@@ -81,7 +104,13 @@ export function registerDockerCommands(program: Command): void {
       : cli(async () => {
           const { project } = loadStack(o);
           const docker = await dk.connectEngine();
-          await guardDataLoss(await dk.downLosses(docker, project, Boolean(o.volumes)), o, Boolean(o.volumes), (f) => dockerBackupBefore(docker, project, 'dbs', f), project);
+          await guardDataLoss(
+            await dk.downLosses(docker, project, Boolean(o.volumes)),
+            o,
+            Boolean(o.volumes),
+            (f) => dockerBackupBefore(docker, project, 'dbs', f),
+            project,
+          );
           const n = await dk.down(docker, project, Boolean(o.volumes), dk.stderrProgress);
           process.stderr.write(n ? `removed ${n} objects of ${project}\n` : `nothing of ${project} to remove\n`);
         });
@@ -130,7 +159,10 @@ async function dockerUp(o: UpOpts): Promise<void> {
   });
   await guardDataLoss(await dk.upLosses(docker, project, plan), o, false, (f) => dockerBackupBefore(docker, project, 'dbs', f), project);
   const result = await dk.up(docker, project, plan, secrets, dk.stderrProgress);
-  const report = [...(result.changed.length ? [`changed: ${result.changed.join(', ')}`] : []), ...(result.started.length ? [`started (was stopped): ${result.started.join(', ')}`] : [])];
+  const report = [
+    ...(result.changed.length ? [`changed: ${result.changed.join(', ')}`] : []),
+    ...(result.started.length ? [`started (was stopped): ${result.started.join(', ')}`] : []),
+  ];
   process.stderr.write(`${report.length ? report.join('\n') : 'nothing changed'}\n`);
   process.stdout.write(`${result.url ?? '(no published port)'}\n`);
 }
@@ -141,5 +173,6 @@ async function dockerStatus(o: StatusOpts): Promise<void> {
   if (o.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
   if (s.services.length === 0) return void process.stdout.write(`${project}: not running (start it: berth up)\n`);
   process.stdout.write(`${project} (${s.layout ?? '?'} layout)${s.url ? `  ${s.url}` : ''}\n`);
-  for (const c of s.services) process.stdout.write(`  ${c.service.padEnd(8)} ${c.state.padEnd(9)} ${c.health.padEnd(10)} ${c.container}  ${c.ports.join(' ')}\n`);
+  for (const c of s.services)
+    process.stdout.write(`  ${c.service.padEnd(8)} ${c.state.padEnd(9)} ${c.health.padEnd(10)} ${c.container}  ${c.ports.join(' ')}\n`);
 }

@@ -10,7 +10,22 @@ import * as ost from '../../deployer/targets/openstack/index.js';
 import { DiffConflict } from '../../deployer/targets/openstack/diff.js';
 import { openstackBackupBefore } from './data.js';
 import { CliError, openStackCliError, stackOrTargetCliError, type OpenStackHints } from '../errors.js';
-import { addOptions, COMMANDS, type CloudOpts, type DownOpts, type ImageOpts, type InventoryOpts, type LogsOpts, type PlanOpts, type ServerOpts, type StackOpts, type StatusOpts, type UpOpts, type VolumeOpts, type DataLossOpts } from '../options.js';
+import {
+  addOptions,
+  COMMANDS,
+  type CloudOpts,
+  type DownOpts,
+  type ImageOpts,
+  type InventoryOpts,
+  type LogsOpts,
+  type PlanOpts,
+  type ServerOpts,
+  type StackOpts,
+  type StatusOpts,
+  type UpOpts,
+  type VolumeOpts,
+  type DataLossOpts,
+} from '../options.js';
 
 export type InputOpts = StackOpts & ImageOpts & CloudOpts & ServerOpts & VolumeOpts & { sshUser?: string };
 
@@ -45,7 +60,7 @@ export async function withCloud<T>(cloud: string | undefined, fn: (os: OpenStack
 const HINTS: OpenStackHints = {
   unauthorized: 'check the credentials in clouds.yaml',
   unreachable: 'is the cloud reachable? (berth cloud check)',
-  forbidden: 'the project\'s role may not allow this; berth cloud check shows the roles',
+  forbidden: "the project's role may not allow this; berth cloud check shows the roles",
   other: 'run the same command again: berth continues where it stopped',
 };
 
@@ -63,7 +78,10 @@ export async function osCli(fn: () => Promise<void>): Promise<void> {
 function planNotes(plan: ost.StackPlan): string {
   const notes = [];
   if (plan.layoutFrom === 'deployed') notes.push(`layout ${plan.d.layout}: as deployed (its berth-layout tag); --layout changes it`);
-  if (plan.d.data.length && !plan.storage.available) notes.push(`no block storage (${plan.storage.why}): ${plan.d.data.map((x) => x.key).join(', ')} stay on the servers' own disks and are lost when a server is replaced or deleted`);
+  if (plan.d.data.length && !plan.storage.available)
+    notes.push(
+      `no block storage (${plan.storage.why}): ${plan.d.data.map((x) => x.key).join(', ')} stay on the servers' own disks and are lost when a server is replaced or deleted`,
+    );
   return notes.map((n) => `note: ${n}\n`).join('');
 }
 
@@ -115,7 +133,9 @@ export async function osPlan(o: PlanOpts): Promise<void> {
       // The steps only: the desired state holds user-data and the shared secrets.
       const steps = plan.steps.map(({ rule: _r, ...s }) => s);
       const storage = { blockStorage: plan.storage.available, ...(plan.storage.why ? { why: plan.storage.why } : {}) };
-      process.stdout.write(`${JSON.stringify({ stack: plan.d.id, layout: plan.d.layout, layoutFrom: plan.layoutFrom, cloud: os.cloud.name, storage, changes: ost.mutating(plan.steps).length, losesData: ost.dataLosingSteps(plan.steps).length, steps }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ stack: plan.d.id, layout: plan.d.layout, layoutFrom: plan.layoutFrom, cloud: os.cloud.name, storage, changes: ost.mutating(plan.steps).length, losesData: ost.dataLosingSteps(plan.steps).length, steps }, null, 2)}\n`,
+      );
     } else process.stdout.write(`${plan.d.id} (${plan.d.layout} layout) on ${os.cloud.name}:\n${ost.renderSteps(plan.steps, o.verbose)}${planNotes(plan)}`);
   });
 }
@@ -131,7 +151,10 @@ export async function osDown(o: DownOpts): Promise<void> {
     const r = await withDataLossQuestion(o, (allowDataLoss) => ost.down(os, scope, stderrProgress, { volumes: Boolean(o.volumes), allowDataLoss, data }));
     const what = 'stack' in scope ? scope.stack : `every stack of ${scope.prefix}`;
     process.stderr.write(r.removed ? `removed ${r.removed} resources of ${what}\n` : `nothing of ${what} to remove\n`);
-    if (r.keptVolumes.length) process.stderr.write(`kept ${r.keptVolumes.length} volume${r.keptVolumes.length > 1 ? 's' : ''} with the data (${r.keptVolumes.map((v) => v.name).join(', ')}): the next up attaches them again; down --volumes deletes them\n`);
+    if (r.keptVolumes.length)
+      process.stderr.write(
+        `kept ${r.keptVolumes.length} volume${r.keptVolumes.length > 1 ? 's' : ''} with the data (${r.keptVolumes.map((v) => v.name).join(', ')}): the next up attaches them again; down --volumes deletes them\n`,
+      );
   });
 }
 
@@ -144,8 +167,12 @@ export async function osStatus(o: StatusOpts): Promise<void> {
     if (s.servers.length === 0) return void process.stdout.write(`${s.stack}: nothing deployed (berth up --target openstack)\n`);
     process.stdout.write(`${s.stack} (${s.layout ?? '?'} layout)${s.url ? `  ${s.url}  ${s.ready ? 'ready' : 'NOT answering /readyz'}` : ''}\n`);
     for (const v of s.servers) {
-      const addrs = Object.entries(v.addresses).map(([n, a]) => `${n.replace(`${s.stack}-`, '')}=${a.join(',')}`).join(' ');
-      process.stdout.write(`  ${v.tier.padEnd(4)} ${v.name.padEnd(24)} ${v.status.padEnd(7)} ${addrs}${v.floatingIp ? ` floating=${v.floatingIp}` : ''}${v.fault ? `  fault: ${v.fault}` : ''}\n`);
+      const addrs = Object.entries(v.addresses)
+        .map(([n, a]) => `${n.replace(`${s.stack}-`, '')}=${a.join(',')}`)
+        .join(' ');
+      process.stdout.write(
+        `  ${v.tier.padEnd(4)} ${v.name.padEnd(24)} ${v.status.padEnd(7)} ${addrs}${v.floatingIp ? ` floating=${v.floatingIp}` : ''}${v.fault ? `  fault: ${v.fault}` : ''}\n`,
+      );
       for (const c of v.containers) process.stdout.write(`         container ${c.name}: ${c.state}\n`);
     }
   });
@@ -162,7 +189,10 @@ export function registerOpenStackCommands(program: Command): void {
     .option('-v, --verbose', 'also list what is kept')
     .action((o: PlanOpts) => osCli(() => osPlan(o)));
 
-  addOptions(program.command('inventory').description("Ansible dynamic inventory of the stack's servers on openstack (ansible-inventory -i)"), COMMANDS.inventory)
+  addOptions(
+    program.command('inventory').description("Ansible dynamic inventory of the stack's servers on openstack (ansible-inventory -i)"),
+    COMMANDS.inventory,
+  )
     .option('--list', 'every group and host (what Ansible asks first)')
     .option('--host <name>', "one host's variables")
     .action((o: InventoryOpts) =>

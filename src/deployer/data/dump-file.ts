@@ -51,7 +51,8 @@ async function holdsContents(file: string): Promise<boolean> {
 export async function finishBackup(file: string): Promise<{ bytes: number; sha256: string }> {
   const part = partialPath(file);
   const { head, tail } = readEnds(part);
-  if (!HEADER.test(head) || !COMPLETED.test(tail)) throw new TargetError(`the dump in ${part} is incomplete (no "-- Dump completed" at its end)`, 'run the backup again');
+  if (!HEADER.test(head) || !COMPLETED.test(tail))
+    throw new TargetError(`the dump in ${part} is incomplete (no "-- Dump completed" at its end)`, 'run the backup again');
   const sha256 = await sha256File(part);
   writeFileSync(checksumPath(file), `${sha256}  ${basename(file)}\n`);
   renameSync(part, file);
@@ -66,8 +67,13 @@ export async function verifyBackup(file: string): Promise<{ bytes: number; sha25
   const expected = /^([0-9a-f]{64})\b/.exec(readFileSync(sumFile, 'utf8').trim())?.[1];
   if (!expected) throw new TargetError(`${sumFile}: not a SHA-256 checksum line`);
   const sha256 = await sha256File(file);
-  if (sha256 !== expected) throw new TargetError(`${file}: checksum mismatch (the file is ${sha256.slice(0, 12)}…, ${basename(sumFile)} says ${expected.slice(0, 12)}…): it was changed or damaged since the backup`, 'nothing was restored; use an intact copy of the backup');
+  if (sha256 !== expected)
+    throw new TargetError(
+      `${file}: checksum mismatch (the file is ${sha256.slice(0, 12)}…, ${basename(sumFile)} says ${expected.slice(0, 12)}…): it was changed or damaged since the backup`,
+      'nothing was restored; use an intact copy of the backup',
+    );
   const { head, tail } = readEnds(file);
-  if (!HEADER.test(head) || !COMPLETED.test(tail) || !(await holdsContents(file))) throw new TargetError(`${file}: not a complete mariadb-dump of the board (no table contents, or no "-- Dump completed")`);
+  if (!HEADER.test(head) || !COMPLETED.test(tail) || !(await holdsContents(file)))
+    throw new TargetError(`${file}: not a complete mariadb-dump of the board (no table contents, or no "-- Dump completed")`);
   return { bytes: statSync(file).size, sha256 };
 }

@@ -94,7 +94,10 @@ export async function restore(ch: DbsChannel, file: string, o: { force?: boolean
   progress.step(`${file}: checksum ${sha256.slice(0, 12)}… verified`);
   const before = await postCount(ch);
   if (before > 0 && !o.force) {
-    throw new TargetError(`the board in ${ch.where} holds ${before} posts: restore refuses to replace them (nothing was changed)`, 'take a backup of it first (berth backup), then restore with --force to replace its data');
+    throw new TargetError(
+      `the board in ${ch.where} holds ${before} posts: restore refuses to replace them (nothing was changed)`,
+      'take a backup of it first (berth backup), then restore with --force to replace its data',
+    );
   }
   progress.step(`loading ${file} into ${ch.where}${before ? ` (replacing ${before} posts)` : ''}`);
   const r = check(await ch.run(RESTORE_SCRIPT, { input: file }), 'restore', ch);

@@ -13,7 +13,8 @@ export function parseCidr(cidr: string, range: { min: number; max: number } = SU
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
   const octets = m ? m.slice(1, 5).map(Number) : [];
   const bits = m ? Number(m[5]) : NaN;
-  if (!m || octets.some((o) => o > 255) || !(bits >= range.min && bits <= range.max)) throw new RangeError(`${cidr} is not an IPv4 CIDR between /${range.min} and /${range.max} (e.g. 192.168.0.0/24)`);
+  if (!m || octets.some((o) => o > 255) || !(bits >= range.min && bits <= range.max))
+    throw new RangeError(`${cidr} is not an IPv4 CIDR between /${range.min} and /${range.max} (e.g. 192.168.0.0/24)`);
   const addr = octets.reduce((a, o) => a * 256 + o, 0);
   const size = 2 ** (32 - bits);
   return { base: addr - (addr % size), bits };

@@ -50,7 +50,8 @@ function assignAddresses(stack: StackSpec, subnets: Record<TieredNetwork, string
   const used: Record<Tier, number> = { web: 0, app: 0, dbs: 0 };
   const out = new Map<string, Map<string, string>>();
   for (const [svc, spec] of Object.entries(stack.services).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!spec.tier) throw new StackError(`the tiered layout needs a tier (web, app or dbs) for service ${svc} (tier: in berth's format, x-berth-tier: in compose)`);
+    if (!spec.tier)
+      throw new StackError(`the tiered layout needs a tier (web, app or dbs) for service ${svc} (tier: in berth's format, x-berth-tier: in compose)`);
     const host = TIER_HOST[spec.tier] + used[spec.tier]++;
     out.set(svc, new Map(TIER_NETWORKS[spec.tier].map((net) => [net, hostAt(subnets[net], host)])));
   }
@@ -63,7 +64,9 @@ function peerAddress(stack: StackSpec, from: string, to: string, addrs: Map<stri
   const theirs = addrs.get(to)!;
   const shared = [...theirs.keys()].filter((n) => n !== 'dmz' && mine.has(n));
   if (shared.length === 0) {
-    throw new StackError(`in the tiered layout ${from} (tier ${stack.services[from]!.tier}) has no private network with ${to} (tier ${stack.services[to]!.tier})`);
+    throw new StackError(
+      `in the tiered layout ${from} (tier ${stack.services[from]!.tier}) has no private network with ${to} (tier ${stack.services[to]!.tier})`,
+    );
   }
   return theirs.get(shared[0]!)!;
 }

@@ -168,9 +168,23 @@ function cloudsOf(path: string): Record<string, unknown> {
 /** The OS_* variables as a cloud (openstacksdk's "envvars"); undefined when there are none. */
 function cloudFromEnv(env: Record<string, string | undefined>): Record<string, unknown> | undefined {
   const authKeys = [
-    'auth_url', 'username', 'user_id', 'password', 'user_domain_name', 'user_domain_id', 'project_name',
-    'tenant_name', 'project_id', 'tenant_id', 'project_domain_name', 'project_domain_id', 'domain_name',
-    'domain_id', 'default_domain', 'application_credential_id', 'application_credential_name',
+    'auth_url',
+    'username',
+    'user_id',
+    'password',
+    'user_domain_name',
+    'user_domain_id',
+    'project_name',
+    'tenant_name',
+    'project_id',
+    'tenant_id',
+    'project_domain_name',
+    'project_domain_id',
+    'domain_name',
+    'domain_id',
+    'default_domain',
+    'application_credential_id',
+    'application_credential_name',
     'application_credential_secret',
   ];
   const auth: Record<string, string> = {};
@@ -224,7 +238,10 @@ export function readCaBundle(name: string, path: string): string {
   try {
     pem = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new OpenStackConfigError(`cloud "${name}": cacert ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'cacert is the path of a PEM file with the CA certificates');
+    throw new OpenStackConfigError(
+      `cloud "${name}": cacert ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      'cacert is the path of a PEM file with the CA certificates',
+    );
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new OpenStackConfigError(`cloud "${name}": cacert ${path} holds no PEM certificate`, 'cacert is the path of a PEM file with the CA certificates');

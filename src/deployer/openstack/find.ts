@@ -18,10 +18,7 @@ export interface Found<T> {
 export function pick<T extends Named>(kind: string, wanted: string, items: T[]): Found<T> {
   const byName = items.filter((i) => i.name === wanted);
   if (byName.length > 1) {
-    throw new OpenStackConfigError(
-      `${byName.length} ${kind}s are named "${wanted}"`,
-      `use an id: ${byName.map((i) => i.id).join(', ')}`,
-    );
+    throw new OpenStackConfigError(`${byName.length} ${kind}s are named "${wanted}"`, `use an id: ${byName.map((i) => i.id).join(', ')}`);
   }
   const item = byName[0] ?? items.find((i) => i.id === wanted);
   return { item, near: item ? [] : nearNames(wanted, items.map((i) => i.name ?? '').filter(Boolean)) };

@@ -229,6 +229,7 @@ function describeNetworkError(err: unknown, timeoutMs: number): string {
   const code = errorCode(err);
   if (code === 'TimeoutError' || code === 'AbortError' || code.includes('TIMEOUT')) return `no answer within ${timeoutMs} ms (${code})`;
   const msg = (err as Error)?.message ?? String(err);
-  if (TLS_UNTRUSTED.test(code)) return `TLS: the server's certificate is not trusted (${code}: ${msg}); set cacert in clouds.yaml to the CA bundle that signed it`;
+  if (TLS_UNTRUSTED.test(code))
+    return `TLS: the server's certificate is not trusted (${code}: ${msg}); set cacert in clouds.yaml to the CA bundle that signed it`;
   return `${code}: ${msg}`;
 }

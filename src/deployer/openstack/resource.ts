@@ -156,7 +156,7 @@ export class Tags {
   ) {}
 
   async list(id: string): Promise<string[]> {
-    return ((await this.session.request<{ tags: string[] }>(this.service, 'GET', this.path(id))).body?.tags ?? []);
+    return (await this.session.request<{ tags: string[] }>(this.service, 'GET', this.path(id))).body?.tags ?? [];
   }
 
   /** Replaces all tags (PUT: idempotent). */

@@ -7,7 +7,15 @@ const IGNORED_QUIETLY = new Set(['container_name', 'restart', 'build']);
 
 const ComposeService = z.looseObject({
   image: z.string({ message: 'every service needs an image' }),
-  ports: z.array(z.union([z.string(), z.number(), z.looseObject({ target: z.number(), published: z.union([z.number(), z.string()]).optional(), host_ip: z.string().optional() })])).optional(),
+  ports: z
+    .array(
+      z.union([
+        z.string(),
+        z.number(),
+        z.looseObject({ target: z.number(), published: z.union([z.number(), z.string()]).optional(), host_ip: z.string().optional() }),
+      ]),
+    )
+    .optional(),
   environment: z.union([z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), z.array(z.string())]).optional(),
   depends_on: z.union([z.array(z.string()), z.record(z.string(), z.unknown())]).optional(),
   healthcheck: z
@@ -38,7 +46,9 @@ export function composePort(p: NonNullable<ComposeService['ports']>[number]) {
   if (typeof p === 'object') {
     return { container: p.target, publish: p.published === undefined ? undefined : Number(p.published), hostIp: p.host_ip ?? '127.0.0.1' };
   }
-  const parts = String(p).replace(/\/tcp$/, '').split(':');
+  const parts = String(p)
+    .replace(/\/tcp$/, '')
+    .split(':');
   const container = Number(parts.pop());
   const published = parts.pop();
   const hostIp = parts.pop() ?? '127.0.0.1';
@@ -49,10 +59,12 @@ export function composePort(p: NonNullable<ComposeService['ports']>[number]) {
 export function composeEnv(env: ComposeService['environment']): Record<string, string> {
   if (!env) return {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((kv) => {
-      const i = kv.indexOf('=');
-      return i < 0 ? [kv, process.env[kv] ?? ''] : [kv.slice(0, i), kv.slice(i + 1)];
-    }));
+    return Object.fromEntries(
+      env.map((kv) => {
+        const i = kv.indexOf('=');
+        return i < 0 ? [kv, process.env[kv] ?? ''] : [kv.slice(0, i), kv.slice(i + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? (process.env[k] ?? '') : String(v)]));
 }

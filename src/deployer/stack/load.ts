@@ -74,10 +74,12 @@ function fromCompose(doc: unknown, fallbackName: string): LoadedStack {
       ...(c.networks ? { networks: Array.isArray(c.networks) ? c.networks : Object.keys(c.networks) } : {}),
     };
   }
-  const networks = compose.networks
-    ? Object.fromEntries(Object.entries(compose.networks).map(([n, v]) => [n, { internal: v?.internal ?? false }]))
-    : undefined;
-  const name = (compose.name ?? fallbackName).toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^[^a-z]+/, '') || 'stack';
+  const networks = compose.networks ? Object.fromEntries(Object.entries(compose.networks).map(([n, v]) => [n, { internal: v?.internal ?? false }])) : undefined;
+  const name =
+    (compose.name ?? fallbackName)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .replace(/^[^a-z]+/, '') || 'stack';
   const stack = validate(Stack, { berth: 1, name, services, ...(networks ? { networks } : {}) }, 'compose file');
   checkReferences(stack);
   return { stack, format: 'compose', warnings };

@@ -10,7 +10,10 @@ export const OpenStackSection = z
     /** Cloud in clouds.yaml (else $OS_CLOUD, else the OS_* variables). */
     cloud: z.string().min(1).optional(),
     /** First part of every name, like the original's per-student prefix (default: the user's name). */
-    prefix: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and -, starting with a letter (at most 20)').optional(),
+    prefix: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and -, starting with a letter (at most 20)')
+      .optional(),
     /** One flavor for every server, or one per tier (`default` for the rest and the single VM). */
     flavor: z.union([z.string().min(1), z.object({ default: z.string().min(1).optional() }).catchall(z.string().min(1))]).optional(),
     /** An image with cloud-init (and Docker, else the user-data installs docker.io). */
@@ -37,7 +40,9 @@ export const OpenStackSection = z
   .strict()
   .superRefine((v, ctx) => {
     if (typeof v.flavor === 'object') {
-      for (const k of Object.keys(v.flavor)) if (k !== 'default' && !tierName.safeParse(k).success) ctx.addIssue({ code: 'custom', path: ['flavor', k], message: 'flavor keys are default, web, app, dbs' });
+      for (const k of Object.keys(v.flavor))
+        if (k !== 'default' && !tierName.safeParse(k).success)
+          ctx.addIssue({ code: 'custom', path: ['flavor', k], message: 'flavor keys are default, web, app, dbs' });
     }
   });
 

@@ -31,7 +31,10 @@ export const Port = z
 export const TalksTo = z
   .object({
     service: name,
-    as: z.string().regex(/^[a-z][a-z0-9_-]*$/).optional(),
+    as: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]*$/)
+      .optional(),
     port: portNumber.optional(),
   })
   .strict();
@@ -41,7 +44,10 @@ export const Health = z
     /** Docker-style test (["CMD", ...] or ["CMD-SHELL", "..."]); left out, the image's own check. */
     test: z.array(z.string()).min(1).optional(),
     /** HTTP path a target without Docker health checks (a cloud VM) probes; informational here. */
-    http: z.object({ path: z.string().startsWith('/'), port: portNumber }).strict().optional(),
+    http: z
+      .object({ path: z.string().startsWith('/'), port: portNumber })
+      .strict()
+      .optional(),
     interval: duration.default(5000),
     timeout: duration.default(4000),
     retries: z.number().int().min(1).default(3),

@@ -72,7 +72,9 @@ function caLines(ca: { registry: string; pem: string }): string {
 
 /** The secrets a service uses: as values in its environment, or as files. */
 export function secretsOf(svc: ServicePlan): string[] {
-  const values = Object.values(svc.env).map(secretOf).filter((x): x is string => x !== undefined);
+  const values = Object.values(svc.env)
+    .map(secretOf)
+    .filter((x): x is string => x !== undefined);
   return [...new Set([...values, ...svc.secretFiles.map((f) => f.secret)])];
 }
 
@@ -116,7 +118,17 @@ function lowPortLines(plan: Plan, services: ServicePlan[]): string[] {
 }
 
 function runArgs(plan: Plan, svc: ServicePlan, o: PlanUserdataOptions): { args: string[]; secretEnv: string[] } {
-  const args = ['-d', '--name', o.namePrefix + svc.service, '--restart', 'unless-stopped', '--label', `${LABEL.project}=${o.project}`, '--label', `${LABEL.service}=${svc.service}`];
+  const args = [
+    '-d',
+    '--name',
+    o.namePrefix + svc.service,
+    '--restart',
+    'unless-stopped',
+    '--label',
+    `${LABEL.project}=${o.project}`,
+    '--label',
+    `${LABEL.service}=${svc.service}`,
+  ];
   const secretEnv: string[] = [];
   for (const [k, v] of Object.entries(svc.env)) {
     const secret = secretOf(v);
@@ -128,7 +140,8 @@ function runArgs(plan: Plan, svc: ServicePlan, o: PlanUserdataOptions): { args: 
   }
   for (const f of svc.secretFiles) args.push('-v', `${fileCopy(o.project, svc, f.secret)}:${f.path}:ro`);
   for (const l of svc.links) args.push('--link', `${o.namePrefix}${l.service}:${l.alias}`);
-  if (plan.wiring === 'addresses') args.push('--network', 'host'); // the VM's own NICs carry the plan's addresses
+  if (plan.wiring === 'addresses')
+    args.push('--network', 'host'); // the VM's own NICs carry the plan's addresses
   else if (plan.wiring === 'network' && svc.attachments[0]) {
     args.push('--network', networkName(o.project, svc.attachments[0].network));
     for (const a of svc.attachments[0].aliases) args.push('--network-alias', a);
@@ -149,9 +162,12 @@ function serviceLines(plan: Plan, svc: ServicePlan, o: PlanUserdataOptions): str
   const name = o.namePrefix + svc.service;
   const { args, secretEnv } = runArgs(plan, svc, o);
   const cmd = [...args.map(sq), sq(svc.image), ...(svc.command ?? []).map(sq)].join(' ');
-  const connects = plan.wiring === 'network'
-    ? svc.attachments.slice(1).map((a) => `  docker network connect ${a.aliases.map((x) => `--alias ${sq(x)} `).join('')}${sq(networkName(o.project, a.network))} ${sq(name)}`)
-    : [];
+  const connects =
+    plan.wiring === 'network'
+      ? svc.attachments
+          .slice(1)
+          .map((a) => `  docker network connect ${a.aliases.map((x) => `--alias ${sq(x)} `).join('')}${sq(networkName(o.project, a.network))} ${sq(name)}`)
+      : [];
   return [
     `# ${svc.service}`,
     `ensure_image ${sq(svc.image)}`,

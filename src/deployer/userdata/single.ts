@@ -30,7 +30,7 @@ export function singleVmPlan(stack: StackSpec, opts: UserdataOptions): Plan {
     imageOf: (svc) => imageRef(stack, svc, opts.naming),
     secrets: Object.fromEntries(Object.keys(stack.secrets).map((s) => [s, secretRef(s)])),
     links: true,
-    publish: { ...(opts.port ?? container ? { port: opts.port ?? container } : {}), hostIp: opts.bind ?? '0.0.0.0' },
+    publish: { ...((opts.port ?? container) ? { port: opts.port ?? container } : {}), hostIp: opts.bind ?? '0.0.0.0' },
   });
 }
 

@@ -18,7 +18,10 @@ export function keyedRequest(req: FastifyRequest, route: string): KeyedRequest |
     throw new ApiError('invalid_idempotency_key', { max: MAX_KEY_LENGTH });
   }
   // The parsed body, not its bytes: the same JSON with other spacing is the same request.
-  const fingerprint = crypto.createHash('sha256').update(`${route}\n${JSON.stringify(req.body)}`).digest('hex');
+  const fingerprint = crypto
+    .createHash('sha256')
+    .update(`${route}\n${JSON.stringify(req.body)}`)
+    .digest('hex');
   return { key, fingerprint };
 }
 

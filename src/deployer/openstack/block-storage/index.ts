@@ -20,7 +20,15 @@ export class BlockStorageClient {
   readonly quotas: VolumeQuotas;
 
   constructor(private readonly session: Session) {
-    this.volumes = new Volumes(session, { service: 'block-storage', path: '/volumes', listPath: '/volumes/detail', key: 'volume', plural: 'volumes', nameFilter: true, deleteConflict: STILL_ATTACHED });
+    this.volumes = new Volumes(session, {
+      service: 'block-storage',
+      path: '/volumes',
+      listPath: '/volumes/detail',
+      key: 'volume',
+      plural: 'volumes',
+      nameFilter: true,
+      deleteConflict: STILL_ATTACHED,
+    });
     this.types = new Resource(session, { service: 'block-storage', path: '/types', key: 'volume_type', plural: 'volume_types', nameFilter: false });
     this.quotas = new VolumeQuotas(session);
   }
@@ -40,7 +48,8 @@ export class Volumes extends Resource<T.Volume, T.VolumeCreate, T.VolumeUpdate> 
       const v = await this.get(id);
       if (statuses.includes(v.status)) return v;
       if (v.status.startsWith('error')) throw volumeError(v, `volume ${v.name ?? v.id} went to ${v.status}`);
-      if (Date.now() + delay > deadline) throw volumeError(v, `volume ${v.name ?? v.id} not ${statuses.join(' or ')} after ${timeoutMs} ms (status ${v.status})`);
+      if (Date.now() + delay > deadline)
+        throw volumeError(v, `volume ${v.name ?? v.id} not ${statuses.join(' or ')} after ${timeoutMs} ms (status ${v.status})`);
       await sleep(delay);
     }
   }
@@ -75,7 +84,12 @@ export class VolumeQuotas {
 
   /** Per resource (volumes, gigabytes, snapshots, per-type ones): limit, in_use, reserved. */
   async details(projectId: string): Promise<Record<string, T.VolumeQuotaUsage>> {
-    const res = await this.session.request<{ quota_set: Record<string, T.VolumeQuotaUsage | string> }>('block-storage', 'GET', `/os-quota-sets/${enc(projectId)}`, { query: { usage: 'true' } });
+    const res = await this.session.request<{ quota_set: Record<string, T.VolumeQuotaUsage | string> }>(
+      'block-storage',
+      'GET',
+      `/os-quota-sets/${enc(projectId)}`,
+      { query: { usage: 'true' } },
+    );
     const { id: _id, ...rest } = res.body.quota_set;
     return rest as Record<string, T.VolumeQuotaUsage>;
   }

@@ -23,7 +23,14 @@ export class ComputeClient {
   ) {
     this.servers = new Servers(session);
     // Flavors: no name filter in the API; is_public=None lists public and private ones.
-    this.flavors = new Resource(session, { service: 'compute', path: '/flavors', listPath: '/flavors/detail', key: 'flavor', plural: 'flavors', baseQuery: { is_public: 'None' } });
+    this.flavors = new Resource(session, {
+      service: 'compute',
+      path: '/flavors',
+      listPath: '/flavors/detail',
+      key: 'flavor',
+      plural: 'flavors',
+      baseQuery: { is_public: 'None' },
+    });
     this.keypairs = new Resource(session, {
       service: 'compute',
       path: '/os-keypairs',
@@ -91,7 +98,8 @@ export class VolumeAttachments {
 
   /** Attaches (a POST: never blindly retried; Nova refuses a volume already attached). */
   async create(serverId: string, body: T.VolumeAttachmentCreate): Promise<T.VolumeAttachment> {
-    return (await this.session.request<{ volumeAttachment: T.VolumeAttachment }>('compute', 'POST', this.path(serverId), { json: { volumeAttachment: body } })).body.volumeAttachment;
+    return (await this.session.request<{ volumeAttachment: T.VolumeAttachment }>('compute', 'POST', this.path(serverId), { json: { volumeAttachment: body } }))
+      .body.volumeAttachment;
   }
 
   /** Detaches; Nova answers 202 and carries it out after. */
@@ -106,4 +114,14 @@ export class VolumeAttachments {
 
 export type * from './types.js';
 export { CLIENT_MAX_MICROVERSION, CLIENT_MIN_MICROVERSION, cmp, type MicroversionRange } from './microversion.js';
-export { encodeUserData, exactNameRegex, isServerErrorState, MAX_USER_DATA_BASE64, SERVER_ERROR, SERVER_TIMEOUT, Servers, ServerMetadata, type WaitOptions } from './servers.js';
+export {
+  encodeUserData,
+  exactNameRegex,
+  isServerErrorState,
+  MAX_USER_DATA_BASE64,
+  SERVER_ERROR,
+  SERVER_TIMEOUT,
+  Servers,
+  ServerMetadata,
+  type WaitOptions,
+} from './servers.js';

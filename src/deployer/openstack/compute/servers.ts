@@ -127,7 +127,9 @@ function serverQuery(filters: Filters): Query {
 export function encodeUserData(data: string | Buffer): string {
   const b64 = Buffer.from(data).toString('base64');
   if (b64.length > MAX_USER_DATA_BASE64) {
-    throw new RangeError(`user data is ${b64.length} bytes base64-encoded; Nova accepts at most ${MAX_USER_DATA_BASE64} (compress it, or ship files another way)`);
+    throw new RangeError(
+      `user data is ${b64.length} bytes base64-encoded; Nova accepts at most ${MAX_USER_DATA_BASE64} (compress it, or ship files another way)`,
+    );
   }
   return b64;
 }

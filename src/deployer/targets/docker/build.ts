@@ -43,12 +43,18 @@ export async function buildImages(docker: Docker, stack: StackSpec, opts: BuildO
     const ref = imageRef(stack, svc, opts.naming);
     const ctx = spec.build!.context === 'node' ? nodeCtx! : opts.root;
     const dockerfile = spec.build!.dockerfile;
-    const src = spec.build!.context === 'node' ? ['package.json', 'node_modules', 'dist', 'images', '.dockerignore'] : [dockerfile.replace(/\/[^/]+$/, ''), '.dockerignore'];
+    const src =
+      spec.build!.context === 'node'
+        ? ['package.json', 'node_modules', 'dist', 'images', '.dockerignore']
+        : [dockerfile.replace(/\/[^/]+$/, ''), '.dockerignore'];
     const args = { ...declaredArgs(join(opts.root, dockerfile), opts), ...spec.build!.args };
     progress.step(`building ${ref} (${dockerfile}${spec.build!.target ? `, target ${spec.build!.target}` : ''})`);
     const started = Date.now();
     const target = spec.build!.target;
-    const stream = await docker.buildImage({ context: ctx, src }, { t: ref, dockerfile, buildargs: args, rm: true, forcerm: true, ...(target ? { target } : {}) });
+    const stream = await docker.buildImage(
+      { context: ctx, src },
+      { t: ref, dockerfile, buildargs: args, rm: true, forcerm: true, ...(target ? { target } : {}) },
+    );
     const id = await followBuild(docker, stream, ref, progress);
     const info = await docker.getImage(ref).inspect();
     built.push({ service: svc, ref, id, seconds: (Date.now() - started) / 1000, bytes: info.Size });
@@ -85,10 +91,18 @@ function followBuild(docker: Docker, stream: NodeJS.ReadableStream, ref: string,
       (err: Error | null, events: BuildEvent[]) => {
         const failed = err?.message ?? events.find((e) => e.error)?.error;
         if (failed) {
-          reject(new TargetError(`building ${ref} failed: ${failed}\n${log.slice(-20).join('\n')}`, 'fix the Dockerfile or the base image (offline: bash scripts/base-images.sh, then --offline-bases)'));
+          reject(
+            new TargetError(
+              `building ${ref} failed: ${failed}\n${log.slice(-20).join('\n')}`,
+              'fix the Dockerfile or the base image (offline: bash scripts/base-images.sh, then --offline-bases)',
+            ),
+          );
           return;
         }
-        const id = events.map((e) => e.aux?.ID).filter(Boolean).pop();
+        const id = events
+          .map((e) => e.aux?.ID)
+          .filter(Boolean)
+          .pop();
         resolve(id ?? ref);
       },
       (e: BuildEvent) => {

@@ -47,11 +47,14 @@ export function prepareNodeContext(root: string, progress: Progress): string {
   rmSync(join(ctx, 'dist'), { recursive: true, force: true });
   // Only the board's code goes into the images (not the CLI or the deployer).
   const tsconfig = join(ctx, 'tsconfig.board.json');
-  writeFileSync(tsconfig, JSON.stringify({
-    extends: join(root, 'tsconfig.json'),
-    compilerOptions: { rootDir: join(root, 'src'), outDir: join(ctx, 'dist'), sourceMap: false },
-    include: [join(root, 'src', 'board'), join(root, 'src', 'shared')],
-  }));
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: join(root, 'tsconfig.json'),
+      compilerOptions: { rootDir: join(root, 'src'), outDir: join(ctx, 'dist'), sourceMap: false },
+      include: [join(root, 'src', 'board'), join(root, 'src', 'shared')],
+    }),
+  );
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   run(process.execPath, [tsc, '-p', tsconfig], root, 'compiling the board (tsc)');
   cpSync(join(root, 'package.json'), join(ctx, 'package.json'));

@@ -25,7 +25,10 @@ export function lostMounts(project: string, svc: ServicePlan, mounts: MountSeen[
   if (svc.secretFiles.length) kept.set(SECRETS_DIR, secretsVolumeName(project, svc.service));
   return mounts
     .filter((m) => m.Type === 'volume' && kept.get(m.Destination) !== m.Name)
-    .map((m) => `${svc.service}: ${m.Destination} on ${isAnonymous(m.Name) ? 'an anonymous volume' : `volume ${m.Name}`} (the new container ${kept.has(m.Destination) ? 'mounts another volume there' : 'gets a new, empty one'})`);
+    .map(
+      (m) =>
+        `${svc.service}: ${m.Destination} on ${isAnonymous(m.Name) ? 'an anonymous volume' : `volume ${m.Name}`} (the new container ${kept.has(m.Destination) ? 'mounts another volume there' : 'gets a new, empty one'})`,
+    );
 }
 
 const isAnonymous = (name?: string) => !name || /^[0-9a-f]{64}$/.test(name);
@@ -57,7 +60,8 @@ export async function downLosses(docker: Docker, project: string, volumes: boole
   for (const c of await docker.listContainers({ all: true, filters: byProject(project) })) {
     if (c.Labels?.[LABEL.role] === 'helper') continue;
     for (const m of c.Mounts as MountSeen[]) {
-      if (m.Type === 'volume' && isAnonymous(m.Name)) losses.push(`${c.Labels?.[LABEL.service] ?? c.Names[0]}: ${m.Destination} on an anonymous volume (no later up finds it again)`);
+      if (m.Type === 'volume' && isAnonymous(m.Name))
+        losses.push(`${c.Labels?.[LABEL.service] ?? c.Names[0]}: ${m.Destination} on an anonymous volume (no later up finds it again)`);
     }
   }
   return losses;

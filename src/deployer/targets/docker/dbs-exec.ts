@@ -18,7 +18,10 @@ export async function dockerDbsChannel(docker: Docker, project: string, service:
   const id = await findService(docker, project, service);
   const info = id ? await docker.getContainer(id).inspect() : undefined;
   if (!info?.State.Running) {
-    throw new TargetError(`${containerName(project, service)} is not running${info ? '' : ' (no such container)'}`, `start the stack first: berth up${project ? ` --project ${project}` : ''}`);
+    throw new TargetError(
+      `${containerName(project, service)} is not running${info ? '' : ' (no such container)'}`,
+      `start the stack first: berth up${project ? ` --project ${project}` : ''}`,
+    );
   }
   const container = docker.getContainer(info.Id);
   const where = `container ${info.Name.replace(/^\//, '')}`;

@@ -10,7 +10,11 @@ export async function down(docker: Docker, project: string, volumes: boolean, pr
   for (const c of containers) {
     progress.step(`removing container ${c.Names[0]?.replace(/^\//, '') ?? c.Id}`);
     // A clean stop first, so the board drains and MariaDB shuts down cleanly.
-    if (c.State === 'running') await docker.getContainer(c.Id).stop({ t: 20 }).catch(() => undefined);
+    if (c.State === 'running')
+      await docker
+        .getContainer(c.Id)
+        .stop({ t: 20 })
+        .catch(() => undefined);
     await docker.getContainer(c.Id).remove({ force: true, v: false });
     removed++;
   }

@@ -21,7 +21,7 @@ export async function connectEngine(): Promise<Docker> {
     }
     throw new TargetError(
       `the Docker Engine is not running (nothing answers at ${path}${code ? `: ${code}` : ''})`,
-      'start it: sudo bash scripts/docker-engine.sh start (or your system\'s docker service)',
+      "start it: sudo bash scripts/docker-engine.sh start (or your system's docker service)",
     );
   }
   return docker;

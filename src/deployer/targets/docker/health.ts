@@ -25,7 +25,10 @@ export async function waitHealthy(docker: Docker, name: string, limitMs: number,
     const gaveUp = unhealthySince !== undefined && Date.now() - unhealthySince > recoveryMs(info);
     if (gaveUp || Date.now() - started > limitMs) {
       const probe = info.State.Health?.Log?.at(-1)?.Output?.trim() ?? '';
-      throw new TargetError(`${name} did not become healthy (${health ?? info.State.Status}; last check: ${probe || 'none'}):\n${await tail(docker, name)}`, `see its log: berth logs ${serviceOf(info)}`);
+      throw new TargetError(
+        `${name} did not become healthy (${health ?? info.State.Status}; last check: ${probe || 'none'}):\n${await tail(docker, name)}`,
+        `see its log: berth logs ${serviceOf(info)}`,
+      );
     }
     if (Date.now() - lastReport >= 10_000) {
       lastReport = Date.now();
@@ -48,7 +51,11 @@ function serviceOf(info: Docker.ContainerInspectInfo): string {
 
 async function tail(docker: Docker, name: string): Promise<string> {
   const buf = (await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 15 })) as unknown as Buffer;
-  return demuxToText(buf).trim().split('\n').map((l) => `  | ${l}`).join('\n');
+  return demuxToText(buf)
+    .trim()
+    .split('\n')
+    .map((l) => `  | ${l}`)
+    .join('\n');
 }
 
 /** Log output of a container without a TTY: 8-byte frame headers before each chunk. */

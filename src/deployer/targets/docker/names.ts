@@ -24,6 +24,7 @@ export const byProject = (project: string) => ({ label: [`${LABEL.project}=${pro
 
 /** A project name (the deployment's [<prefix>-]<name>) doubles as a name prefix, so it obeys Docker's name rules. */
 export function checkProjectName(project: string): string {
-  if (!/^[a-z0-9][a-z0-9_-]{0,40}$/.test(project)) throw new TargetError(`deployment name "${project}" must be lower-case letters, digits, - and _ (at most 41)`, 'choose another with --name (and --prefix)');
+  if (!/^[a-z0-9][a-z0-9_-]{0,40}$/.test(project))
+    throw new TargetError(`deployment name "${project}" must be lower-case letters, digits, - and _ (at most 41)`, 'choose another with --name (and --prefix)');
   return project;
 }

@@ -34,7 +34,12 @@ export async function projectSecrets(docker: Docker, project: string, stack: Sta
     const values: Record<string, string> = {};
     for (const name of names) values[name] = kept.get(name)?.data.toString('utf8') ?? legacy[name] ?? generateSecret(stack.secrets[name]!.length);
     const missing = names.filter((n) => !kept.has(n));
-    if (missing.length) await writeFiles(helper, STATE_DIR, missing.map((n) => ({ name: n, data: values[n]!, mode: 0o400, uid: 0, gid: 0 })));
+    if (missing.length)
+      await writeFiles(
+        helper,
+        STATE_DIR,
+        missing.map((n) => ({ name: n, data: values[n]!, mode: 0o400, uid: 0, gid: 0 })),
+      );
     return values;
   });
 }
@@ -45,7 +50,9 @@ async function takeLegacyLabels(docker: Docker, volume: string): Promise<Record<
   const info = await unlessMissing(() => docker.getVolume(volume).inspect());
   const labels = (info?.Labels ?? {}) as Record<string, string>;
   const legacy = Object.fromEntries(
-    Object.entries(labels).filter(([k]) => k.startsWith(LEGACY_LABEL_PREFIX)).map(([k, v]) => [k.slice(LEGACY_LABEL_PREFIX.length), v]),
+    Object.entries(labels)
+      .filter(([k]) => k.startsWith(LEGACY_LABEL_PREFIX))
+      .map(([k, v]) => [k.slice(LEGACY_LABEL_PREFIX.length), v]),
   );
   if (Object.keys(legacy).length) await docker.getVolume(volume).remove();
   return legacy;

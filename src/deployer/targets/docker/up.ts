@@ -63,7 +63,10 @@ async function ensureNetworks(docker: Docker, project: string, plan: Plan, progr
       });
     } catch (err) {
       if (/overlap/i.test(String((err as Error).message))) {
-        throw new TargetError(`network ${name}: subnet ${net.subnet} overlaps a network that exists`, 'choose other subnets with --subnet-prefix (e.g. 172.31), or remove the other network');
+        throw new TargetError(
+          `network ${name}: subnet ${net.subnet} overlaps a network that exists`,
+          'choose other subnets with --subnet-prefix (e.g. 172.31), or remove the other network',
+        );
       }
       throw err;
     }
@@ -84,7 +87,14 @@ async function imageId(docker: Docker, ref: string): Promise<string> {
   throw missingImage(ref);
 }
 
-async function ensureContainer(docker: Docker, project: string, plan: Plan, svc: ServicePlan, force: boolean, progress: Progress): Promise<'created' | 'started' | 'unchanged'> {
+async function ensureContainer(
+  docker: Docker,
+  project: string,
+  plan: Plan,
+  svc: ServicePlan,
+  force: boolean,
+  progress: Progress,
+): Promise<'created' | 'started' | 'unchanged'> {
   const name = containerName(project, svc.service);
   const hash = configHash(svc, await imageId(docker, svc.image), plan.layout);
   const current = await unlessMissing(() => docker.getContainer(name).inspect());
@@ -113,7 +123,10 @@ async function start(docker: Docker, name: string, svc: ServicePlan): Promise<vo
     const msg = String((err as Error).message);
     const pub = svc.ports.find((p) => p.publish !== undefined);
     if (pub && /port is already allocated|address already in use/i.test(msg)) {
-      throw new TargetError(`port ${pub.hostIp}:${pub.publish} is taken, so ${name} cannot publish on it`, 'choose another with --port N, or stop what listens there');
+      throw new TargetError(
+        `port ${pub.hostIp}:${pub.publish} is taken, so ${name} cannot publish on it`,
+        'choose another with --port N, or stop what listens there',
+      );
     }
     if (statusOf(err) === 404) throw new TargetError(`${name}: ${msg}`);
     throw err;

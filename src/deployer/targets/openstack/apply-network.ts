@@ -40,7 +40,18 @@ export async function applyNetworks(c: ApplyContext): Promise<void> {
     }
     if (!c.ids.subnet.has(net.key)) {
       c.progress.step(`creating subnet ${net.subnetName} ${net.cidr}`);
-      const sub = await n.subnets.createWithTags({ network_id: c.ids.network.get(net.key)!, name: net.subnetName, cidr: net.cidr, ip_version: 4, gateway_ip: net.gateway, enable_dhcp: true, ...ownedBody(c) }, c.d.tags);
+      const sub = await n.subnets.createWithTags(
+        {
+          network_id: c.ids.network.get(net.key)!,
+          name: net.subnetName,
+          cidr: net.cidr,
+          ip_version: 4,
+          gateway_ip: net.gateway,
+          enable_dhcp: true,
+          ...ownedBody(c),
+        },
+        c.d.tags,
+      );
       c.ids.subnet.set(net.key, sub.id);
     }
   });
@@ -50,7 +61,10 @@ export async function applyRouter(c: ApplyContext): Promise<void> {
   const n = c.os.network;
   if (!c.ids.router) {
     c.progress.step(`creating router ${c.d.router.name} to ${c.r.externalNetworkName}`);
-    const r = await n.routers.createWithTags({ name: c.d.router.name, external_gateway_info: { network_id: c.r.externalNetworkId }, ...ownedBody(c) }, c.d.tags);
+    const r = await n.routers.createWithTags(
+      { name: c.d.router.name, external_gateway_info: { network_id: c.r.externalNetworkId }, ...ownedBody(c) },
+      c.d.tags,
+    );
     c.ids.router = r.id;
   } else if (stepsOf(c, 'router-gateway', 'change').length) {
     c.progress.step(`setting the gateway of ${c.d.router.name} to ${c.r.externalNetworkName}`);
@@ -64,19 +78,28 @@ export async function applyRouter(c: ApplyContext): Promise<void> {
 
 export async function applyGroups(c: ApplyContext): Promise<void> {
   const n = c.os.network;
-  await each(c, c.d.groups.filter((g) => !c.ids.group.has(g.key)), async (g) => {
-    c.progress.step(`creating security group ${g.name}`);
-    const sg = await n.securityGroups.createWithTags({ name: g.name, ...ownedBody(c) }, c.d.tags);
-    c.ids.group.set(g.key, sg.id);
-  });
+  await each(
+    c,
+    c.d.groups.filter((g) => !c.ids.group.has(g.key)),
+    async (g) => {
+      c.progress.step(`creating security group ${g.name}`);
+      const sg = await n.securityGroups.createWithTags({ name: g.name, ...ownedBody(c) }, c.d.tags);
+      c.ids.group.set(g.key, sg.id);
+    },
+  );
   // Rules after every group exists: a rule may name another group as its source.
   await each(c, stepsOf(c, 'rule', 'create'), async (s) => {
-      const r = s.rule!;
-      c.progress.detail(`rule ${s.name}`);
-      await n.securityGroupRules.create({
-        security_group_id: c.ids.group.get(s.group!)!, direction: 'ingress', ethertype: 'IPv4', protocol: r.protocol, port_range_min: r.port, port_range_max: r.port,
-        ...('cidr' in r.from ? { remote_ip_prefix: r.from.cidr === ANYWHERE ? '0.0.0.0/0' : r.from.cidr } : { remote_group_id: c.ids.group.get(r.from.group)! }),
-      });
+    const r = s.rule!;
+    c.progress.detail(`rule ${s.name}`);
+    await n.securityGroupRules.create({
+      security_group_id: c.ids.group.get(s.group!)!,
+      direction: 'ingress',
+      ethertype: 'IPv4',
+      protocol: r.protocol,
+      port_range_min: r.port,
+      port_range_max: r.port,
+      ...('cidr' in r.from ? { remote_ip_prefix: r.from.cidr === ANYWHERE ? '0.0.0.0/0' : r.from.cidr } : { remote_group_id: c.ids.group.get(r.from.group)! }),
+    });
   });
   await each(c, stepsOf(c, 'rule', 'delete'), async (s) => {
     c.progress.step(`deleting rule ${s.name} (${s.why})`);
@@ -98,7 +121,14 @@ export async function applyPorts(c: ApplyContext): Promise<void> {
       return;
     }
     c.progress.step(`creating port ${p.name} ${p.ip}`);
-    const body: PortCreate = { network_id: c.ids.network.get(p.network)!, name: p.name, fixed_ips: [{ subnet_id: c.ids.subnet.get(p.network)!, ip_address: p.ip }], security_groups: [sg], mac_address: p.mac, ...ownedBody(c) };
+    const body: PortCreate = {
+      network_id: c.ids.network.get(p.network)!,
+      name: p.name,
+      fixed_ips: [{ subnet_id: c.ids.subnet.get(p.network)!, ip_address: p.ip }],
+      security_groups: [sg],
+      mac_address: p.mac,
+      ...ownedBody(c),
+    };
     c.ids.port.set(p.name, await createPort(c, p, body, portTags(c, p.name)));
   });
 }
@@ -130,9 +160,11 @@ function portTags(c: ApplyContext, name: string): string[] {
 }
 
 export async function applyRetags(c: ApplyContext): Promise<void> {
-  await Promise.all(stepsOf(c, 'tags', 'change').map(async (s) => {
-    c.progress.step(`tagging ${s.name} (left untagged by an interrupted run)`);
-    const tags = s.collection === 'ports' ? portTags(c, s.name) : c.d.tags;
-    await (c.os.network[s.collection!] as TaggedResource<object>).tags.replace(s.id!, tags);
-  }));
+  await Promise.all(
+    stepsOf(c, 'tags', 'change').map(async (s) => {
+      c.progress.step(`tagging ${s.name} (left untagged by an interrupted run)`);
+      const tags = s.collection === 'ports' ? portTags(c, s.name) : c.d.tags;
+      await (c.os.network[s.collection!] as TaggedResource<object>).tags.replace(s.id!, tags);
+    }),
+  );
 }

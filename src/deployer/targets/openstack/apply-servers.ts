@@ -59,7 +59,10 @@ async function waitActive(c: ApplyContext, b: Booted, replaced = false): Promise
     const fault = err instanceof OpenStackError ? (err.fault?.message ?? err.osMessage) : String(err);
     const tier = b.server.metadata[META.tier];
     if (!isServerErrorState(err) || replaced) {
-      throw new TargetError(`server ${b.server.name} did not become ACTIVE: ${fault}`, `see what the cloud says: openstack server show ${b.server.name}; its console: berth logs ${tier} --target openstack`);
+      throw new TargetError(
+        `server ${b.server.name} did not become ACTIVE: ${fault}`,
+        `see what the cloud says: openstack server show ${b.server.name}; its console: berth logs ${tier} --target openstack`,
+      );
     }
     c.progress.step(`${b.server.name} went to ERROR (${fault}); replacing it once`);
     await servers.delete(b.id, { ignoreMissing: true });

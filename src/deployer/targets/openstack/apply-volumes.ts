@@ -26,7 +26,9 @@ export async function detachMoving(c: ApplyContext): Promise<void> {
     const s = c.o.servers.find((x) => x.id === id);
     if (s?.status !== 'ACTIVE') return;
     c.progress.step(`stopping ${s.name} (a clean shutdown before its volume is detached)`);
-    await servers.stop(id).catch((err) => { if (!(err instanceof OpenStackError && err.status === 409)) throw err; });
+    await servers.stop(id).catch((err) => {
+      if (!(err instanceof OpenStackError && err.status === 409)) throw err;
+    });
     await servers.waitFor(id, 'SHUTOFF', { timeoutMs: 300_000 });
   });
   await each(c, stepsOf(c, 'attachment', 'delete'), async (s) => {
@@ -42,7 +44,13 @@ export async function applyVolumes(c: ApplyContext): Promise<void> {
   await each(c, stepsOf(c, 'volume', 'create'), async (s) => {
     const v = c.d.volumes.find((x) => x.name === s.name)!;
     c.progress.step(`creating volume ${v.name} (${v.size} GiB)`);
-    const made = await bs.create({ name: v.name, size: v.size, description: ownerDescription(c.d.id), metadata: v.metadata, ...(v.type ? { volume_type: v.type } : {}) });
+    const made = await bs.create({
+      name: v.name,
+      size: v.size,
+      description: ownerDescription(c.d.id),
+      metadata: v.metadata,
+      ...(v.type ? { volume_type: v.type } : {}),
+    });
     c.ids.volume.set(v.name, made.id);
     await bs.waitFor(made.id, ['available'], WAIT);
   });
@@ -61,7 +69,11 @@ export async function attachVolumes(c: ApplyContext, serverKey: string, serverId
 
 /** Volumes of kept servers that are not attached (an attach an interrupted run did not make). */
 export async function attachToKept(c: ApplyContext): Promise<void> {
-  await each(c, stepsOf(c, 'attachment', 'create').filter((s) => s.serverId), (s) => attach(c, c.d.volumes.find((v) => s.name.startsWith(`${v.name} on `))!.name, s.serverId!, s.name.split(' on ')[1]!));
+  await each(
+    c,
+    stepsOf(c, 'attachment', 'create').filter((s) => s.serverId),
+    (s) => attach(c, c.d.volumes.find((v) => s.name.startsWith(`${v.name} on `))!.name, s.serverId!, s.name.split(' on ')[1]!),
+  );
 }
 
 async function attach(c: ApplyContext, name: string, serverId: string, serverName: string): Promise<void> {
@@ -72,7 +84,8 @@ async function attach(c: ApplyContext, name: string, serverId: string, serverNam
     await c.os.compute.volumeAttachments.create(serverId, { volumeId: id });
   } catch (err) {
     // Already attached to this very server (an attach of an interrupted run landed late): done.
-    const already = err instanceof OpenStackError && (err.status === 400 || err.status === 409) && (await bs.get(id)).attachments.some((a) => a.server_id === serverId);
+    const already =
+      err instanceof OpenStackError && (err.status === 400 || err.status === 409) && (await bs.get(id)).attachments.some((a) => a.server_id === serverId);
     if (!already) throw err;
   }
   await bs.waitFor(id, ['in-use'], WAIT);

@@ -18,7 +18,14 @@ export interface ApplyContext {
   /** One step at a time, each server waited for (ready) before the next: the original's playbooks (for the benchmark). */
   sequential?: boolean;
   /** network key -> id, subnet (network key) -> id, group key -> id, port name -> id, volume name -> id. */
-  ids: { network: Map<string, string>; subnet: Map<string, string>; group: Map<string, string>; port: Map<string, string>; volume: Map<string, string>; router?: string };
+  ids: {
+    network: Map<string, string>;
+    subnet: Map<string, string>;
+    group: Map<string, string>;
+    port: Map<string, string>;
+    volume: Map<string, string>;
+    router?: string;
+  };
 }
 
 export const stepsOf = (c: ApplyContext, kind: Step['kind'], ...verbs: Step['verb'][]) => c.steps.filter((s) => s.kind === kind && verbs.includes(s.verb));

@@ -15,7 +15,10 @@ export function guardDataLoss(steps: Step[], allow: boolean, command: string): v
 }
 
 export class DataLossError extends TargetError {
-  constructor(readonly steps: Step[], command: string) {
+  constructor(
+    readonly steps: Step[],
+    command: string,
+  ) {
     super(
       `${command} stopped before deleting data; nothing was changed. It would lose:\n${steps.map((s) => `  ${s.kind} ${s.name}: ${s.loses}`).join('\n')}`,
       `to go on anyway: the same command with --allow-data-loss (or --yes); to keep the data, run it on a cloud with block storage (volumes), or take a copy first`,

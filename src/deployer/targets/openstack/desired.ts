@@ -16,13 +16,43 @@ import { flavorOf, type NetKey, type OpenStackInputs, type Tier } from './inputs
 import { baseTags, macFor, META, names, stackId, TAG, volumeMetadata } from './names.js';
 import { deriveRules, type RuleSpec } from './rules.js';
 
-export interface DesiredNetwork { key: NetKey; name: string; subnetName: string; cidr: string; gateway: string }
-export interface DesiredGroup { key: string; name: string; rules: RuleSpec[] }
-export interface DesiredPort { name: string; server: string; network: NetKey; ip: string; mac: string; group: string }
+export interface DesiredNetwork {
+  key: NetKey;
+  name: string;
+  subnetName: string;
+  cidr: string;
+  gateway: string;
+}
+export interface DesiredGroup {
+  key: string;
+  name: string;
+  rules: RuleSpec[];
+}
+export interface DesiredPort {
+  name: string;
+  server: string;
+  network: NetKey;
+  ip: string;
+  mac: string;
+  group: string;
+}
 /** A stack volume on block storage: a Cinder volume attached to the server that runs its service. */
-export interface DesiredVolume { name: string; service: string; volume: string; path: string; server: string; size: number; type?: string; metadata: Record<string, string> }
+export interface DesiredVolume {
+  name: string;
+  service: string;
+  volume: string;
+  path: string;
+  server: string;
+  size: number;
+  type?: string;
+  metadata: Record<string, string>;
+}
 /** A stack volume, wherever it is kept (`service/volume`), and the tier of its service. */
-export interface StackData { key: string; service: string; tier?: string }
+export interface StackData {
+  key: string;
+  service: string;
+  tier?: string;
+}
 export interface DesiredServer {
   key: string;
   name: string;
@@ -75,19 +105,33 @@ export interface DesiredOptions {
   blockStorage?: boolean;
 }
 
-export function desiredState(stack: StackSpec, layout: LayoutName, i: OpenStackInputs, secretValues: Record<string, string> = {}, opts: DesiredOptions = {}): DesiredState {
+export function desiredState(
+  stack: StackSpec,
+  layout: LayoutName,
+  i: OpenStackInputs,
+  secretValues: Record<string, string> = {},
+  opts: DesiredOptions = {},
+): DesiredState {
   const id = stackId(i.prefix, i.stack);
   const tags = baseTags(i.prefix, id, layout);
   const plan = layout === 'single' ? singleVmPlan(stack, { project: stack.name, naming: i.naming }) : tieredPlan(stack, i);
   const layoutOf = layout === 'single' ? singleServers(plan) : tieredServers(plan, stack);
   const netKeys = [...new Set(layoutOf.flatMap((s) => s.nets))] as NetKey[];
-  const networks = (['dmz', 'app', 'dbs'] as const).filter((k) => netKeys.includes(k)).map((key) => ({
-    key, name: names.network(id, key), subnetName: names.subnet(id, key), cidr: i.networks[key], gateway: hostAt(i.networks[key], 1),
-  }));
-  const ports: DesiredPort[] = layoutOf.flatMap((s) => s.nets.map((net) => {
-    const name = names.port(id, s.key, net);
-    return { name, server: s.key, network: net, ip: s.ip(net, i.networks[net]), mac: macFor(id, name), group: s.key };
-  }));
+  const networks = (['dmz', 'app', 'dbs'] as const)
+    .filter((k) => netKeys.includes(k))
+    .map((key) => ({
+      key,
+      name: names.network(id, key),
+      subnetName: names.subnet(id, key),
+      cidr: i.networks[key],
+      gateway: hostAt(i.networks[key], 1),
+    }));
+  const ports: DesiredPort[] = layoutOf.flatMap((s) =>
+    s.nets.map((net) => {
+      const name = names.port(id, s.key, net);
+      return { name, server: s.key, network: net, ip: s.ip(net, i.networks[net]), mac: macFor(id, name), group: s.key };
+    }),
+  );
   const rules = deriveRules(stack, plan.entry, (svc) => layoutOf.find((s) => s.services.includes(svc))!.key, i.sshCidrs);
   const groups = layoutOf.map((s) => ({ key: s.key, name: names.group(id, s.key), rules: rules.get(s.key) ?? [] }));
   const data = stackData(stack);
@@ -95,36 +139,77 @@ export function desiredState(stack: StackSpec, layout: LayoutName, i: OpenStackI
   // Shared by the tiered servers; with volumes, also kept for the data (a new single VM must get
   // the password the database on the volume was made with).
   const sharedSecrets = layout === 'tiered' || volumes.length ? Object.keys(stack.secrets) : [];
-  const servers = layoutOf.map((s) => server(stack, plan, i, id, tags, s, ports.filter((p) => p.server === s.key), networks, sharedSecrets, secretValues, volumes.filter((v) => v.server === s.key), data));
+  const servers = layoutOf.map((s) =>
+    server(
+      stack,
+      plan,
+      i,
+      id,
+      tags,
+      s,
+      ports.filter((p) => p.server === s.key),
+      networks,
+      sharedSecrets,
+      secretValues,
+      volumes.filter((v) => v.server === s.key),
+      data,
+    ),
+  );
   const entryServer = layoutOf.find((s) => plan.entry && s.services.includes(plan.entry)) ?? layoutOf[0]!;
   return {
-    id, prefix: i.prefix, layout, plan, tags, networks,
+    id,
+    prefix: i.prefix,
+    layout,
+    plan,
+    tags,
+    networks,
     router: { name: names.router(id), subnets: ['dmz'] },
-    groups, ports, servers,
+    groups,
+    ports,
+    servers,
     floatingIp: { name: names.floatingIp(id), port: names.port(id, entryServer.key, 'dmz') },
-    volumes, data,
+    volumes,
+    data,
     sharedSecrets,
   };
 }
 
 /** Every volume of the stack, as `service/volume`. */
 export function stackData(stack: StackSpec): StackData[] {
-  return Object.entries(stack.services).flatMap(([service, spec]) => spec.volumes.map((v) => ({ key: `${service}/${v.name}`, service, ...(spec.tier ? { tier: spec.tier } : {}) })));
+  return Object.entries(stack.services).flatMap(([service, spec]) =>
+    spec.volumes.map((v) => ({ key: `${service}/${v.name}`, service, ...(spec.tier ? { tier: spec.tier } : {}) })),
+  );
 }
 
 /** One Cinder volume per stack volume, named <prefix>-<stack>-<service>-<volume>: the same in every layout. */
 function desiredVolumes(stack: StackSpec, i: OpenStackInputs, id: string, layoutOf: ServerLayout[], secretValues: Record<string, string>): DesiredVolume[] {
-  const secrets = Object.fromEntries(Object.entries(secretValues).filter(([, v]) => v).map(([k, v]) => [META.secretPrefix + k, v]));
-  return Object.entries(stack.services).flatMap(([service, spec]) => spec.volumes.map((v) => ({
-    name: names.volume(id, service, v.name), service, volume: v.name, path: v.path,
-    server: layoutOf.find((s) => s.services.includes(service))!.key,
-    size: v.size ?? i.volumeSize, ...(i.volumeType ? { type: i.volumeType } : {}),
-    // The secrets the data is made with ride along (see secrets.ts); never printed.
-    metadata: { ...volumeMetadata(i.prefix, id, service, v.name), ...secrets },
-  })));
+  const secrets = Object.fromEntries(
+    Object.entries(secretValues)
+      .filter(([, v]) => v)
+      .map(([k, v]) => [META.secretPrefix + k, v]),
+  );
+  return Object.entries(stack.services).flatMap(([service, spec]) =>
+    spec.volumes.map((v) => ({
+      name: names.volume(id, service, v.name),
+      service,
+      volume: v.name,
+      path: v.path,
+      server: layoutOf.find((s) => s.services.includes(service))!.key,
+      size: v.size ?? i.volumeSize,
+      ...(i.volumeType ? { type: i.volumeType } : {}),
+      // The secrets the data is made with ride along (see secrets.ts); never printed.
+      metadata: { ...volumeMetadata(i.prefix, id, service, v.name), ...secrets },
+    })),
+  );
 }
 
-interface ServerLayout { key: string; tier?: Tier; services: string[]; nets: NetKey[]; ip: (net: NetKey, cidr: string) => string }
+interface ServerLayout {
+  key: string;
+  tier?: Tier;
+  services: string[];
+  nets: NetKey[];
+  ip: (net: NetKey, cidr: string) => string;
+}
 
 function tieredPlan(stack: StackSpec, i: OpenStackInputs): Plan {
   return planLayout('tiered', stack, {
@@ -148,9 +233,18 @@ function tieredServers(plan: Plan, stack: StackSpec): ServerLayout[] {
 }
 
 function server(
-  stack: StackSpec, plan: Plan, i: OpenStackInputs, id: string, tags: string[], s: ServerLayout,
-  ports: DesiredPort[], networks: DesiredNetwork[], shared: string[], secretValues: Record<string, string>,
-  volumes: DesiredVolume[], data: StackData[],
+  stack: StackSpec,
+  plan: Plan,
+  i: OpenStackInputs,
+  id: string,
+  tags: string[],
+  s: ServerLayout,
+  ports: DesiredPort[],
+  networks: DesiredNetwork[],
+  shared: string[],
+  secretValues: Record<string, string>,
+  volumes: DesiredVolume[],
+  data: StackData[],
 ): DesiredServer {
   const nics: Nic[] = ports.map((p, n) => {
     const net = networks.find((x) => x.key === p.network)!;
@@ -174,7 +268,10 @@ function server(
   // The hash leaves secret values out (they are not known before the cloud is read) but not
   // which secrets the server holds.
   const masked = userdataFromPlan(plan, { ...udOpts, ...(used.length ? { secretValues: Object.fromEntries(used.map((k) => [k, `<${k}>`])) } : {}) });
-  const hash = createHash('sha256').update(JSON.stringify({ masked, flavor, image: i.image, key: i.keyName ?? null, az: i.availabilityZone ?? null, ports: ports.map((p) => p.name) })).digest('hex').slice(0, 32);
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ masked, flavor, image: i.image, key: i.keyName ?? null, az: i.availabilityZone ?? null, ports: ports.map((p) => p.name) }))
+    .digest('hex')
+    .slice(0, 32);
   const tier = s.tier ?? 'all';
   const onDisk = data.filter((x) => s.services.includes(x.service) && !volumes.some((v) => `${v.service}/${v.volume}` === x.key)).map((x) => x.key);
   return {
@@ -192,7 +289,14 @@ function server(
     hash,
     // Shared secrets ride along as metadata: the cloud is the only state, and the next `up` that
     // replaces one server must give it the value the others already use. Never printed.
-    metadata: { [META.stack]: id, [META.layout]: plan.layout, [META.tier]: tier, [META.hash]: hash, [META.diskData]: onDisk.join(',') || '-', ...Object.fromEntries(used.filter((k) => secretValues[k]).map((k) => [META.secretPrefix + k, secretValues[k]!])) },
+    metadata: {
+      [META.stack]: id,
+      [META.layout]: plan.layout,
+      [META.tier]: tier,
+      [META.hash]: hash,
+      [META.diskData]: onDisk.join(',') || '-',
+      ...Object.fromEntries(used.filter((k) => secretValues[k]).map((k) => [META.secretPrefix + k, secretValues[k]!])),
+    },
     tags: [...tags, TAG.tier(tier)],
   };
 }

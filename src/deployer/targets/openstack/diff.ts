@@ -9,7 +9,20 @@ import type { Observed, ObservedGroup, ObservedPort, ObservedRule, ObservedServe
 import { ruleKey, type RuleSpec } from './rules.js';
 
 export type Verb = 'create' | 'change' | 'replace' | 'delete' | 'keep';
-export type Kind = 'network' | 'subnet' | 'router' | 'router-gateway' | 'router-interface' | 'security-group' | 'rule' | 'port' | 'server' | 'floating-ip' | 'tags' | 'volume' | 'attachment';
+export type Kind =
+  | 'network'
+  | 'subnet'
+  | 'router'
+  | 'router-gateway'
+  | 'router-interface'
+  | 'security-group'
+  | 'rule'
+  | 'port'
+  | 'server'
+  | 'floating-ip'
+  | 'tags'
+  | 'volume'
+  | 'attachment';
 
 export interface Step {
   verb: Verb;
@@ -84,33 +97,59 @@ function volumeSteps(d: DesiredState, o: Observed): Step[] {
   for (const v of d.volumes) {
     const server = d.servers.find((x) => x.key === v.server)!;
     const kept = serverDecision(server, d, o).keep;
-    const same = vols.filter((x) => x.name === v.name).sort((a, b) => b.serverIds.length - a.serverIds.length || (a.created ?? '').localeCompare(b.created ?? ''));
+    const same = vols
+      .filter((x) => x.name === v.name)
+      .sort((a, b) => b.serverIds.length - a.serverIds.length || (a.created ?? '').localeCompare(b.created ?? ''));
     const pick = same[0];
-    if (!pick) steps.push({ verb: 'create', kind: 'volume', name: v.name, why: `${v.size} GiB${v.type ? `, type ${v.type}` : ''}, for ${v.service} ${v.path}` });
-    else steps.push({ verb: 'keep', kind: 'volume', name: v.name, id: pick.id, why: `${pick.size} GiB${pick.size !== v.size ? ` (asked ${v.size}: berth does not resize a volume)` : ''}` });
-    for (const x of same.slice(1)) steps.push({ verb: 'keep', kind: 'volume', name: v.name, id: x.id, why: 'a second volume of this name: not used, not deleted' });
+    if (!pick)
+      steps.push({ verb: 'create', kind: 'volume', name: v.name, why: `${v.size} GiB${v.type ? `, type ${v.type}` : ''}, for ${v.service} ${v.path}` });
+    else
+      steps.push({
+        verb: 'keep',
+        kind: 'volume',
+        name: v.name,
+        id: pick.id,
+        why: `${pick.size} GiB${pick.size !== v.size ? ` (asked ${v.size}: berth does not resize a volume)` : ''}`,
+      });
+    for (const x of same.slice(1))
+      steps.push({ verb: 'keep', kind: 'volume', name: v.name, id: x.id, why: 'a second volume of this name: not used, not deleted' });
     for (const sid of pick?.serverIds ?? []) {
       if (sid === kept?.id) continue;
       const holder = o.servers.find((x) => x.id === sid);
-      if (!holder) throw new DiffConflict(`volume ${v.name} is attached to server ${sid}, which is not part of ${d.id}: detach it first (openstack server remove volume ${sid} ${pick!.id})`);
+      if (!holder)
+        throw new DiffConflict(
+          `volume ${v.name} is attached to server ${sid}, which is not part of ${d.id}: detach it first (openstack server remove volume ${sid} ${pick!.id})`,
+        );
       steps.push({ verb: 'delete', kind: 'attachment', name: `${v.name} on ${holder.name}`, id: pick!.id, serverId: sid, why: `it moves to ${server.name}` });
     }
     const on = `${v.name} on ${server.name}`;
-    steps.push(kept && pick?.serverIds.includes(kept.id)
-      ? { verb: 'keep', kind: 'attachment', name: on, id: pick.id, serverId: kept.id }
-      : { verb: 'create', kind: 'attachment', name: on, server: v.server, ...(pick ? { id: pick.id } : {}), ...(kept ? { serverId: kept.id } : {}) });
+    steps.push(
+      kept && pick?.serverIds.includes(kept.id)
+        ? { verb: 'keep', kind: 'attachment', name: on, id: pick.id, serverId: kept.id }
+        : { verb: 'create', kind: 'attachment', name: on, server: v.server, ...(pick ? { id: pick.id } : {}), ...(kept ? { serverId: kept.id } : {}) },
+    );
   }
-  for (const x of vols) if (!d.volumes.some((v) => v.name === x.name)) steps.push({ verb: 'keep', kind: 'volume', name: x.name, id: x.id, why: 'not in the plan: kept with its data (berth down --volumes deletes it)' });
+  for (const x of vols)
+    if (!d.volumes.some((v) => v.name === x.name))
+      steps.push({ verb: 'keep', kind: 'volume', name: x.name, id: x.id, why: 'not in the plan: kept with its data (berth down --volumes deletes it)' });
   return steps;
 }
 
 /** Ours (by description) but without tags: a run stopped between the create and the tagging. */
 function tagSteps(o: Observed): Step[] {
-  const untagged = (collection: NonNullable<Step['collection']>, xs: { id: string; name?: string; address?: string; owned: boolean; tagged?: boolean }[]): Step[] =>
-    xs.filter((x) => x.owned && !x.tagged).map((x) => ({ verb: 'change', kind: 'tags', name: x.name ?? x.address ?? x.id, id: x.id, collection, why: 'set the stack\'s tags' }));
+  const untagged = (
+    collection: NonNullable<Step['collection']>,
+    xs: { id: string; name?: string; address?: string; owned: boolean; tagged?: boolean }[],
+  ): Step[] =>
+    xs
+      .filter((x) => x.owned && !x.tagged)
+      .map((x) => ({ verb: 'change', kind: 'tags', name: x.name ?? x.address ?? x.id, id: x.id, collection, why: "set the stack's tags" }));
   return [
     ...untagged('networks', o.networks),
-    ...untagged('subnets', o.networks.flatMap((n) => n.subnets)),
+    ...untagged(
+      'subnets',
+      o.networks.flatMap((n) => n.subnets),
+    ),
     ...untagged('routers', o.routers),
     ...untagged('securityGroups', o.groups),
     ...untagged('ports', o.ports),
@@ -121,10 +160,17 @@ function tagSteps(o: Observed): Step[] {
 function networkSteps(d: DesiredState, o: Observed): Step[] {
   return d.networks.flatMap((n) => {
     const net = o.networks.find((x) => x.name === n.name);
-    if (!net) return [{ verb: 'create', kind: 'network', name: n.name }, { verb: 'create', kind: 'subnet', name: n.subnetName, why: n.cidr }];
+    if (!net)
+      return [
+        { verb: 'create', kind: 'network', name: n.name },
+        { verb: 'create', kind: 'subnet', name: n.subnetName, why: n.cidr },
+      ];
     const sub = net.subnets.find((s) => s.cidr === n.cidr);
     const named = net.subnets.find((s) => s.name === n.subnetName);
-    if (!sub && named) throw new DiffConflict(`subnet ${named.name} is ${named.cidr}, not ${n.cidr}: berth does not renumber a network in use (remove the stack with berth down first, or keep ${named.cidr} with --network ${n.key}=${named.cidr})`);
+    if (!sub && named)
+      throw new DiffConflict(
+        `subnet ${named.name} is ${named.cidr}, not ${n.cidr}: berth does not renumber a network in use (remove the stack with berth down first, or keep ${named.cidr} with --network ${n.key}=${named.cidr})`,
+      );
     return [
       { verb: 'keep', kind: 'network', name: n.name, id: net.id, ...(net.owned ? {} : { why: 'reused (not made by berth)' }) },
       sub ? { verb: 'keep', kind: 'subnet', name: sub.name, id: sub.id, why: sub.cidr } : { verb: 'create', kind: 'subnet', name: n.subnetName, why: n.cidr },
@@ -135,7 +181,8 @@ function networkSteps(d: DesiredState, o: Observed): Step[] {
 function routerSteps(d: DesiredState, o: Observed, ext: string | undefined): Step[] {
   const r = o.routers.find((x) => x.name === d.router.name);
   const steps: Step[] = [r ? { verb: 'keep', kind: 'router', name: r.name, id: r.id } : { verb: 'create', kind: 'router', name: d.router.name }];
-  if (ext && r && r.externalNetworkId !== ext) steps.push({ verb: 'change', kind: 'router-gateway', name: r.name, id: r.id, why: 'gateway to the external network' });
+  if (ext && r && r.externalNetworkId !== ext)
+    steps.push({ verb: 'change', kind: 'router-gateway', name: r.name, id: r.id, why: 'gateway to the external network' });
   for (const key of d.router.subnets) {
     const net = d.networks.find((n) => n.key === key)!;
     const sub = o.networks.find((x) => x.name === net.name)?.subnets.find((s) => s.cidr === net.cidr);
@@ -162,14 +209,22 @@ export const groupOf = (d: DesiredState, o: Observed, key: string): ObservedGrou
 function groupSteps(g: DesiredGroup, d: DesiredState, o: Observed): Step[] {
   const sg = groupOf(d, o, g.key);
   const keyOf = (id: string) => d.groups.find((x) => groupOf(d, o, x.key)?.id === id)?.key;
-  const have = new Map((sg?.rules ?? []).flatMap((r) => {
-    const k = observedRuleKey(r, keyOf);
-    return k ? [[k, r] as const] : [];
-  }));
+  const have = new Map(
+    (sg?.rules ?? []).flatMap((r) => {
+      const k = observedRuleKey(r, keyOf);
+      return k ? [[k, r] as const] : [];
+    }),
+  );
   const want = new Map(g.rules.map((r) => [ruleKey(r), r]));
   const steps: Step[] = [sg ? { verb: 'keep', kind: 'security-group', name: g.name, id: sg.id } : { verb: 'create', kind: 'security-group', name: g.name }];
-  for (const [k, r] of want) steps.push(have.has(k) ? { verb: 'keep', kind: 'rule', name: `${g.name}:${k}`, id: have.get(k)!.id, group: g.key, rule: r } : { verb: 'create', kind: 'rule', name: `${g.name}:${k}`, group: g.key, rule: r });
-  for (const [k, r] of have) if (!want.has(k)) steps.push({ verb: 'delete', kind: 'rule', name: `${g.name}:${k}`, id: r.id, group: g.key, why: 'not derived from the stack' });
+  for (const [k, r] of want)
+    steps.push(
+      have.has(k)
+        ? { verb: 'keep', kind: 'rule', name: `${g.name}:${k}`, id: have.get(k)!.id, group: g.key, rule: r }
+        : { verb: 'create', kind: 'rule', name: `${g.name}:${k}`, group: g.key, rule: r },
+    );
+  for (const [k, r] of have)
+    if (!want.has(k)) steps.push({ verb: 'delete', kind: 'rule', name: `${g.name}:${k}`, id: r.id, group: g.key, why: 'not derived from the stack' });
   return steps;
 }
 
@@ -196,7 +251,11 @@ function portSteps(d: DesiredState, o: Observed): Step[] {
     else {
       const sg = groupOf(d, o, p.group);
       const groupsFit = sg && keep.groupIds.length === 1 && keep.groupIds[0] === sg.id;
-      steps.push(groupsFit ? { verb: 'keep', kind: 'port', name: p.name, id: keep.id, why: p.ip } : { verb: 'change', kind: 'port', name: p.name, id: keep.id, why: 'security group' });
+      steps.push(
+        groupsFit
+          ? { verb: 'keep', kind: 'port', name: p.name, id: keep.id, why: p.ip }
+          : { verb: 'change', kind: 'port', name: p.name, id: keep.id, why: 'security group' },
+      );
     }
     return steps;
   });
@@ -204,7 +263,14 @@ function portSteps(d: DesiredState, o: Observed): Step[] {
 
 export function serverDecision(s: DesiredServer, d: DesiredState, o: Observed): { keep?: ObservedServer; why?: string; extra: ObservedServer[] } {
   const same = o.servers.filter((x) => x.name === s.name && !/DELETED/.test(x.status));
-  const ports = s.ports.map((name) => portDecision(d.ports.find((p) => p.name === name)!, d, o).keep);
+  const ports = s.ports.map(
+    (name) =>
+      portDecision(
+        d.ports.find((p) => p.name === name)!,
+        d,
+        o,
+      ).keep,
+  );
   const why = (x: ObservedServer): string | undefined => {
     if (x.status === 'ERROR') return `in ERROR${x.fault ? ` (${x.fault})` : ''}`;
     if (x.metadata[META.hash] !== s.hash) return 'what it runs changed (image, environment, flavor, ...)';
@@ -221,13 +287,22 @@ function serverSteps(d: DesiredState, o: Observed): Step[] {
     const { keep, why, extra } = serverDecision(s, d, o);
     const steps: Step[] = extra.map((x) => ({ verb: 'delete', kind: 'server', name: s.name, id: x.id, why: why ?? 'a duplicate' }));
     if (keep?.status === 'SHUTOFF') steps.push({ verb: 'change', kind: 'server', name: s.name, id: keep.id, why: 'stopped: it is started' });
-    else steps.push(keep ? { verb: 'keep', kind: 'server', name: s.name, id: keep.id } : { verb: extra.length ? 'replace' : 'create', kind: 'server', name: s.name, ...(why ? { why } : {}) });
+    else
+      steps.push(
+        keep
+          ? { verb: 'keep', kind: 'server', name: s.name, id: keep.id }
+          : { verb: extra.length ? 'replace' : 'create', kind: 'server', name: s.name, ...(why ? { why } : {}) },
+      );
     return steps;
   });
 }
 
 function floatingIpSteps(d: DesiredState, o: Observed): Step[] {
-  const port = portDecision(d.ports.find((p) => p.name === d.floatingIp.port)!, d, o).keep;
+  const port = portDecision(
+    d.ports.find((p) => p.name === d.floatingIp.port)!,
+    d,
+    o,
+  ).keep;
   const owned = o.floatingIps.filter((f) => f.owned);
   const on = port ? owned.find((f) => f.portId === port.id) : undefined;
   const spare = on ?? owned.find((f) => !f.portId) ?? owned[0];
@@ -249,12 +324,15 @@ function leftoverSteps(d: DesiredState, o: Observed): Step[] {
   const steps: Step[] = [];
   for (const s of o.servers) if (!servers.has(s.name)) steps.push({ verb: 'delete', kind: 'server', name: s.name, id: s.id, why: 'not in the plan' });
   for (const p of o.ports) if (p.owned && !ports.has(p.name)) steps.push({ verb: 'delete', kind: 'port', name: p.name, id: p.id, why: 'not in the plan' });
-  for (const g of o.groups) if (g.owned && !groups.has(g.name)) steps.push({ verb: 'delete', kind: 'security-group', name: g.name, id: g.id, why: 'not in the plan' });
+  for (const g of o.groups)
+    if (g.owned && !groups.has(g.name)) steps.push({ verb: 'delete', kind: 'security-group', name: g.name, id: g.id, why: 'not in the plan' });
   for (const n of o.networks) {
-    for (const s of n.subnets) if (s.owned && !subnets.has(s.name)) steps.push({ verb: 'delete', kind: 'subnet', name: s.name, id: s.id, network: n.id, why: 'not in the plan' });
+    for (const s of n.subnets)
+      if (s.owned && !subnets.has(s.name)) steps.push({ verb: 'delete', kind: 'subnet', name: s.name, id: s.id, network: n.id, why: 'not in the plan' });
     if (n.owned && !nets.has(n.name)) steps.push({ verb: 'delete', kind: 'network', name: n.name, id: n.id, why: 'not in the plan' });
   }
-  for (const r of o.routers) if (r.owned && r.name !== d.router.name) steps.push({ verb: 'delete', kind: 'router', name: r.name, id: r.id, why: 'not in the plan' });
+  for (const r of o.routers)
+    if (r.owned && r.name !== d.router.name) steps.push({ verb: 'delete', kind: 'router', name: r.name, id: r.id, why: 'not in the plan' });
   return steps;
 }
 

@@ -17,7 +17,13 @@ import { deleteNetworking, deleteServers, doomedCount, type Doomed } from './rem
 
 export type Scope = { stack: string } | { prefix: string };
 
-interface Item { id: string; name?: string; floating_ip_address?: string; tags?: string[]; description?: string }
+interface Item {
+  id: string;
+  name?: string;
+  floating_ip_address?: string;
+  tags?: string[];
+  description?: string;
+}
 
 const DESCRIBED = /^berth stack (\S+)$/;
 
@@ -26,7 +32,9 @@ async function ours<T extends Item>(res: Pick<TaggedResource<T>, 'list'>, scope:
   const [byTag, byDesc] = await Promise.all([
     res.list({ tags: [tag] }),
     // A description is matched exactly per stack; for a prefix, every berth description is read.
-    'stack' in scope ? res.list({ description: ownerDescription(scope.stack) }) : res.list({}).then((xs) => xs.filter((x) => DESCRIBED.exec(x.description ?? '')?.[1]?.startsWith(`${scope.prefix}-`))),
+    'stack' in scope
+      ? res.list({ description: ownerDescription(scope.stack) })
+      : res.list({}).then((xs) => xs.filter((x) => DESCRIBED.exec(x.description ?? '')?.[1]?.startsWith(`${scope.prefix}-`))),
   ]);
   const all = new Map([...byTag, ...byDesc].map((x) => [x.id, { id: x.id, name: x.name || x.floating_ip_address || x.id }]));
   return [...all.values()];
@@ -37,13 +45,23 @@ export async function findDoomed(os: OpenStack, scope: Scope, data: StackData[] 
   const tag = 'stack' in scope ? TAG.stack(scope.stack) : TAG.prefix(scope.prefix);
   const [servers, floatingIps, ports, groups, routers, subnets, networks, volumes] = await Promise.all([
     os.compute.servers.list({ tags: [tag] }).then((xs) => xs.map((s) => ({ id: s.id, name: s.name, ...lossOf(observedServer(s), data) }))),
-    ours(n.floatingIps, scope), ours(n.ports, scope), ours(n.securityGroups, scope), ours(n.routers, scope), ours(n.subnets, scope), ours(n.networks, scope),
+    ours(n.floatingIps, scope),
+    ours(n.ports, scope),
+    ours(n.securityGroups, scope),
+    ours(n.routers, scope),
+    ours(n.subnets, scope),
+    ours(n.networks, scope),
     stackVolumes(os, scope),
   ]);
   return { servers, floatingIps, ports, groups, routers, subnets, networks, volumes };
 }
 
-export interface StackVolume { id: string; name: string; size: number; serverIds: string[] }
+export interface StackVolume {
+  id: string;
+  name: string;
+  size: number;
+  serverIds: string[];
+}
 
 export interface DownOptions {
   /** Delete the stack's volumes too (`down --volumes`); else they are kept, and said so. */
@@ -65,14 +83,26 @@ export async function down(os: OpenStack, scope: Scope, progress: Progress, o: D
   const { volumes, ...doomed } = await findDoomed(os, scope, o.data);
   const losing: Step[] = [
     ...doomed.servers.filter((s) => s.loses).map((s) => ({ verb: 'delete' as const, kind: 'server' as const, name: s.name, id: s.id, loses: s.loses! })),
-    ...(o.volumes ? volumes.map((v) => ({ verb: 'delete' as const, kind: 'volume' as const, name: v.name, id: v.id, loses: `everything on volume ${v.name} (${v.size} GiB)` })) : []),
+    ...(o.volumes
+      ? volumes.map((v) => ({
+          verb: 'delete' as const,
+          kind: 'volume' as const,
+          name: v.name,
+          id: v.id,
+          loses: `everything on volume ${v.name} (${v.size} GiB)`,
+        }))
+      : []),
   ];
   guardDataLoss(losing, Boolean(o.allowDataLoss), 'down');
   const count = doomedCount(doomed) + (o.volumes ? volumes.length : 0);
   const keptVolumes = o.volumes ? [] : volumes;
   if (count === 0) return { removed: 0, keptVolumes };
   const { servers, ...rest } = doomed;
-  await stopHolders(os, servers.filter((s) => volumes.some((v) => v.serverIds.includes(s.id))), progress);
+  await stopHolders(
+    os,
+    servers.filter((s) => volumes.some((v) => v.serverIds.includes(s.id))),
+    progress,
+  );
   await deleteServers(os, servers, progress);
   await deleteNetworking(os, rest, progress);
   if (o.volumes) await deleteVolumes(os, volumes, progress);
@@ -89,9 +119,10 @@ function lossOf(s: ObservedServer, data: StackData[]): { loses?: string } {
 async function stackVolumes(os: OpenStack, scope: Scope): Promise<StackVolume[]> {
   if (!(await os.blockStorage.available())) return [];
   const all = await os.blockStorage.volumes.list();
-  const mine = (v: (typeof all)[number]) => 'stack' in scope
-    ? v.metadata?.[META.stack] === scope.stack || v.description === ownerDescription(scope.stack)
-    : v.metadata?.[META.prefix] === scope.prefix || DESCRIBED.exec(v.description ?? '')?.[1]?.startsWith(`${scope.prefix}-`);
+  const mine = (v: (typeof all)[number]) =>
+    'stack' in scope
+      ? v.metadata?.[META.stack] === scope.stack || v.description === ownerDescription(scope.stack)
+      : v.metadata?.[META.prefix] === scope.prefix || DESCRIBED.exec(v.description ?? '')?.[1]?.startsWith(`${scope.prefix}-`);
   return all.filter(mine).map((v) => ({ id: v.id, name: v.name ?? v.id, size: v.size, serverIds: (v.attachments ?? []).map((a) => a.server_id) }));
 }
 
@@ -100,19 +131,23 @@ async function stackVolumes(os: OpenStack, scope: Scope): Promise<StackVolume[]>
  * filesystem is unmounted): a delete powers them off, and then Nova detaches the volume.
  */
 async function stopHolders(os: OpenStack, servers: { id: string; name: string }[], progress: Progress): Promise<void> {
-  await Promise.all(servers.map(async (s) => {
-    const now = await os.compute.servers.getIfExists(s.id);
-    if (now?.status !== 'ACTIVE') return;
-    progress.step(`stopping ${s.name} (a clean shutdown: its volume is kept)`);
-    await os.compute.servers.stop(s.id).catch(() => undefined); // already stopping: the wait tells
-    await os.compute.servers.waitFor(s.id, 'SHUTOFF', { timeoutMs: 300_000 }).catch(() => undefined); // the delete follows anyway
-  }));
+  await Promise.all(
+    servers.map(async (s) => {
+      const now = await os.compute.servers.getIfExists(s.id);
+      if (now?.status !== 'ACTIVE') return;
+      progress.step(`stopping ${s.name} (a clean shutdown: its volume is kept)`);
+      await os.compute.servers.stop(s.id).catch(() => undefined); // already stopping: the wait tells
+      await os.compute.servers.waitFor(s.id, 'SHUTOFF', { timeoutMs: 300_000 }).catch(() => undefined); // the delete follows anyway
+    }),
+  );
 }
 
 async function deleteVolumes(os: OpenStack, volumes: StackVolume[], progress: Progress): Promise<void> {
-  await Promise.all(volumes.map(async (v) => {
-    progress.step(`deleting volume ${v.name}`);
-    await os.blockStorage.volumes.delete(v.id, { ignoreMissing: true });
-    await os.blockStorage.volumes.waitForDeleted(v.id);
-  }));
+  await Promise.all(
+    volumes.map(async (v) => {
+      progress.step(`deleting volume ${v.name}`);
+      await os.blockStorage.volumes.delete(v.id, { ignoreMissing: true });
+      await os.blockStorage.volumes.waitForDeleted(v.id);
+    }),
+  );
 }

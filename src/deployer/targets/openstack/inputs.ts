@@ -76,7 +76,8 @@ export function resolveInputs(stack: StackSpec, flags: InputFlags, env: Record<s
     ...opt('volumeType', pick('volumeType')),
     ...(caPath ? { registryCa: readRegistryCa(registry, caPath) } : {}),
   };
-  if (!/^[a-z][a-z0-9-]*$/.test(inputs.stack)) throw new TargetError(`stack name ${inputs.stack} cannot be part of a cloud name`, 'use --name with lower-case letters, digits and -');
+  if (!/^[a-z][a-z0-9-]*$/.test(inputs.stack))
+    throw new TargetError(`stack name ${inputs.stack} cannot be part of a cloud name`, 'use --name with lower-case letters, digits and -');
   return inputs;
 }
 
@@ -91,7 +92,12 @@ export function defaultPrefix(): string {
       return process.env.USER ?? 'berth';
     }
   })();
-  const clean = raw.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 20).replace(/-+$/, '');
+  const clean = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 20)
+    .replace(/-+$/, '');
   return clean || 'berth';
 }
 
@@ -100,11 +106,13 @@ function flagSection(f: InputFlags): OpenStackSectionSpec & { networks?: Partial
   const section: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   if (flavor?.length) section.flavor = Object.fromEntries(flavor.map((x) => (x.includes('=') ? x.split('=', 2) : ['default', x])));
   if (network?.length) {
-    section.networks = Object.fromEntries(network.map((x) => {
-      const [k, v] = x.split('=', 2);
-      if (!v) throw new TargetError(`--network ${x}: expected dmz=CIDR, app=CIDR or dbs=CIDR`);
-      return [k, v];
-    }));
+    section.networks = Object.fromEntries(
+      network.map((x) => {
+        const [k, v] = x.split('=', 2);
+        if (!v) throw new TargetError(`--network ${x}: expected dmz=CIDR, app=CIDR or dbs=CIDR`);
+        return [k, v];
+      }),
+    );
   }
   return validate(section, 'flags');
 }
@@ -146,7 +154,9 @@ function checkNetworks(n: Record<NetKey, string>): void {
     n[k as NetKey] = canonicalCidr(v);
   }
   const keys: NetKey[] = ['dmz', 'app', 'dbs'];
-  for (const [x, a] of keys.entries()) for (const b of keys.slice(x + 1)) if (overlaps(n[a], n[b])) throw new TargetError(`networks ${a} (${n[a]}) and ${b} (${n[b]}) overlap`, 'give each its own range with --network KEY=CIDR');
+  for (const [x, a] of keys.entries())
+    for (const b of keys.slice(x + 1))
+      if (overlaps(n[a], n[b])) throw new TargetError(`networks ${a} (${n[a]}) and ${b} (${n[b]}) overlap`, 'give each its own range with --network KEY=CIDR');
 }
 
 /** A rule's sources: any IPv4 CIDR from /0 (anywhere) to /32 (one host), canonical, each once. */

@@ -34,7 +34,11 @@ const netKey = (id: string, network: string) => network.replace(`${id}-`, '').re
 /** A key file's absolute path; it goes into a ProxyCommand (run by a shell), so only plain characters. */
 export function sshKeyPath(file: string): string {
   const abs = resolve(file);
-  if (!/^[A-Za-z0-9._/@+=,~-]+$/.test(abs)) throw new TargetError(`--ssh-key ${file}: the path may hold only letters, digits and . _ / @ + = , ~ - (it goes into an SSH ProxyCommand)`, 'copy or link the key to a plain path');
+  if (!/^[A-Za-z0-9._/@+=,~-]+$/.test(abs))
+    throw new TargetError(
+      `--ssh-key ${file}: the path may hold only letters, digits and . _ / @ + = , ~ - (it goes into an SSH ProxyCommand)`,
+      'copy or link the key to a plain path',
+    );
   return abs;
 }
 
@@ -58,7 +62,12 @@ export interface SshHop {
  */
 export function sshOptions(target: { serverId: string }, jump?: SshHop, key?: string): string[] {
   const keyArgs = key ? ['-i', key, '-o', 'IdentitiesOnly=yes'] : [];
-  const proxy = jump ? ['-o', `ProxyCommand=${['ssh', '-W', '%h:%p', '-o', 'BatchMode=yes', ...keyArgs, ...hostKeyOptions(jump.serverId), `${jump.user}@${jump.address}`].join(' ')}`] : [];
+  const proxy = jump
+    ? [
+        '-o',
+        `ProxyCommand=${['ssh', '-W', '%h:%p', '-o', 'BatchMode=yes', ...keyArgs, ...hostKeyOptions(jump.serverId), `${jump.user}@${jump.address}`].join(' ')}`,
+      ]
+    : [];
   return [...hostKeyOptions(target.serverId), ...proxy];
 }
 

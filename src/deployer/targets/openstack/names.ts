@@ -16,11 +16,17 @@ export const TAG = {
 } as const;
 
 export const META = {
-  stack: 'berth-stack', layout: 'berth-layout', tier: 'berth-tier', hash: 'berth-hash', secretPrefix: 'berth-secret-',
+  stack: 'berth-stack',
+  layout: 'berth-layout',
+  tier: 'berth-tier',
+  hash: 'berth-hash',
+  secretPrefix: 'berth-secret-',
   /** On a server: the stack volumes (`service/volume`) kept on its own disk, '-' for none. */
   diskData: 'berth-disk-data',
   /** On a Cinder volume (which has metadata, not tags): the stack volume it holds. */
-  prefix: 'berth-prefix', service: 'berth-service', volume: 'berth-volume',
+  prefix: 'berth-prefix',
+  service: 'berth-service',
+  volume: 'berth-volume',
 } as const;
 
 export const stackId = (prefix: string, stack: string) => `${prefix}-${stack}`;

@@ -2,9 +2,29 @@
 // berth for this stack (its tag, or the description set when it was created); `tagged`: its tags
 // are set (Neutron takes them only after the create, so a crash in between leaves one untagged). Filled by
 // read.ts from the client's answers; plain data, so the diff is a pure function of it.
-export interface ObservedSubnet { id: string; tagged?: boolean; name: string; networkId: string; cidr: string; owned: boolean }
-export interface ObservedNetwork { id: string; tagged?: boolean; name: string; owned: boolean; subnets: ObservedSubnet[] }
-export interface ObservedRouter { id: string; tagged?: boolean; name: string; owned: boolean; externalNetworkId?: string; subnetIds: string[] }
+export interface ObservedSubnet {
+  id: string;
+  tagged?: boolean;
+  name: string;
+  networkId: string;
+  cidr: string;
+  owned: boolean;
+}
+export interface ObservedNetwork {
+  id: string;
+  tagged?: boolean;
+  name: string;
+  owned: boolean;
+  subnets: ObservedSubnet[];
+}
+export interface ObservedRouter {
+  id: string;
+  tagged?: boolean;
+  name: string;
+  owned: boolean;
+  externalNetworkId?: string;
+  subnetIds: string[];
+}
 export interface ObservedRule {
   id: string;
   direction: 'ingress' | 'egress';
@@ -15,17 +35,65 @@ export interface ObservedRule {
   remoteCidr?: string | null;
   remoteGroupId?: string | null;
 }
-export interface ObservedGroup { id: string; tagged?: boolean; name: string; owned: boolean; rules: ObservedRule[] }
-export interface ObservedPort { id: string; tagged?: boolean; name: string; owned: boolean; networkId: string; ips: string[]; mac: string; groupIds: string[]; deviceId: string; deviceOwner: string }
-export interface ServerAddress { network: string; addr: string; floating: boolean }
-export interface ObservedServer { id: string; name: string; status: string; metadata: Record<string, string>; tags: string[]; fault?: string; addresses: ServerAddress[] }
-export interface ObservedFloatingIp { id: string; tagged?: boolean; address: string; portId?: string; owned: boolean }
+export interface ObservedGroup {
+  id: string;
+  tagged?: boolean;
+  name: string;
+  owned: boolean;
+  rules: ObservedRule[];
+}
+export interface ObservedPort {
+  id: string;
+  tagged?: boolean;
+  name: string;
+  owned: boolean;
+  networkId: string;
+  ips: string[];
+  mac: string;
+  groupIds: string[];
+  deviceId: string;
+  deviceOwner: string;
+}
+export interface ServerAddress {
+  network: string;
+  addr: string;
+  floating: boolean;
+}
+export interface ObservedServer {
+  id: string;
+  name: string;
+  status: string;
+  metadata: Record<string, string>;
+  tags: string[];
+  fault?: string;
+  addresses: ServerAddress[];
+}
+export interface ObservedFloatingIp {
+  id: string;
+  tagged?: boolean;
+  address: string;
+  portId?: string;
+  owned: boolean;
+}
 
 /** A Cinder volume of the stack (by its metadata or description) and the servers it is attached to. */
-export interface ObservedVolume { id: string; name: string; owned: boolean; status: string; size: number; type?: string; serverIds: string[]; created?: string; metadata?: Record<string, string> }
+export interface ObservedVolume {
+  id: string;
+  name: string;
+  owned: boolean;
+  status: string;
+  size: number;
+  type?: string;
+  serverIds: string[];
+  created?: string;
+  metadata?: Record<string, string>;
+}
 
 /** Whether the stack's volumes can be on block storage, and if not, why. */
-export interface BlockStorage { available: boolean; why?: string }
+export interface BlockStorage {
+  available: boolean;
+  why?: string;
+}
 
 export interface Observed {
   networks: ObservedNetwork[];

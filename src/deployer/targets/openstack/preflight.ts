@@ -29,26 +29,53 @@ export async function resolveNames(os: OpenStack, d: DesiredState, i: OpenStackI
     i.availabilityZone ? os.compute.availabilityZones.list() : undefined,
     volumeType ? os.blockStorage.types.findNear(volumeType) : undefined,
   ]);
-  if (vtype && !vtype.item) throw missing('volume type', volumeType!, vtype.near, 'give one of the cloud\'s types with --volume-type (openstack volume type list), or leave it out for the default');
+  if (vtype && !vtype.item)
+    throw missing(
+      'volume type',
+      volumeType!,
+      vtype.near,
+      "give one of the cloud's types with --volume-type (openstack volume type list), or leave it out for the default",
+    );
   const out = new Map<string, Flavor>();
   for (const [name, found] of flavors) {
     if (!found.item) throw missing('flavor', name, found.near, 'set it with --flavor NAME or --flavor TIER=NAME; openstack flavor list shows them');
     out.set(name, found.item);
   }
   if (!image.item) throw missing('image', i.image, image.near, 'give an active image with cloud-init (and Docker) with --image');
-  if (keypair && !keypair.item) throw missing('key pair', i.keyName!, keypair.near, 'import one (openstack keypair create --public-key ~/.ssh/id_ed25519.pub NAME) or leave --key-name out');
+  if (keypair && !keypair.item)
+    throw missing(
+      'key pair',
+      i.keyName!,
+      keypair.near,
+      'import one (openstack keypair create --public-key ~/.ssh/id_ed25519.pub NAME) or leave --key-name out',
+    );
   if (zones && !zones.some((z) => z.zoneName === i.availabilityZone && z.zoneState.available)) {
-    throw new TargetError(`availability zone "${i.availabilityZone}" is not available`, `use one of: ${zones.filter((z) => z.zoneState.available).map((z) => z.zoneName).join(', ') || '(none)'}`);
+    throw new TargetError(
+      `availability zone "${i.availabilityZone}" is not available`,
+      `use one of: ${
+        zones
+          .filter((z) => z.zoneState.available)
+          .map((z) => z.zoneName)
+          .join(', ') || '(none)'
+      }`,
+    );
   }
   return { ...externalNetwork(externals, i.externalNetwork), imageId: image.item.id, flavors: out };
 }
 
 function externalNetwork(externals: { id: string; name: string }[], wanted?: string): { externalNetworkId: string; externalNetworkName: string } {
-  if (externals.length === 0) throw new TargetError('the cloud has no external network, so nothing can get a floating IP', 'ask the cloud\'s admins for one (a network with router:external)');
+  if (externals.length === 0)
+    throw new TargetError(
+      'the cloud has no external network, so nothing can get a floating IP',
+      "ask the cloud's admins for one (a network with router:external)",
+    );
   const hit = wanted ? externals.find((n) => n.name === wanted || n.id === wanted) : externals.length === 1 ? externals[0] : undefined;
   if (!hit) {
     const names = externals.map((n) => n.name).join(', ');
-    throw new TargetError(wanted ? `external network "${wanted}" not found` : `the cloud has ${externals.length} external networks`, `choose one with --external-network NAME (${names})`);
+    throw new TargetError(
+      wanted ? `external network "${wanted}" not found` : `the cloud has ${externals.length} external networks`,
+      `choose one with --external-network NAME (${names})`,
+    );
   }
   return { externalNetworkId: hit.id, externalNetworkName: hit.name };
 }
@@ -98,7 +125,11 @@ export async function checkQuotas(os: OpenStack, need: Record<string, number>): 
     if (q) free[k] = { limit: q.limit, free: q.limit - q.in_use - (q.reserved ?? 0) };
   }
   const short = quotaShortages(need, free);
-  if (short.length) throw new TargetError(`quota too small, nothing was created:\n  ${short.join('\n  ')}`, 'free some (berth down, or berth down --all for every stack of your prefix), choose smaller flavors, or ask for more quota');
+  if (short.length)
+    throw new TargetError(
+      `quota too small, nothing was created:\n  ${short.join('\n  ')}`,
+      'free some (berth down, or berth down --all for every stack of your prefix), choose smaller flavors, or ask for more quota',
+    );
 }
 
 /** One line per quota that cannot hold what is needed: which, needed, free, short by how much. */

@@ -10,7 +10,11 @@ import type { Volume } from '../../openstack/block-storage/types.js';
 import type { Observed, ObservedServer, ObservedVolume } from './observed.js';
 import { META, ownerDescription, TAG } from './names.js';
 
-interface Mark { tags?: string[]; description?: string; id: string }
+interface Mark {
+  tags?: string[];
+  description?: string;
+  id: string;
+}
 
 /** Everything of one kind that is the stack's: by tag, and by description (an untagged leftover). */
 async function owned<T extends Mark>(res: Pick<TaggedResource<T>, 'list'>, id: string, extra: Record<string, string> = {}): Promise<T[]> {
@@ -20,7 +24,10 @@ async function owned<T extends Mark>(res: Pick<TaggedResource<T>, 'list'>, id: s
   return [...seen.values()];
 }
 
-const mark = (x: Mark, id: string) => ({ owned: (x.tags ?? []).includes(TAG.stack(id)) || x.description === ownerDescription(id), tagged: (x.tags ?? []).includes(TAG.stack(id)) });
+const mark = (x: Mark, id: string) => ({
+  owned: (x.tags ?? []).includes(TAG.stack(id)) || x.description === ownerDescription(id),
+  tagged: (x.tags ?? []).includes(TAG.stack(id)),
+});
 
 export async function readStack(os: OpenStack, id: string, wanted: { networks: string[]; router: string; volumes?: boolean }): Promise<Observed> {
   const n = os.network;
@@ -42,15 +49,38 @@ export async function readStack(os: OpenStack, id: string, wanted: { networks: s
   return {
     networks: networks.map((x) => ({ id: x.id, name: x.name, ...mark(x, id), subnets: subnetsOf(x, subnets, id) })),
     routers: allRouters.map((r) => ({
-      id: r.id, name: r.name, ...mark(r, id),
+      id: r.id,
+      name: r.name,
+      ...mark(r, id),
       ...(r.external_gateway_info?.network_id ? { externalNetworkId: r.external_gateway_info.network_id } : {}),
       subnetIds: interfaces.filter((p) => p.device_id === r.id).flatMap((p) => p.fixed_ips.map((f) => f.subnet_id)),
     })),
     groups: groups.map((g) => ({
-      id: g.id, name: g.name, ...mark(g, id),
-      rules: (g.security_group_rules ?? []).map((r) => ({ id: r.id, direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, portMin: r.port_range_min, portMax: r.port_range_max, remoteCidr: r.remote_ip_prefix, remoteGroupId: r.remote_group_id })),
+      id: g.id,
+      name: g.name,
+      ...mark(g, id),
+      rules: (g.security_group_rules ?? []).map((r) => ({
+        id: r.id,
+        direction: r.direction,
+        ethertype: r.ethertype,
+        protocol: r.protocol,
+        portMin: r.port_range_min,
+        portMax: r.port_range_max,
+        remoteCidr: r.remote_ip_prefix,
+        remoteGroupId: r.remote_group_id,
+      })),
     })),
-    ports: ports.map((p: Port) => ({ id: p.id, name: p.name, ...mark(p, id), networkId: p.network_id, ips: p.fixed_ips.map((f) => f.ip_address), mac: p.mac_address, groupIds: p.security_groups ?? [], deviceId: p.device_id, deviceOwner: p.device_owner })),
+    ports: ports.map((p: Port) => ({
+      id: p.id,
+      name: p.name,
+      ...mark(p, id),
+      networkId: p.network_id,
+      ips: p.fixed_ips.map((f) => f.ip_address),
+      mac: p.mac_address,
+      groupIds: p.security_groups ?? [],
+      deviceId: p.device_id,
+      deviceOwner: p.device_owner,
+    })),
     servers: servers.map(observedServer),
     floatingIps: fips.map((f) => ({ id: f.id, address: f.floating_ip_address, ...(f.port_id ? { portId: f.port_id } : {}), ...mark(f, id) })),
     ...(volumes ? { volumes } : {}),
@@ -69,7 +99,9 @@ export function observedServer(s: Server): ObservedServer {
     metadata: s.metadata ?? {},
     tags: s.tags ?? [],
     ...(s.fault?.message ? { fault: s.fault.message } : {}),
-    addresses: Object.entries(s.addresses ?? {}).flatMap(([network, list]) => list.map((a) => ({ network, addr: a.addr, floating: a['OS-EXT-IPS:type'] === 'floating' }))),
+    addresses: Object.entries(s.addresses ?? {}).flatMap(([network, list]) =>
+      list.map((a) => ({ network, addr: a.addr, floating: a['OS-EXT-IPS:type'] === 'floating' })),
+    ),
   };
 }
 
@@ -86,7 +118,11 @@ export async function readVolumes(os: OpenStack, id: string): Promise<ObservedVo
 
 export function observedVolume(v: Volume): ObservedVolume {
   return {
-    id: v.id, name: v.name ?? '', owned: true, status: v.status, size: v.size,
+    id: v.id,
+    name: v.name ?? '',
+    owned: true,
+    status: v.status,
+    size: v.size,
     ...(v.volume_type ? { type: v.volume_type } : {}),
     serverIds: (v.attachments ?? []).map((a) => a.server_id),
     ...(v.created_at ? { created: v.created_at } : {}),

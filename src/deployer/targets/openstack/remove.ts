@@ -20,26 +20,34 @@ export const nothingDoomed = (): Doomed => ({ servers: [], floatingIps: [], port
 export const doomedCount = (d: Doomed) => Object.values(d).reduce((n, xs) => n + xs.length, 0);
 
 export async function deleteServers(os: OpenStack, servers: Doomed['servers'], progress: Progress): Promise<void> {
-  await Promise.all(servers.map(async (s) => {
-    progress.step(`deleting server ${s.name}`);
-    await os.compute.servers.delete(s.id, { ignoreMissing: true });
-    await os.compute.servers.waitForDeleted(s.id, { timeoutMs: 300_000 });
-  }));
+  await Promise.all(
+    servers.map(async (s) => {
+      progress.step(`deleting server ${s.name}`);
+      await os.compute.servers.delete(s.id, { ignoreMissing: true });
+      await os.compute.servers.waitForDeleted(s.id, { timeoutMs: 300_000 });
+    }),
+  );
 }
 
 /** Everything after the servers, in order; kinds one after the other, items of a kind at once. */
 export async function deleteNetworking(os: OpenStack, d: Omit<Doomed, 'servers'>, progress: Progress): Promise<void> {
   const n = os.network;
   const each = async (xs: { id: string; name: string }[], what: string, fn: (id: string) => Promise<unknown>) =>
-    Promise.all(xs.map(async (x) => {
-      progress.step(`deleting ${what} ${x.name}`);
-      await fn(x.id);
-    }));
+    Promise.all(
+      xs.map(async (x) => {
+        progress.step(`deleting ${what} ${x.name}`);
+        await fn(x.id);
+      }),
+    );
   await each(d.floatingIps, 'floating IP', (id) => n.floatingIps.delete(id, { ignoreMissing: true }));
   await each(d.ports, 'port', (id) => n.ports.delete(id, { ignoreMissing: true }));
   await each(d.groups, 'security group', (id) => n.securityGroups.delete(id, { ignoreMissing: true }));
   // A subnet on a router (ours or anyone's) is taken off it first: Neutron refuses to delete it.
-  await detachSubnets(os, d.subnets.map((s) => s.id), progress);
+  await detachSubnets(
+    os,
+    d.subnets.map((s) => s.id),
+    progress,
+  );
   await each(d.routers, 'router', async (id) => {
     await detachAll(os, id);
     await n.routers.delete(id, { ignoreMissing: true });

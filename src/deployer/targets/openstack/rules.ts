@@ -19,7 +19,12 @@ export const ANYWHERE = '0.0.0.0/0';
  * Rules for each server's group. `serverOf` maps a service to the server (group key) it runs on;
  * peers on the same server need no rule.
  */
-export function deriveRules(stack: StackSpec, entry: string | undefined, serverOf: (svc: string) => string, sshCidrs: readonly string[] = []): Map<string, RuleSpec[]> {
+export function deriveRules(
+  stack: StackSpec,
+  entry: string | undefined,
+  serverOf: (svc: string) => string,
+  sshCidrs: readonly string[] = [],
+): Map<string, RuleSpec[]> {
   const out = new Map<string, RuleSpec[]>();
   const add = (group: string, r: RuleSpec) => {
     const list = out.get(group) ?? [];

@@ -10,9 +10,11 @@ import { META } from './names.js';
 import type { Observed } from './observed.js';
 
 export function sharedSecretValues(stack: StackSpec, o: Observed): Record<string, string> {
-  return Object.fromEntries(Object.entries(stack.secrets).map(([name, spec]) => {
-    const key = META.secretPrefix + name;
-    const known = [...(o.volumes ?? []).map((v) => v.metadata?.[key]), ...o.servers.map((s) => s.metadata[key])].find((v) => v);
-    return [name, known ?? generateSecret(spec.length)];
-  }));
+  return Object.fromEntries(
+    Object.entries(stack.secrets).map(([name, spec]) => {
+      const key = META.secretPrefix + name;
+      const known = [...(o.volumes ?? []).map((v) => v.metadata?.[key]), ...o.servers.map((s) => s.metadata[key])].find((v) => v);
+      return [name, known ?? generateSecret(spec.length)];
+    }),
+  );
 }

@@ -35,7 +35,12 @@ export async function sshArgsFor(os: OpenStack, id: string, service: string, s: 
   if (!address) throw new TargetError(`${target.name} has no address`);
   const args = [
     ...(s.key ? ['-i', s.key, '-o', 'IdentitiesOnly=yes'] : []),
-    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=20', '-o', 'ServerAliveInterval=15',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=20',
+    '-o',
+    'ServerAliveInterval=15',
     ...sshOptions({ serverId: target.id }, jump, s.key),
     `${s.user}@${address}`,
   ];

@@ -30,25 +30,38 @@ export interface StackStatus {
 
 export async function status(os: OpenStack, id: string, entryPort = 80): Promise<StackStatus> {
   const servers = (await os.compute.servers.list({ tags: [TAG.stack(id)] })).map(observedServer).sort((a, b) => a.name.localeCompare(b.name));
-  const out: ServerStatus[] = await Promise.all(servers.map(async (s) => {
-    const console = s.status === 'ACTIVE' ? await os.compute.servers.consoleOutput(s.id, { length: 400 }).catch(() => '') : '';
-    const lines = console.split('\n').filter((l) => USERDATA_LINE.test(l));
-    const containers = new Map<string, string>();
-    for (const l of lines) {
-      const c = containerState(l);
-      if (c) containers.set(c.name, c.state);
-    }
-    const addresses: Record<string, string[]> = {};
-    for (const a of s.addresses.filter((x) => !x.floating)) (addresses[a.network] ??= []).push(a.addr);
-    const fip = s.addresses.find((a) => a.floating)?.addr;
-    return {
-      name: s.name, tier: s.metadata[META.tier] ?? '?', status: s.status, ...(s.fault ? { fault: s.fault } : {}), addresses, ...(fip ? { floatingIp: fip } : {}),
-      containers: [...containers].map(([name, state]) => ({ name, state })), ...(lines.length ? { lastLine: userdataText(lines.at(-1)!) } : {}),
-    };
-  }));
+  const out: ServerStatus[] = await Promise.all(
+    servers.map(async (s) => {
+      const console = s.status === 'ACTIVE' ? await os.compute.servers.consoleOutput(s.id, { length: 400 }).catch(() => '') : '';
+      const lines = console.split('\n').filter((l) => USERDATA_LINE.test(l));
+      const containers = new Map<string, string>();
+      for (const l of lines) {
+        const c = containerState(l);
+        if (c) containers.set(c.name, c.state);
+      }
+      const addresses: Record<string, string[]> = {};
+      for (const a of s.addresses.filter((x) => !x.floating)) (addresses[a.network] ??= []).push(a.addr);
+      const fip = s.addresses.find((a) => a.floating)?.addr;
+      return {
+        name: s.name,
+        tier: s.metadata[META.tier] ?? '?',
+        status: s.status,
+        ...(s.fault ? { fault: s.fault } : {}),
+        addresses,
+        ...(fip ? { floatingIp: fip } : {}),
+        containers: [...containers].map(([name, state]) => ({ name, state })),
+        ...(lines.length ? { lastLine: userdataText(lines.at(-1)!) } : {}),
+      };
+    }),
+  );
   const fip = out.find((s) => s.floatingIp)?.floatingIp;
   const url = fip ? `http://${fip}${entryPort === 80 ? '' : `:${entryPort}`}/` : undefined;
-  return { stack: id, ...(servers[0] ? { layout: servers[0].metadata[META.layout] } : {}), ...(url ? { url, ready: await answers(`${url}readyz`) } : {}), servers: out };
+  return {
+    stack: id,
+    ...(servers[0] ? { layout: servers[0].metadata[META.layout] } : {}),
+    ...(url ? { url, ready: await answers(`${url}readyz`) } : {}),
+    servers: out,
+  };
 }
 
 /** The console log of one tier's server; with follow, new lines as they come, until interrupted. */

@@ -39,7 +39,13 @@ export interface StackPlan {
  * Reads the cloud and diffs it with the desired state. Without a layout, the stack keeps the one
  * it is deployed in (its servers' berth-layout tag), else single.
  */
-export async function planStack(os: OpenStack, stack: StackSpec, i: OpenStackInputs, layout?: LayoutName, progress: Progress = silentProgress): Promise<StackPlan> {
+export async function planStack(
+  os: OpenStack,
+  stack: StackSpec,
+  i: OpenStackInputs,
+  layout?: LayoutName,
+  progress: Progress = silentProgress,
+): Promise<StackPlan> {
   const hasVolumes = Object.values(stack.services).some((s) => s.volumes.length > 0);
   const storage: BlockStorage = hasVolumes ? await blockStorage(os) : { available: false, why: 'the stack has no volumes' };
   // Without --layout every layout's networks are looked for: the deployed one decides.
@@ -95,10 +101,24 @@ export interface UpOptions {
   allowDataLoss?: boolean;
 }
 
-export async function up(os: OpenStack, p: StackPlan, wait: WaitFor, progress: Progress, readyTimeoutMs = 900_000, sequential = false, opts: UpOptions = {}): Promise<UpResult> {
+export async function up(
+  os: OpenStack,
+  p: StackPlan,
+  wait: WaitFor,
+  progress: Progress,
+  readyTimeoutMs = 900_000,
+  sequential = false,
+  opts: UpOptions = {},
+): Promise<UpResult> {
   guardDataLoss(p.steps, Boolean(opts.allowDataLoss), 'up');
   const changes = mutating(p.steps);
-  const c: ApplyContext = { os, ...p, progress, sequential, ids: { network: new Map(), subnet: new Map(), group: new Map(), port: new Map(), volume: new Map() } };
+  const c: ApplyContext = {
+    os,
+    ...p,
+    progress,
+    sequential,
+    ids: { network: new Map(), subnet: new Map(), group: new Map(), port: new Map(), volume: new Map() },
+  };
   knownIds(c);
   let booted: Awaited<ReturnType<typeof applyServers>> = [];
   let fip = p.o.floatingIps.find((f) => p.steps.some((s) => s.kind === 'floating-ip' && s.verb === 'keep' && s.id === f.id))?.address;
@@ -137,14 +157,30 @@ export function entryUrl(d: DesiredState, fip: string): string {
 async function removeFirst(c: ApplyContext): Promise<void> {
   const del = (kind: Step['kind']) => c.steps.filter((s) => s.kind === kind && s.verb === 'delete').map((s) => ({ id: s.id!, name: s.name }));
   await deleteServers(c.os, del('server'), c.progress);
-  await deleteNetworking(c.os, { floatingIps: del('floating-ip'), ports: del('port'), groups: del('security-group'), routers: del('router'), subnets: del('subnet'), networks: del('network') }, c.progress);
+  await deleteNetworking(
+    c.os,
+    {
+      floatingIps: del('floating-ip'),
+      ports: del('port'),
+      groups: del('security-group'),
+      routers: del('router'),
+      subnets: del('subnet'),
+      networks: del('network'),
+    },
+    c.progress,
+  );
 }
 
 /** Kept servers an interrupted `up` left building: waited for like new ones (reads only). */
 async function waitBuilding(c: ApplyContext): Promise<void> {
-  const building = c.steps.filter((s) => s.kind === 'server' && s.verb === 'keep').map((s) => c.o.servers.find((x) => x.id === s.id)!).filter((s) => s.status === 'BUILD');
-  await Promise.all(building.map(async (s) => {
-    c.progress.step(`waiting for ${s.name} (still building)`);
-    await c.os.compute.servers.waitFor(s.id, 'ACTIVE', { timeoutMs: 600_000 });
-  }));
+  const building = c.steps
+    .filter((s) => s.kind === 'server' && s.verb === 'keep')
+    .map((s) => c.o.servers.find((x) => x.id === s.id)!)
+    .filter((s) => s.status === 'BUILD');
+  await Promise.all(
+    building.map(async (s) => {
+      c.progress.step(`waiting for ${s.name} (still building)`);
+      await c.os.compute.servers.waitFor(s.id, 'ACTIVE', { timeoutMs: 600_000 });
+    }),
+  );
 }

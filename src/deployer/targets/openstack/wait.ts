@@ -38,7 +38,11 @@ export async function waitReady(os: OpenStack, url: string, booted: Booted[], o:
   for (;;) {
     await consoles.poll();
     if (await answers(`${url}readyz`)) return;
-    if (Date.now() - started > o.timeoutMs) throw new TargetError(`${url}readyz did not answer within ${Math.round(o.timeoutMs / 1000)} s`, 'see the consoles: berth logs web --target openstack (and app, dbs); berth status --target openstack');
+    if (Date.now() - started > o.timeoutMs)
+      throw new TargetError(
+        `${url}readyz did not answer within ${Math.round(o.timeoutMs / 1000)} s`,
+        'see the consoles: berth logs web --target openstack (and app, dbs); berth status --target openstack',
+      );
     if (Date.now() - lastReport > 15_000) {
       lastReport = Date.now();
       progress.detail(`waiting for ${url}readyz (${Math.round((Date.now() - started) / 1000)} s)`);
@@ -52,7 +56,11 @@ export async function followConsoles(os: OpenStack, booted: Booted[], o: ReadyOp
   const started = Date.now();
   const consoles = new Consoles(os, booted, o, progress);
   while (!(await consoles.poll())) {
-    if (Date.now() - started > o.timeoutMs) throw new TargetError(`the user-data of ${booted.map((b) => b.server.name).join(', ')} did not finish within ${Math.round(o.timeoutMs / 1000)} s`, 'see the console: berth logs TIER --target openstack');
+    if (Date.now() - started > o.timeoutMs)
+      throw new TargetError(
+        `the user-data of ${booted.map((b) => b.server.name).join(', ')} did not finish within ${Math.round(o.timeoutMs / 1000)} s`,
+        'see the console: berth logs TIER --target openstack',
+      );
     await sleep(3000);
   }
 }
@@ -85,7 +93,11 @@ class Consoles {
       if (!isNotFound(err)) return '';
       const n = (this.missing.get(b.id) ?? 0) + 1;
       this.missing.set(b.id, n);
-      if (n >= 3) throw new TargetError(`${b.server.name} is ACTIVE but its compute host no longer has it (its console answers 404)`, 'replace it: berth down --target openstack, then berth up again (or ask the cloud\'s admins about the host)');
+      if (n >= 3)
+        throw new TargetError(
+          `${b.server.name} is ACTIVE but its compute host no longer has it (its console answers 404)`,
+          "replace it: berth down --target openstack, then berth up again (or ask the cloud's admins about the host)",
+        );
       return '';
     }
   }
@@ -98,11 +110,18 @@ class Consoles {
       // The last line may still be being written: it is shown once complete, next round.
       for (const l of lines.slice(this.seen.get(b.id) ?? 0, -1)) if (USERDATA_LINE.test(l)) this.progress.detail(`[${tier}] ${userdataText(l)}`);
       this.seen.set(b.id, Math.max(0, lines.length - 1));
-      if (lines.some((l) => FAILED.test(l))) throw new TargetError(`the user-data of ${b.server.name} failed:\n${lines.slice(-25).join('\n')}`, `see the whole console: berth logs ${tier} --target openstack`);
+      if (lines.some((l) => FAILED.test(l)))
+        throw new TargetError(
+          `the user-data of ${b.server.name} failed:\n${lines.slice(-25).join('\n')}`,
+          `see the whole console: berth logs ${tier} --target openstack`,
+        );
       if (lines.some((l) => DONE.test(l))) this.done.add(b.id);
       const silent = !lines.some((l) => USERDATA_LINE.test(l));
       if (silent && this.o.silentMs !== undefined && Date.now() - this.started > this.o.silentMs) {
-        throw new TargetError(`${b.server.name} is ACTIVE but its user-data never ran (no berth line on its console after ${Math.round(this.o.silentMs / 1000)} s); its console ends:\n${lines.slice(-15).join('\n')}`, 'use an image with cloud-init (and Docker), e.g. a Debian cloud image: --image NAME');
+        throw new TargetError(
+          `${b.server.name} is ACTIVE but its user-data never ran (no berth line on its console after ${Math.round(this.o.silentMs / 1000)} s); its console ends:\n${lines.slice(-15).join('\n')}`,
+          'use an image with cloud-init (and Docker), e.g. a Debian cloud image: --image NAME',
+        );
       }
     }
     return this.done.size === this.booted.length;
