@@ -61,7 +61,7 @@ describe('HTTP limits', () => {
 describe('errors of the HTTP parser', () => {
   it('are rendered by the tier that owns the server (a page for the web, JSON for the API)', async () => {
     const { createHttpServer } = await import('../../src/board/shared/http-server.js');
-    const { createLogger } = await import('../../src/shared/logger.js');
+    const { createLogger } = await import('../../src/board/shared/logger.js');
     const server = createHttpServer(createLogger('test', 'silent'), 1024, {
       renderClientError: ({ status, code, requestId }) => ({ type: 'text/html; charset=utf-8', body: `<p>${status} ${code} ${requestId}</p>` }),
     });

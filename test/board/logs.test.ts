@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { createLogger } from '../../src/shared/logger.js';
-import { SECRET_EXACT, SECRET_PARTS } from '../../src/shared/redact.js';
+import { createLogger } from '../../src/board/shared/logger.js';
+import { SECRET_EXACT, SECRET_PARTS } from '../../src/board/shared/redact.js';
 import { logSink } from '../helpers/board.js';
 
 function logged(write: (log: ReturnType<typeof createLogger>) => void): string {

@@ -1,7 +1,7 @@
 // The app tier's settings, all from the environment and all checked before it starts.
 import { z } from 'zod';
-import { host, logLevel, port, positiveInt, readVar, type Env } from '../../shared/env.js';
-import { DEFAULT_SHUTDOWN_GRACE_MS } from '../../shared/lifecycle.js';
+import { host, logLevel, port, positiveInt, readVar, type Env } from '../shared/env.js';
+import { DEFAULT_SHUTDOWN_GRACE_MS } from '../shared/lifecycle.js';
 import { databaseFromEnv, type DatabaseTarget } from '../dbs/url.js';
 import { httpLimitsFromEnv, type HttpLimits } from '../shared/http-limits.js';
 

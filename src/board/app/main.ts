@@ -1,9 +1,9 @@
 // Starts the app tier alone: `npm run start:app` locally, the entry point of the app image.
 import { pathToFileURL } from 'node:url';
 import type { DestinationStream } from 'pino';
-import type { Env } from '../../shared/env.js';
-import { createLogger } from '../../shared/logger.js';
-import { onShutdown, runMain } from '../../shared/lifecycle.js';
+import type { Env } from '../shared/env.js';
+import { createLogger } from '../shared/logger.js';
+import { onShutdown, runMain } from '../shared/lifecycle.js';
 import { describeTarget } from '../dbs/url.js';
 import { listenOn } from '../shared/http-server.js';
 import { loadAppConfig } from './config.js';

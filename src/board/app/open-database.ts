@@ -2,7 +2,7 @@
 // be a database (a directory, a read-only or missing folder, a file that is something else) is
 // a bad setting: one line naming DATABASE_URL and exit 2, not a stack trace. The path is not
 // printed (the rule for every setting), nor any message that holds it (fs errors do).
-import { ConfigError } from '../../shared/env.js';
+import { ConfigError } from '../shared/env.js';
 import { connect, type ConnectOptions, type Database } from '../dbs/connect.js';
 import type { DatabaseTarget } from '../dbs/url.js';
 

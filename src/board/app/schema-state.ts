@@ -1,6 +1,6 @@
 // Brings the schema up to date in the background, retrying until the database answers, so the
 // app can start before its database (as containers do) and report "not ready" meanwhile.
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { Database } from '../dbs/connect.js';
 import { migrate } from '../dbs/migrations.js';
 

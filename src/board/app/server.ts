@@ -1,6 +1,6 @@
 // The app tier: a Fastify server with the original API, the versioned API and health checks.
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { trackUnfinishedBodies, type UnfinishedBodies } from '../shared/drain.js';
 import { createHttpServer } from '../shared/http-server.js';
 import type { Database } from '../dbs/connect.js';

@@ -1,6 +1,6 @@
 // Which database the app uses: DATABASE_URL, else the legacy Docker link variables of
 // `docker run --link dbs:db`, else an embedded SQLite file. Parsed once at start.
-import { ConfigError, readSecret, type Env } from '../../shared/env.js';
+import { ConfigError, readSecret, type Env } from '../shared/env.js';
 
 export type DatabaseTarget =
   | { engine: 'sqlite'; file: string }

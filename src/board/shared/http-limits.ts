@@ -1,7 +1,7 @@
 // Bounds on what one client may hold on a tier: time to send headers, time to send the whole
 // request, idle time between requests on a kept-alive connection, and open connections. Without
 // them a request whose body never finishes is kept forever (Fastify's requestTimeout is 0).
-import { positiveInt, readVar, type Env } from '../../shared/env.js';
+import { positiveInt, readVar, type Env } from './env.js';
 
 export interface HttpLimits {
   /** Headers must arrive within this; else 408. */

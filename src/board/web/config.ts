@@ -1,5 +1,5 @@
 // The web tier's settings, all from the environment and all checked before it starts.
-import { ConfigError, host, logLevel, port, positiveInt, readVar, type Env } from '../../shared/env.js';
+import { ConfigError, host, logLevel, port, positiveInt, readVar, type Env } from '../shared/env.js';
 import { httpLimitsFromEnv, type HttpLimits } from '../shared/http-limits.js';
 
 export interface WebConfig {

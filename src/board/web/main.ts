@@ -1,9 +1,9 @@
 // Starts the web tier alone: `npm run start:web` locally, the entry point of the web image.
 import { pathToFileURL } from 'node:url';
 import type { DestinationStream } from 'pino';
-import type { Env } from '../../shared/env.js';
-import { createLogger } from '../../shared/logger.js';
-import { onShutdown, runMain } from '../../shared/lifecycle.js';
+import type { Env } from '../shared/env.js';
+import { createLogger } from '../shared/logger.js';
+import { onShutdown, runMain } from '../shared/lifecycle.js';
 import { listenOn } from '../shared/http-server.js';
 import { loadWebConfig } from './config.js';
 import { buildWebServer } from './server.js';

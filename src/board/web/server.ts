@@ -1,7 +1,7 @@
 // The web tier: renders the board on the server and posts through the app tier
 // (post/redirect/get). It never touches the database itself.
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { createHttpServer } from '../shared/http-server.js';
 import { boardRoutes } from './board-routes.js';
 import type { WebConfig } from './config.js';

@@ -1,7 +1,7 @@
 // Secrets (passwords, application-credential secrets, tokens) are registered here as soon as
 // they are known, and every error message or log line the client makes goes through scrub().
 // Belt and braces: the client never formats headers or request bodies into messages anyway.
-// Separate from src/shared/redact.ts on purpose: the client knows its secrets' values and hides
+// Separate from src/board/shared/redact.ts on purpose: the client knows its secrets' values and hides
 // them wherever they appear in free text (a cloud's error body names no field); the board's
 // logger knows no values and hides what secret names and URL shapes carry.
 

@@ -52,7 +52,7 @@ export function prepareNodeContext(root: string, progress: Progress): string {
     JSON.stringify({
       extends: join(root, 'tsconfig.json'),
       compilerOptions: { rootDir: join(root, 'src'), outDir: join(ctx, 'dist'), sourceMap: false },
-      include: [join(root, 'src', 'board'), join(root, 'src', 'shared')],
+      include: [join(root, 'src', 'board')],
     }),
   );
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
