@@ -16,6 +16,7 @@ export type Target = (typeof TARGETS)[number];
 const GROUP = {
   stack: 'Stack:',
   images: 'Images:',
+  data: 'Data (steps that delete posts):',
   docker: 'Docker target:',
   openstack: 'OpenStack target:',
 } as const;
@@ -164,9 +165,13 @@ export const OPTIONS = {
   all: { flags: '--all', help: "every stack of the prefix (the original's per-student cleanup)", group: 'openstack', targets: ['openstack'] },
 
   volumes: { flags: '--volumes', help: 'also remove the data (volumes) and the generated secrets' },
-  allowDataLoss: { flags: '--allow-data-loss', help: 'go on with steps that delete data (a server with data on its own disk, a deleted volume): for scripts' },
-  yes: { flags: '--yes', help: 'answer yes to the question asked before a step that deletes data' },
-  backupBefore: { flags: '--backup-before [file]', help: 'take a backup (berth backup) before a step that loses data' },
+  allowDataLoss: {
+    flags: '--allow-data-loss',
+    help: 'go on with steps that delete data (a server with data on its own disk, a deleted volume): for scripts',
+    group: 'data',
+  },
+  yes: { flags: '--yes', help: 'answer yes to the question asked before a step that deletes data', group: 'data' },
+  backupBefore: { flags: '--backup-before [file]', help: 'take a backup (berth backup) before a step that loses data', group: 'data' },
   sshKey: {
     flags: '--ssh-key <file>',
     help: "private key of the servers' key pair, for SSH through the web server (inventory, backup, restore; default: ssh's own)",
@@ -196,6 +201,8 @@ export function addOptions(cmd: Command, uses: readonly Use[]): Command {
     if (d.hidden) opt.hideHelp();
     cmd.addOption(opt);
   }
+  // -h last, under its own heading, rather than as a lone "Options:" between the groups.
+  cmd.addHelpOption(new Option('-h, --help', 'display help for command').helpGroup('Help:'));
   return cmd;
 }
 

@@ -182,6 +182,11 @@ describe('berth --version, and help that fits each command', () => {
     assert.match(up, /\nDocker target:\n {2}--links[\s\S]*\nOpenStack target:\n {2}--cloud/);
     for (const o of ['--name', '--prefix', '--target', '--layout', '--registry-ca', '--ssh-cidr', '--bind']) assert.ok(up.includes(`  ${o} `), `up shows ${o}`);
     assert.ok(!up.includes('--project'), 'the old spelling --project is accepted but not shown');
+    assert.match(
+      up,
+      /\nData \(steps that delete posts\):\n {2}--allow-data-loss[\s\S]*--backup-before[\s\S]*\nHelp:\n {2}-h, --help +display help for command\n$/,
+    );
+    assert.doesNotMatch(up, /^Options:/m, 'every option is under a heading that says what it is for');
     const down = await help(['down']);
     for (const o of ['--flavor', '--image', '--key-name', '--ssh-cidr', '--tail', '--registry']) assert.ok(!down.includes(o), `down does not show ${o}`);
     const logs = await help(['logs']);
