@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { rootConnection, type TestDatabase } from '../helpers/databases.js';
-import { startTestApp, startTestAppOn, type AppTier, type TestApp } from '../helpers/board.js';
+import { appPerSuite, startTestApp, type AppTier } from '../helpers/board.js';
 import { rawRequest } from '../helpers/http.js';
 import { PrivateMariaDb } from '../helpers/private-mariadb.js';
 import { createConnection } from 'mysql2/promise';
@@ -89,14 +89,9 @@ async function retryKeyed(baseUrl: string, sent: Sent[], query: Query) {
 }
 
 describe('MariaDB table locked by another session (LOCK TABLES contents WRITE)', () => {
-  let testApp: TestApp;
   let db: TestDatabase;
   let app: AppTier;
-  before(async () => {
-    testApp = await startTestAppOn('mysql', { DB_TIMEOUT_MS: '1000' });
-    ({ db, app } = testApp);
-  });
-  after(() => testApp?.close());
+  appPerSuite('mysql', { DB_TIMEOUT_MS: '1000' }, (t) => ({ db, app } = t));
 
   it('40 posts at once all answer 503 and none is stored after the lock goes; keyed retries store once', { timeout: 60_000 }, async () => {
     const dbName = new URL(db.url).pathname.slice(1);

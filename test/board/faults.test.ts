@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { countPosts, createTestDatabase, ENGINES, rootConnection, type TestDatabase } from '../helpers/databases.js';
-import { startTestApp, startTestAppNoWait, startTestAppOn, type AppTier, type TestApp } from '../helpers/board.js';
+import { appPerSuite, startTestApp, startTestAppNoWait, type AppTier } from '../helpers/board.js';
 import { postJson, rawRequest } from '../helpers/http.js';
 import { PrivateMariaDb } from '../helpers/private-mariadb.js';
 import { ResetProxy } from '../helpers/reset-proxy.js';
@@ -17,14 +17,9 @@ async function until(what: string, check: () => Promise<boolean>, attempts = 150
 }
 
 describe('database connections killed on the server', () => {
-  let testApp: TestApp;
   let db: TestDatabase;
   let app: AppTier;
-  before(async () => {
-    testApp = await startTestAppOn('mysql');
-    ({ db, app } = testApp);
-  });
-  after(() => testApp?.close());
+  appPerSuite('mysql', {}, (t) => ({ db, app } = t));
 
   it('reconnects: reads answer at once, writes work again, /readyz stays true', async () => {
     assert.equal((await postJson(`${app.url}/api/v1/posts`, { text: 'before the kill' })).status, 201);
@@ -135,14 +130,9 @@ describe('database server restarted', () => {
 });
 
 describe('SQLite written by another process', () => {
-  let testApp: TestApp;
   let db: TestDatabase;
   let app: AppTier;
-  before(async () => {
-    testApp = await startTestAppOn('sqlite', { DB_TIMEOUT_MS: '3000' });
-    ({ db, app } = testApp);
-  });
-  after(() => testApp?.close());
+  appPerSuite('sqlite', { DB_TIMEOUT_MS: '3000' }, (t) => ({ db, app } = t));
 
   it('keeps the app answering while a write waits for the lock; the deadline answers 503', { timeout: 30_000 }, async () => {
     const { default: SQLite } = await import('better-sqlite3');
@@ -186,14 +176,9 @@ describe('SQLite written by another process', () => {
 
 for (const engine of ENGINES) {
   describe(`50 concurrent posters × 40 posts on ${engine}`, () => {
-    let testApp: TestApp;
     let db: TestDatabase;
     let app: AppTier;
-    before(async () => {
-      testApp = await startTestAppOn(engine);
-      ({ db, app } = testApp);
-    });
-    after(() => testApp?.close());
+    appPerSuite(engine, {}, (t) => ({ db, app } = t));
 
     it('stores every 201 exactly once', { timeout: 120_000 }, async () => {
       const created: string[] = [];

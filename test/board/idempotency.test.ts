@@ -3,9 +3,9 @@
 // first one did. On SQLite and on a real MariaDB server.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { countPosts, ENGINES, rootConnection, type TestDatabase } from '../helpers/databases.js';
-import { startTestApp, startTestAppOn, type AppTier, type TestApp } from '../helpers/board.js';
+import { appPerSuite, startTestApp, type AppTier } from '../helpers/board.js';
 import { postJson, rawRequest } from '../helpers/http.js';
 import { ResetProxy } from '../helpers/reset-proxy.js';
 
@@ -13,14 +13,9 @@ const newKey = () => crypto.randomBytes(16).toString('base64url');
 
 for (const engine of ENGINES) {
   describe(`Idempotency-Key on ${engine}`, () => {
-    let testApp: TestApp;
     let db: TestDatabase;
     let app: AppTier;
-    before(async () => {
-      testApp = await startTestAppOn(engine);
-      ({ db, app } = testApp);
-    });
-    after(() => testApp?.close());
+    appPerSuite(engine, {}, (t) => ({ db, app } = t));
 
     for (const path of ['/api/v1/posts', '/bbs']) {
       it(`POST ${path}: the same key and body twice store one row and answer the same`, async () => {
@@ -181,14 +176,9 @@ for (const engine of ENGINES) {
 }
 
 describe('a retry after the connection was killed mid-insert (MariaDB)', () => {
-  let testApp: TestApp;
   let db: TestDatabase;
   let app: AppTier;
-  before(async () => {
-    testApp = await startTestAppOn('mysql', { DB_TIMEOUT_MS: '20000' });
-    ({ db, app } = testApp);
-  });
-  after(() => testApp?.close());
+  appPerSuite('mysql', { DB_TIMEOUT_MS: '20000' }, (t) => ({ db, app } = t));
 
   // Another session makes the app's INSERT wait in the server, where we kill its connection: on
   // `contents` (the table locked), or on the key after the post is in (its row held uncommitted,

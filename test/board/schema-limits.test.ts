@@ -3,18 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ENGINES, type TestDatabase } from '../helpers/databases.js';
-import { logSink, startTestAppNoWait, startTestAppOn, type AppTier, type TestApp } from '../helpers/board.js';
+import { appPerSuite, logSink, startTestAppNoWait, startTestAppOn, type AppTier, type TestApp } from '../helpers/board.js';
 import { postJson, rawRequest } from '../helpers/http.js';
 
 describe('post ids on MariaDB', () => {
-  let testApp: TestApp;
   let db: TestDatabase;
   let app: AppTier;
-  before(async () => {
-    testApp = await startTestAppOn('mysql');
-    ({ db, app } = testApp);
-  });
-  after(() => testApp?.close());
+  appPerSuite('mysql', {}, (t) => ({ db, app } = t));
 
   it('go past 2^31-1 (the original INT id) with keyed and unkeyed posts', async () => {
     await db.query('ALTER TABLE contents AUTO_INCREMENT = 2147483646');

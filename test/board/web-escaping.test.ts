@@ -28,7 +28,7 @@ describe('html`…`', () => {
   it('escapes every interpolated value, keeps only what html`…` or trusted() made', () => {
     const user = `<a href="x" onclick='y'>&`;
     assert.equal(
-      html`<p title="${user}">${user}${[user, html`<br />`]}${trusted('<hr>')}${undefined}${false}${7}</p>`.toString(),
+      html`<p title="${user}">${user}${[user, html`<br>`]}${trusted('<hr>')}${undefined}${false}${7}</p>`.toString(),
       '<p title="&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;">&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;' +
         '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;<br><hr>7</p>',
     );

@@ -1,6 +1,7 @@
 // Starts the board's tiers in this process on free ports. Logs go to an in-memory sink so tests
 // can read them (request ids, redaction) instead of printing them.
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
 import { startApp } from '../../src/board/app/main.js';
 import type { Engine } from '../../src/board/dbs/connect.js';
 import { createTestDatabase } from './databases.js';
@@ -45,6 +46,19 @@ export async function startTestWeb(restUrl: string, extra: Record<string, string
 }
 
 export type TestApp = Awaited<ReturnType<typeof startTestAppOn>>;
+
+/**
+ * An app on a fresh database for the enclosing describe: started before its tests (handed to
+ * `use`), closed and its database dropped after them.
+ */
+export function appPerSuite(engine: Engine, env: Record<string, string>, use: (t: TestApp) => void): void {
+  let t: TestApp | undefined;
+  before(async () => {
+    t = await startTestAppOn(engine, env);
+    use(t);
+  });
+  after(() => t?.close());
+}
 
 /** A fresh database of this engine and the app tier on it (no web tier); close() stops the app, then drops the database. */
 export async function startTestAppOn(engine: Engine, env: Record<string, string> = {}, logs?: LogSink) {

@@ -36,19 +36,14 @@ export function renderBoard(m: PageModel): string {
     m.lang,
     m.t.title,
     html`<h1>${m.t.title}</h1>
-      <form method="post" action="/">
-        <label for="text">${m.t.label}</label>
-        <input type="text" id="text" name="text" value="${m.typed ?? ''}" autocomplete="off" autofocus required${invalid} />
-        ${keyInput(m.key)} ${m.error ? html`<p class="error" id="error" role="alert">${m.error}</p>` : ''}
-      </form>
-      ${
-        m.posts.length
-          ? html`<table class="contents">
-              ${m.posts.map(row)}
-            </table>`
-          : html`<p class="empty">${m.t.empty}</p>`
-      }
-      ${nav(m)}`,
+<form method="post" action="/">
+<label for="text">${m.t.label}</label>
+<input type="text" id="text" name="text" value="${m.typed ?? ''}" autocomplete="off" autofocus required${invalid}>
+${keyInput(m.key)}
+${m.error ? html`<p class="error" id="error" role="alert">${m.error}</p>` : ''}
+</form>
+${m.posts.length ? html`<table class="contents">\n${m.posts.map(row)}</table>` : html`<p class="empty">${m.t.empty}</p>`}
+${nav(m)}`,
   );
 }
 
@@ -68,25 +63,22 @@ export function renderNotice(lang: Lang, t: Messages, title: string, message: st
     lang,
     title,
     html`<h1>${t.title}</h1>
-      <p class="error" role="alert">${message}</p>
-      <form method="post" action="/">
-        <label for="text">${t.label}</label>
-        <input type="text" id="text" name="text" value="${form.typed ?? ''}" autocomplete="off" required />
-        ${keyInput(form.key)}
-      </form>
-      <nav><a href="/">${t.newest}</a></nav>`,
+<p class="error" role="alert">${message}</p>
+<form method="post" action="/">
+<label for="text">${t.label}</label>
+<input type="text" id="text" name="text" value="${form.typed ?? ''}" autocomplete="off" required>
+${keyInput(form.key)}
+</form>
+<nav><a href="/">${t.newest}</a></nav>`,
   );
 }
 
 function keyInput(key: string): SafeHtml {
-  return html`<input type="hidden" name="key" value="${key}" />`;
+  return html`<input type="hidden" name="key" value="${key}">`;
 }
 
 function row(p: PostView): SafeHtml {
-  return html`<tr>
-    <td>${p.timestamp ?? ''}</td>
-    <td>${p.text ?? ''}</td>
-  </tr> `;
+  return html`<tr><td>${p.timestamp ?? ''}</td><td>${p.text ?? ''}</td></tr>\n`;
 }
 
 function nav(m: PageModel): SafeHtml | '' {
@@ -99,17 +91,18 @@ function nav(m: PageModel): SafeHtml | '' {
 
 function layout(lang: Lang, title: string, body: SafeHtml): string {
   return html`<!doctype html>
-    <html lang="${lang}">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title}</title>
-        <style>
-          ${trusted(STYLE)}
-        </style>
-      </head>
-      <body>
-        <main>${body}</main>
-      </body>
-    </html> `.toString();
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>${trusted(STYLE)}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>
+`.toString();
 }
