@@ -37,7 +37,7 @@ interface BuildEvent {
 export async function buildImages(docker: Docker, stack: StackSpec, opts: BuildOptions, progress: Progress): Promise<BuiltImage[]> {
   const wanted = Object.entries(stack.services).filter(([svc, s]) => s.build && (!opts.services || opts.services.includes(svc)));
   if (wanted.length === 0) throw new TargetError('nothing to build: no service of the stack has a build section');
-  const nodeCtx = wanted.some(([, s]) => s.build!.context === 'node') ? prepareNodeContext(opts.root, progress) : undefined;
+  const nodeCtx = wanted.some(([, s]) => s.build!.context === 'node') ? await prepareNodeContext(opts.root, progress) : undefined;
   const built: BuiltImage[] = [];
   for (const [svc, spec] of wanted) {
     const ref = imageRef(stack, svc, opts.naming);
