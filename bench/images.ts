@@ -74,12 +74,7 @@ const mb = (n: number) => (n / 1e6).toFixed(0);
 /** [sum of the images' sizes, bytes of `docker save` of the set (layers once), gzip -6 of that]. */
 function measure(images: string[]): [number, number, number] {
   const disk = images.map((i) => Number(sh('docker', ['image', 'inspect', '-f', '{{.Size}}', i]).trim())).reduce((x, y) => x + y, 0);
-  const out = sh(
-    'sh',
-    ['-c', `docker save "$@" | tee >(wc -c >&2) | gzip -6 | wc -c`, 'sh', ...images].map((x, i) => (i === 1 ? x.replace('sh -c', '') : x)),
-  );
-  void out;
-  const r = spawnSync('bash', ['-c', 'docker save "$@" | tee >(wc -c >&2) | gzip -6 | wc -c', 'bash', ...images], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', 'set -o pipefail; docker save "$@" | tee >(wc -c >&2) | gzip -6 | wc -c', 'bash', ...images], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`docker save ${images.join(' ')}: ${r.stderr}`);
   return [disk, Number(r.stderr.trim()), Number(r.stdout.trim())];
 }

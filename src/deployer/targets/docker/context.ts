@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { TargetError } from '../shared/errors.js';
 import type { Progress } from '../shared/progress.js';
 
@@ -76,6 +75,8 @@ function runtimeModules(from: string, ctx: string): void {
 /** The board as ES modules for Node 20: everything but RUNTIME_MODULES inlined. */
 async function bundle(root: string, ctx: string): Promise<void> {
   rmSync(join(ctx, 'dist'), { recursive: true, force: true });
+  // Loaded here, not at the top: only `berth build` needs esbuild, not every command that imports the target.
+  const { build } = await import('esbuild');
   const result = await build({
     absWorkingDir: root,
     entryPoints: Object.fromEntries(Object.entries(ENTRY_POINTS).map(([out, src]) => [out, join(root, src)])),
