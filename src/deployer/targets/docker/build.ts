@@ -26,6 +26,8 @@ export interface BuiltImage {
   id: string;
   seconds: number;
   bytes: number;
+  /** The image's layers (diff ids, bottom first): images with the same ones are pulled once. */
+  layers: string[];
 }
 
 interface BuildEvent {
@@ -57,7 +59,7 @@ export async function buildImages(docker: Docker, stack: StackSpec, opts: BuildO
     );
     const id = await followBuild(docker, stream, ref, progress);
     const info = await docker.getImage(ref).inspect();
-    built.push({ service: svc, ref, id, seconds: (Date.now() - started) / 1000, bytes: info.Size });
+    built.push({ service: svc, ref, id, seconds: (Date.now() - started) / 1000, bytes: info.Size, layers: info.RootFS.Layers ?? [] });
     if (opts.push) await pushImage(docker, ref, progress);
   }
   return built;
