@@ -12,8 +12,11 @@ cd "$(dirname "$0")/.."
 . scripts/ci/lib.sh
 export DOCKER_BUILDKIT=0 # the legacy builder: the docker client here may lack buildx
 CACHE=${BERTH_CACHE:-/var/cache/berth}
-DEBIAN_IMAGE=berth-base/debian:bookworm
-NODE_IMAGE=berth-base/node:20
+# BERTH_BASE_REPO (default berth-base) names them otherwise, to try a new recipe out on a shared
+# Engine without replacing the images others build on (berth build then needs --build-arg NODE_BASE=...).
+BASE_REPO=${BERTH_BASE_REPO:-berth-base}
+DEBIAN_IMAGE=$BASE_REPO/debian:bookworm
+NODE_IMAGE=$BASE_REPO/node:20
 NODE_BIN=$(command -v node)
 NODE_VERSION=$("$NODE_BIN" --version)
 # Bump RECIPE when what goes into the images changes, so old cached tarballs are not reused.
