@@ -12,7 +12,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cacheDir } from '../src/deployer/targets/docker/context.js';
+import { nodeContextDir } from '../src/deployer/targets/docker/context.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -51,7 +51,7 @@ function buildBefore(dir: string): void {
   }
   cpSync(join(ROOT, 'package.json'), join(ctx, 'package.json'));
   // The whole production node_modules (berth build keeps it, made by npm ci --omit=dev).
-  cpSync(join(cacheDir(), 'context', 'node', 'npm', 'node_modules'), join(ctx, 'node_modules'), { recursive: true });
+  cpSync(join(nodeContextDir(), 'npm', 'node_modules'), join(ctx, 'node_modules'), { recursive: true });
   const tsconfig = join(dir, 'tsconfig.board.json');
   writeFileSync(
     tsconfig,

@@ -103,9 +103,14 @@ async function bundle(root: string, ctx: string): Promise<void> {
     throw new TargetError(`bundling the board (esbuild) warned: ${warnings.join('; ')}`, 'fix what it says: a bundle with warnings may fail at run time');
 }
 
-/** Prepares <cache>/context/node and returns its path. */
+/** The node context's directory: not context/node, where berth before the bundle kept another layout. */
+export function nodeContextDir(): string {
+  return join(cacheDir(), 'context', 'node-bundle');
+}
+
+/** Prepares nodeContextDir() and returns its path. */
 export async function prepareNodeContext(root: string, progress: Progress): Promise<string> {
-  const ctx = join(cacheDir(), 'context', 'node');
+  const ctx = nodeContextDir();
   mkdirSync(ctx, { recursive: true });
   progress.step('preparing the build context');
   runtimeModules(productionModules(root, ctx, progress), ctx);
