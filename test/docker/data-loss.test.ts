@@ -15,7 +15,7 @@ import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { lostMounts } from '../../src/deployer/targets/docker/data-loss.js';
 import { dockerDbsChannel } from '../../src/deployer/targets/docker/dbs-exec.js';
 import { boardBytes } from '../helpers/board-data.js';
-import { berth, docker, freePort, purge, ROOT, snapshot } from './helpers.js';
+import { berth, boardImage, docker, freePort, purge, ROOT, snapshot } from './helpers.js';
 
 async function post(app: string, text: string, key: string): Promise<{ status: number; body: string }> {
   const r = await request(`${app}api/v1/posts`, {
@@ -29,7 +29,7 @@ async function post(app: string, text: string, key: string): Promise<{ status: n
 describe('what up and down would lose (docker)', () => {
   const stack = loadStackFile(join(ROOT, 'stacks/board.yaml')).stack;
   const plan = planLayout('single', stack, {
-    imageOf: (s) => `berth/${s}:latest`,
+    imageOf: boardImage,
     secrets: { 'db-password': 'x'.repeat(24) },
     links: false,
     publish: { hostIp: '127.0.0.1' },

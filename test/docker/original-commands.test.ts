@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { docker, freePort, postWithForm, postsOnPage, waitHealthy } from './helpers.js';
+import { boardImage, docker, freePort, postWithForm, postsOnPage, waitHealthy } from './helpers.js';
 
 const USER = `berth-orig-${process.pid}`;
 const TAG = 'ver1.0';
@@ -45,7 +45,7 @@ async function waitExited(name: string, limitMs = 60_000): Promise<number> {
 describe("the original's three docker run commands", () => {
   before(() => {
     for (const svc of SERVICES) {
-      const r = dockerCli(['tag', `berth/${svc}:latest`, image(svc)]);
+      const r = dockerCli(['tag', boardImage(svc), image(svc)]);
       assert.equal(r.code, 0, `${r.stderr}(build the images first: bash scripts/ci/setup-10-docker.sh)`);
     }
   });

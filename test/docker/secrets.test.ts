@@ -6,10 +6,10 @@ import { after, describe, it } from 'node:test';
 import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { projectSecrets } from '../../src/deployer/targets/docker/secrets.js';
 import { readFiles, withVolumes } from '../../src/deployer/targets/docker/volume-files.js';
-import { docker, PROJECT_LABEL, purge } from './helpers.js';
+import { boardImage, docker, PROJECT_LABEL, purge } from './helpers.js';
 
 const stack = loadStackFile().stack;
-const IMAGE = 'berth/dbs:latest';
+const IMAGE = boardImage('dbs');
 
 describe('docker target secrets', () => {
   const project = `berth-test-secrets-${process.pid}`;

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { berth, checkSecretFiles, docker, freePort, labelled, postWithForm, postsOnPage, purge, restartAndWait } from './helpers.js';
+import { berth, boardImage, checkSecretFiles, docker, freePort, labelled, postWithForm, postsOnPage, purge, restartAndWait } from './helpers.js';
 
 const PROJECT = 'berth-test-userdata';
 
@@ -141,7 +141,7 @@ describe('userdata --registry, --registry-ca', () => {
     assert.equal(r.code, 1);
     assert.match(
       r.console,
-      new RegExp(`ERROR: image ${registry}/berth/dbs:latest is missing and cannot be pulled: .*x509: certificate signed by unknown authority`),
+      new RegExp(`ERROR: image ${registry}/${boardImage('dbs')} is missing and cannot be pulled: .*x509: certificate signed by unknown authority`),
     );
   });
 
@@ -152,7 +152,7 @@ describe('userdata --registry, --registry-ca', () => {
       'the CA is written where the Engine looks for it',
     );
     assert.equal(r.code, 1);
-    assert.match(r.console, new RegExp(`ERROR: image ${registry}/berth/dbs:latest is missing and cannot be pulled: .*(not found|unknown|404)`, 'i'));
+    assert.match(r.console, new RegExp(`ERROR: image ${registry}/${boardImage('dbs')} is missing and cannot be pulled: .*(not found|unknown|404)`, 'i'));
     assert.doesNotMatch(r.console, /x509/);
   });
 });

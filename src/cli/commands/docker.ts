@@ -88,7 +88,13 @@ export function registerDockerCommands(program: Command): void {
           { root: ROOT, naming: naming(o), buildArgs, push: Boolean(o.push), ...(o.service.length ? { services: o.service } : {}) },
           dk.stderrProgress,
         );
-        for (const b of built) process.stdout.write(`${b.ref}  ${(b.bytes / 1e6).toFixed(0)} MB  built in ${b.seconds.toFixed(0)} s\n`);
+        for (const b of built) {
+          // web and app differ only in settings: saying so tells that a host pulls their layers once.
+          const same = built.find((o) => o !== b && o.layers.length > 0 && o.layers.join() === b.layers.join());
+          process.stdout.write(
+            `${b.ref}  ${(b.bytes / 1e6).toFixed(0)} MB  built in ${b.seconds.toFixed(0)} s${same ? `  (the same layers as ${same.ref})` : ''}\n`,
+          );
+        }
       }),
     );
 

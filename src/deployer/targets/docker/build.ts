@@ -26,6 +26,8 @@ export interface BuiltImage {
   id: string;
   seconds: number;
   bytes: number;
+  /** The image's layers (diff ids, bottom first): images with the same ones are pulled once. */
+  layers: string[];
 }
 
 interface BuildEvent {
@@ -37,7 +39,7 @@ interface BuildEvent {
 export async function buildImages(docker: Docker, stack: StackSpec, opts: BuildOptions, progress: Progress): Promise<BuiltImage[]> {
   const wanted = Object.entries(stack.services).filter(([svc, s]) => s.build && (!opts.services || opts.services.includes(svc)));
   if (wanted.length === 0) throw new TargetError('nothing to build: no service of the stack has a build section');
-  const nodeCtx = wanted.some(([, s]) => s.build!.context === 'node') ? prepareNodeContext(opts.root, progress) : undefined;
+  const nodeCtx = wanted.some(([, s]) => s.build!.context === 'node') ? await prepareNodeContext(opts.root, progress) : undefined;
   const built: BuiltImage[] = [];
   for (const [svc, spec] of wanted) {
     const ref = imageRef(stack, svc, opts.naming);
@@ -57,7 +59,7 @@ export async function buildImages(docker: Docker, stack: StackSpec, opts: BuildO
     );
     const id = await followBuild(docker, stream, ref, progress);
     const info = await docker.getImage(ref).inspect();
-    built.push({ service: svc, ref, id, seconds: (Date.now() - started) / 1000, bytes: info.Size });
+    built.push({ service: svc, ref, id, seconds: (Date.now() - started) / 1000, bytes: info.Size, layers: info.RootFS.Layers ?? [] });
     if (opts.push) await pushImage(docker, ref, progress);
   }
   return built;
