@@ -1,9 +1,11 @@
 // The fixed part of the user-data script: logging, the Docker Engine (installed and started when
 // missing; with or without systemd), images, volumes and the health wait.
+// Each log line carries its time twice: readable (UTC, ms) and as epoch seconds with ms, which
+// `up` reads from the console as the guest's side of its phase timings (targets/openstack/phases.ts).
 export const PRELUDE = String.raw`set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 LOG=/var/log/berth-userdata.log
-log() { printf '%s berth: %s\n' "$(date -u +%FT%TZ)" "$*" | tee -a "$LOG" >&2; }
+log() { printf '%s berth: %s\n' "$(date -u '+%FT%T.%3NZ %s.%3N')" "$*" | tee -a "$LOG" >&2; }
 fail() { log "ERROR: $*"; exit 1; }
 
 engine_answers() { docker version >/dev/null 2>&1; }
@@ -14,14 +16,14 @@ start_engine() {
     apt-get update -q >>"$LOG" 2>&1
     apt-get install -y -q --no-install-recommends docker.io >>"$LOG" 2>&1
   fi
-  engine_answers && return 0
+  engine_answers && { log "Docker Engine answers"; return 0; }
   if [ -d /run/systemd/system ]; then
     systemctl enable --now docker >>"$LOG" 2>&1
   else
     setsid dockerd >>/var/log/dockerd.log 2>&1 </dev/null &
   fi
   local _
-  for _ in $(seq 1 60); do engine_answers && return 0; sleep 1; done
+  for _ in $(seq 1 60); do engine_answers && { log "Docker Engine answers"; return 0; }; sleep 1; done
   fail "the Docker Engine did not start (see /var/log/dockerd.log)"
 }
 
@@ -39,8 +41,9 @@ secret_file() {
 
 # A failed pull says why on the console (e.g. x509: certificate signed by unknown authority: give
 # berth --registry-ca), not only in the log inside the guest.
+# Its size (bytes, as docker images shows it) is logged for the phase report.
 ensure_image() {
-  docker image inspect "$1" >/dev/null 2>&1 && return 0
+  if docker image inspect "$1" >/dev/null 2>&1; then log "image $1 is here ($(image_bytes "$1") bytes)"; return 0; fi
   log "pulling $1"
   local out
   if ! out=$(docker pull -q "$1" 2>&1); then
@@ -48,7 +51,10 @@ ensure_image() {
     fail "image $1 is missing and cannot be pulled: $(printf '%s' "$out" | tail -n 1)"
   fi
   printf '%s\n' "$out" >>"$LOG"
+  log "pulled $1 ($(image_bytes "$1") bytes)"
 }
+
+image_bytes() { docker image inspect -f '{{.Size}}' "$1" 2>/dev/null || echo 0; }
 
 ensure_volume() {
   docker volume inspect "$1" >/dev/null 2>&1 || docker volume create --label "io.berth.project=$PROJECT" "$1" >/dev/null
