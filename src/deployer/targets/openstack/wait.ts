@@ -153,9 +153,13 @@ class Consoles {
   }
 }
 
-export async function answers(url: string): Promise<boolean> {
+export async function answers(url: string, timeoutMs = 6000): Promise<boolean> {
   try {
-    const res = await request(url, { headersTimeout: 5000, bodyTimeout: 5000, signal: AbortSignal.timeout(6000) });
+    const res = await request(url, {
+      headersTimeout: Math.min(5000, timeoutMs),
+      bodyTimeout: Math.min(5000, timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     await res.body.dump();
     return res.statusCode === 200;
   } catch {
