@@ -59,6 +59,7 @@ export function userdataFromPlan(plan: Plan, o: PlanUserdataOptions): string {
     secretLines(secrets, o),
     ...networkLines(plan, services, o),
     ...lowPortLines(plan, services),
+    ...pullLines(services),
     ...services.map((s) => serviceLines(plan, s, o)),
     `log "stack $PROJECT is up${shownPort ? ` on port ${shownPort}` : ''}"`,
     '',
@@ -90,6 +91,12 @@ function secretLines(names: string[], o: PlanUserdataOptions): string {
     out.push(`[ -s ${file} ] || (umask 077 && ${value} >${file} && chmod 0400 ${file})`);
   }
   return out.join('\n');
+}
+
+/** A VM of several images pulls them all at once first (pull_all in prelude.ts). */
+function pullLines(services: ServicePlan[]): string[] {
+  const images = [...new Set(services.map((s) => s.image))];
+  return images.length > 1 ? [`pull_all ${images.map(sq).join(' ')}`] : [];
 }
 
 /** Where a service's own copy of a secret file lives on the VM. */

@@ -23,18 +23,22 @@ start_engine() {
     setsid dockerd >>/var/log/dockerd.log 2>&1 </dev/null &
   fi
   local _
-  for _ in $(seq 1 60); do engine_answers && { log "Docker Engine answers"; return 0; }; sleep 1; done
+  # Asked every 0.2 s (60 s in all): the Engine takes a second or two to answer.
+  for _ in $(seq 1 300); do engine_answers && { log "Docker Engine answers"; return 0; }; sleep 0.2; done
   fail "the Docker Engine did not start (see /var/log/dockerd.log)"
 }
 
 gen_secret() { tr -dc 'A-Za-z0-9' </dev/urandom | head -c "$1" || true; }
 
 # Copies secret $2 for a service of image $1 to $3: owned by the user the image runs as and
-# readable by it only, in a root-only directory; the service gets it mounted read-only.
+# readable by it only, in a root-only directory; the service gets it mounted read-only. One
+# container tells both ids (uid=N(name) gid=N(name) ...).
 secret_file() {
-  local uid gid
-  uid=$(docker run --rm --network none --entrypoint id "$1" -u) || fail "cannot tell which user $1 runs as"
-  gid=$(docker run --rm --network none --entrypoint id "$1" -g) || fail "cannot tell which group $1 runs as"
+  local ids uid gid
+  ids=$(docker run --rm --network none --entrypoint id "$1") || fail "cannot tell which user $1 runs as"
+  uid=$(printf '%s' "$ids" | sed -nE 's/^uid=([0-9]+).*/\1/p')
+  gid=$(printf '%s' "$ids" | sed -nE 's/.* gid=([0-9]+).*/\1/p')
+  if [ -z "$uid" ] || [ -z "$gid" ]; then fail "cannot tell which user $1 runs as (id: $ids)"; fi
   install -d -m 0700 "$(dirname "$(dirname "$3")")"
   install -D -m 0400 -o "$uid" -g "$gid" "$STATE/secrets/$2" "$3"
 }
@@ -56,24 +60,35 @@ ensure_image() {
 
 image_bytes() { docker image inspect -f '{{.Size}}' "$1" 2>/dev/null || echo 0; }
 
+# A VM's images pulled at once: the later services' pulls overlap the earlier ones' start (each
+# service still starts after the ones it needs are healthy). A failed pull has said why; it stops
+# the script here.
+pull_all() {
+  local i rc=0
+  for i in "$@"; do ensure_image "$i" & done
+  for i in "$@"; do wait -n || rc=1; done
+  [ "$rc" -eq 0 ] || exit 1
+}
+
 ensure_volume() {
   docker volume inspect "$1" >/dev/null 2>&1 || docker volume create --label "io.berth.project=$PROJECT" "$1" >/dev/null
 }
 
 # Waits until a container is healthy (or running, without a health check); shows its log if not.
 # Unhealthy for 30 s in a row is final: on a busy host a probe can miss its timeout a few times
-# and a healthy container flips to unhealthy until its next probe passes.
+# and a healthy container flips to unhealthy until its next probe passes. Asked every 0.5 s (300 s
+# in all): the next service starts as soon as Docker calls this one healthy.
 wait_healthy() {
   local state _ bad=0
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 600); do
     state=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$1")
     case $state in
       healthy | running) log "$1 is $state"; return 0 ;;
       exited | dead) break ;;
-      unhealthy) bad=$((bad + 1)); [ "$bad" -lt 15 ] || break ;;
+      unhealthy) bad=$((bad + 1)); [ "$bad" -lt 60 ] || break ;;
       *) bad=0 ;;
     esac
-    sleep 2
+    sleep 0.5
   done
   docker logs --tail 30 "$1" >&2 || true
   fail "$1 did not become healthy ($state)"

@@ -32,10 +32,10 @@ mount_volume() {
   fstab=$(printenv BERTH_FSTAB || echo /etc/fstab) # a test writes elsewhere
   log "waiting for volume $1"
   # Found and readable: blkid answers "nothing found" (2) for a disk it cannot open, too.
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 1200); do
     dev=$(volume_disk "$1") && dd if="$dev" of=/dev/null bs=4096 count=1 status=none 2>/dev/null && break
     dev=""
-    sleep 2
+    sleep 0.5
   done
   [ -n "$dev" ] || fail "volume $1 did not appear on this server, or cannot be read (openstack server show; openstack volume show $1)"
   blkid -p "$dev" >/dev/null 2>&1 || rc=$?

@@ -57,7 +57,8 @@ async function boot(c: ApplyContext, s: DesiredServer): Promise<Booted> {
 async function waitActive(c: ApplyContext, b: Booted, replaced = false): Promise<Booted> {
   const servers = c.os.compute.servers;
   try {
-    await servers.waitFor(b.id, 'ACTIVE', { timeoutMs: 600_000 });
+    // Read every second at most: a new server is ACTIVE within seconds, and its user-data waits for its volumes.
+    await servers.waitFor(b.id, 'ACTIVE', { timeoutMs: 600_000, maxIntervalMs: 1000 });
   } catch (err) {
     const fault = err instanceof OpenStackError ? (err.fault?.message ?? err.osMessage) : String(err);
     const tier = b.server.metadata[META.tier];

@@ -199,8 +199,9 @@ function pullPhases(g: GuestLine[], span: Span): Phase[] {
     if (pulling) begins.set(pulling[1]!, l.at);
     const got = /^(?:pulled (\S+)|image (\S+) is here) \((\d+) bytes\)$/.exec(l.text);
     const image = got?.[1] ?? got?.[2];
-    // An image already there was not pulled: 0 bytes.
-    if (got && image) images.push({ of: image, begin: begins.get(image) ?? l.at, end: l.at, bytes: got[1] ? Number(got[3]) : 0 });
+    // An image already there was not pulled: 0 bytes. Each image once (pull_all, then each service's ensure_image).
+    if (got && image && !images.some((i) => i.of === image))
+      images.push({ of: image, begin: begins.get(image) ?? l.at, end: l.at, bytes: got[1] ? Number(got[3]) : 0 });
   }
   if (!images.length) return [];
   const bytes = images.reduce((n, i) => n + (i.bytes ?? 0), 0);

@@ -1,8 +1,8 @@
 // `berth plan` and `berth up --target openstack`: read the stack's resources (the cloud is the
 // only state), compute the desired state from the layout's plan, diff them; `up` then checks
 // names and quotas before creating anything and applies the diff in dependency order: what goes
-// away first, then networks, router, groups, all ports (fixed IPs), all servers at once, the
-// floating IP; then waits for the board to answer. A diff of only keeps makes no mutating call.
+// away first, then networks, router, groups, all ports (fixed IPs), all servers at once and the
+// floating IP while they boot; then waits for the board to answer and the servers' user-data. A diff of only keeps makes no mutating call.
 import type { OpenStack } from '../../openstack/index.js';
 import type { LayoutName } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
@@ -140,11 +140,14 @@ export async function up(
     await step('ports', () => applyPorts(c));
     await step('retag', () => applyRetags(c));
     await step('volumes', () => applyVolumes(c));
+    // The floating IP needs only the entry's port: made while the servers boot (in sequential mode, after).
+    const fipAt = sequential ? undefined : step('floating-ip', () => applyFloatingIp(c));
+    fipAt?.catch(() => undefined); // awaited below; a boot failing first must not leave it unhandled
     booted = await step('servers', () => applyServers(c));
     await step('start', () => startStopped(c));
     await step('building', () => waitBuilding(c));
     await step('attach', () => attachToKept(c));
-    fip = await step('floating-ip', () => applyFloatingIp(c));
+    fip = await (fipAt ?? step('floating-ip', () => applyFloatingIp(c)));
   }
   await waitBuilding(c);
   const url = fip ? entryUrl(p.d, fip) : undefined;

@@ -46,7 +46,7 @@ export async function waitReady(os: OpenStack, url: string, booted: Booted[], o:
   o.clock?.pageBegin();
   for (;;) {
     const done = await consoles.poll();
-    if (!answered && (await answers(`${url}readyz`))) {
+    if (!answered && (await answers(`${url}readyz`, READYZ_TIMEOUT_MS))) {
       answered = true;
       o.clock?.pageAnswered();
     }
@@ -62,9 +62,18 @@ export async function waitReady(os: OpenStack, url: string, booted: Booted[], o:
       lastReport = Date.now();
       progress.detail(answered ? `waiting for ${consoles.working()} to finish` : `waiting for ${url}readyz (${Math.round((Date.now() - started) / 1000)} s)`);
     }
-    await sleep(3000);
+    await sleep(POLL_MS);
   }
 }
+
+/**
+ * A round every second: the page answers within a second of its last container starting, and
+ * a round is cheap (a console read per server still at work, in parallel, and one GET). A
+ * /readyz that has not answered in 3 s is asked again: before the floating IP routes, a connect
+ * hangs rather than fails.
+ */
+const POLL_MS = 1000;
+const READYZ_TIMEOUT_MS = 3000;
 
 /** Follows the consoles until every server's user-data says the stack is up. */
 export async function followConsoles(os: OpenStack, booted: Booted[], o: ReadyOptions, progress: Progress): Promise<void> {
@@ -76,7 +85,7 @@ export async function followConsoles(os: OpenStack, booted: Booted[], o: ReadyOp
         `the user-data of ${booted.map((b) => b.server.name).join(', ')} did not finish within ${Math.round(o.timeoutMs / 1000)} s`,
         'see the console: berth logs TIER --target openstack',
       );
-    await sleep(3000);
+    await sleep(POLL_MS);
   }
 }
 
@@ -127,8 +136,10 @@ class Consoles {
 
   /** One round; true when every server's user-data has finished. */
   async poll(): Promise<boolean> {
-    for (const b of this.booted.filter((x) => !this.done.has(x.id))) {
-      const text = await this.console(b);
+    const working = this.booted.filter((x) => !this.done.has(x.id));
+    const texts = await Promise.all(working.map((b) => this.console(b)));
+    for (const [i, b] of working.entries()) {
+      const text = texts[i]!;
       this.o.clock?.console(b, text);
       const lines = text.split('\n');
       const tier = b.server.metadata[META.tier];
