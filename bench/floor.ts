@@ -41,8 +41,9 @@ export async function floor(os: OpenStack, name: string, image: string, flavor: 
     await n.securityGroupRules.create({ security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80 });
     const port = await n.ports.create({ network_id: net.id, name, security_groups: [sg.id] });
     undo.push(() => n.ports.delete(port.id));
-    const fip = await n.floatingIps.create({ floating_network_id: ext.id, port_id: port.id });
-    undo.push(() => n.floatingIps.delete(fip.id));
+    // Its description finds it again when the create's answer is lost (a busy Neutron takes > 60 s).
+    undo.push(async () => Promise.all((await n.floatingIps.list({ description: name })).map((f) => n.floatingIps.delete(f.id))));
+    const fip = await n.floatingIps.create({ floating_network_id: ext.id, port_id: port.id, description: name });
     const [img, fl] = await Promise.all([os.image.findActive(image), os.compute.flavors.find(flavor)]);
     if (!img || !fl) throw new Error(`no image ${image} or flavor ${flavor}`);
 
