@@ -32,8 +32,9 @@ export async function floor(os: OpenStack, name: string, image: string, flavor: 
     undo.push(() => n.networks.delete(net.id));
     const subnet = await n.subnets.create({ network_id: net.id, cidr: '192.168.250.0/24', name });
     undo.push(() => n.subnets.delete(subnet.id));
+    // Found by name at cleanup: a busy Neutron can make it after its create's answer was lost.
+    undo.push(async () => Promise.all((await n.routers.list({ name })).map((r) => n.routers.delete(r.id))));
     const router = await n.routers.create({ name, external_gateway_info: { network_id: ext.id } });
-    undo.push(() => n.routers.delete(router.id));
     await n.routers.addInterface(router.id, { subnet_id: subnet.id });
     undo.push(() => n.routers.removeInterface(router.id, { subnet_id: subnet.id }));
     const sg = await n.securityGroups.create({ name, description: 'berth bench floor' });
