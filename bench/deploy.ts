@@ -73,6 +73,7 @@ const floors: Floor[] = [];
 const measured: { what: string; seconds: number; page?: number }[] = [];
 const timedFloor = async (n: number) => {
   await timed(`floor ${n}: bare instance to HTTP answer`, async () => floors.push(await floor(os, `${run}-floor${n}`, a.image!, a.flavor!)));
+  process.stderr.write(`  ${JSON.stringify(floors.at(-1))}\n`); // at once: a run that fails later still shows it
 };
 
 const os = await connect({
