@@ -43,9 +43,12 @@ export async function waitReady(os: OpenStack, url: string, booted: Booted[], o:
   const consoles = new Consoles(os, booted, o, progress);
   let lastReport = started;
   let answered = false;
+  let done = false;
   o.clock?.pageBegin();
-  for (;;) {
-    const done = await consoles.poll();
+  for (let round = 0; ; round++) {
+    // The consoles every third round until the page answers (their lines are progress), then every
+    // round: what is left to wait for is the last `stack ... is up`.
+    if (answered || round % 3 === 0) done = await consoles.poll();
     if (!answered && (await answers(`${url}readyz`, READYZ_TIMEOUT_MS))) {
       answered = true;
       o.clock?.pageAnswered();
@@ -68,7 +71,7 @@ export async function waitReady(os: OpenStack, url: string, booted: Booted[], o:
 
 /**
  * A round every second: the page answers within a second of its last container starting, and
- * a round is cheap (a console read per server still at work, in parallel, and one GET). A
+ * a round is cheap (one GET; a console read per server still at work, in parallel). A
  * /readyz that has not answered in 3 s is asked again: before the floating IP routes, a connect
  * hangs rather than fails.
  */
