@@ -2,16 +2,20 @@
 // to a board answering /readyz: single; tiered; tiered again with the same plan applied one step
 // at a time, each server waited for before the next (as the original's playbooks do); `up` with
 // nothing changed (and its mutating calls, which must be 0); `down`. See docs/openstack.md.
+// Single and tiered also print their phases (when each server's began and ended), beside the
+// floor: one bare instance of the same image with a trivial user-data, before and after the
+// `up`s (bench/floor.ts), and the ratio up / floor. See docs/bench.md.
 //
 //   npm run bench:deploy -- [--cloud berth-demo] [--image debian-12-docker] [--flavor m1.tiny]
-//                           [--registry 198.51.100.1:5000] [--registry-ca FILE] [--json FILE]
+//                           [--registry 198.51.100.1:5000] [--registry-ca FILE] [--tag latest] [--quick] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connect, type OpenStack } from '../src/deployer/openstack/index.js';
 import type { LayoutName } from '../src/deployer/layouts/plan.js';
 import { loadStackFile } from '../src/deployer/stack/load.js';
 import { silentProgress } from '../src/deployer/targets/shared/progress.js';
-import { down, planStack, resolveInputs, stackId, up } from '../src/deployer/targets/openstack/index.js';
+import { down, PhaseClock, planStack, renderPhases, resolveInputs, stackId, up, type UpResult } from '../src/deployer/targets/openstack/index.js';
+import { floor, floorReport, type Floor } from './floor.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -20,6 +24,9 @@ const { values: a } = parseArgs({
     flavor: { type: 'string', default: 'm1.tiny' },
     registry: { type: 'string', default: '198.51.100.1:5000' },
     'registry-ca': { type: 'string', default: '/var/tmp/berth-openstack/registry-ca.crt' },
+    tag: { type: 'string', default: 'latest' },
+    // Leaves out the step-by-step tiered run (the longest): for a before/after of the phases.
+    quick: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
@@ -40,13 +47,34 @@ async function timed(what: string, fn: () => Promise<unknown>): Promise<void> {
 }
 
 function inputs(prefix: string) {
-  return resolveInputs(stack, { prefix, image: a.image, flavor: [a.flavor!], registry: a.registry, registryCa: a['registry-ca'], cloud: a.cloud }, {});
+  return resolveInputs(
+    stack,
+    { prefix, image: a.image, flavor: [a.flavor!], registry: a.registry, registryCa: a['registry-ca'], tag: a.tag, cloud: a.cloud },
+    {},
+  );
 }
 
+const ups: UpResult[] = [];
 async function deploy(os: OpenStack, prefix: string, layout: LayoutName, sequential = false) {
   const i = inputs(prefix);
-  await up(os, await planStack(os, stack, i, layout), 'ready', silentProgress, 900_000, sequential);
+  const clock = new PhaseClock();
+  const plan = await clock.step('read', () => planStack(os, stack, i, layout));
+  ups.push(await up(os, plan, 'ready', silentProgress, 900_000, sequential, { clock }));
 }
+
+/** Phases of the last `up` (see renderPhases), and its page's answer for the floor report. */
+function lastPhases(what: string): { what: string; seconds: number; page?: number } {
+  const r = ups.at(-1)!.phases;
+  process.stderr.write(renderPhases(r));
+  const page = r.steps.find((s) => s.name === 'page');
+  return { what, seconds: r.seconds, ...(page ? { page: page.end } : {}) };
+}
+const floors: Floor[] = [];
+const measured: { what: string; seconds: number; page?: number }[] = [];
+const timedFloor = async (n: number) => {
+  await timed(`floor ${n}: bare instance to HTTP answer`, async () => floors.push(await floor(os, `${run}-floor${n}`, a.image!, a.flavor!)));
+  process.stderr.write(`  ${JSON.stringify(floors.at(-1))}\n`); // at once: a run that fails later still shows it
+};
 
 const os = await connect({
   cloud: a.cloud,
@@ -55,18 +83,25 @@ const os = await connect({
   log: (e) => void (MUTATING.has(e.method) && e.attempt === 1 && mutations++),
 });
 try {
+  await timedFloor(1);
   await timed('up single (to /readyz)', () => deploy(os, `${run}s`, 'single'));
+  measured.push(lastPhases('up single'));
   await timed('down single', () => down(os, { stack: stackId(`${run}s`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }));
   await timed('up tiered (to /readyz)', () => deploy(os, `${run}t`, 'tiered'));
+  measured.push(lastPhases('up tiered'));
   await timed('up tiered, nothing changed', () => deploy(os, `${run}t`, 'tiered'));
   await timed('down tiered', () => down(os, { stack: stackId(`${run}t`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }));
-  await timed('up tiered one step at a time (playbook-like)', () => deploy(os, `${run}q`, 'tiered', true));
-  await timed('down tiered (after the step-by-step up)', () =>
-    down(os, { stack: stackId(`${run}q`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }),
-  );
+  if (!a.quick) {
+    await timed('up tiered one step at a time (playbook-like)', () => deploy(os, `${run}q`, 'tiered', true));
+    await timed('down tiered (after the step-by-step up)', () =>
+      down(os, { stack: stackId(`${run}q`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }),
+    );
+  }
+  await timedFloor(2);
+  process.stderr.write(floorReport(floors, measured));
 } finally {
   for (const p of ['s', 't', 'q'])
     await down(os, { stack: stackId(`${run}${p}`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }).catch(() => 0);
   await os.close();
 }
-if (a.json) writeFileSync(a.json, JSON.stringify(results, null, 2));
+if (a.json) writeFileSync(a.json, JSON.stringify({ results, floors, phases: ups.map((u) => u.phases) }, null, 2));

@@ -181,12 +181,21 @@ export const OPTIONS = {
   service: { flags: '--service <name>', help: 'the service that runs MariaDB', default: 'dbs' },
   follow: { flags: '-f, --follow', help: 'keep following' },
   json: { flags: '--json', help: 'machine-readable output' },
+  verbose: {
+    flags: '-v, --verbose',
+    help: "also show when each phase of each server began and ended (berth's API work, ACTIVE, console, NICs, pulls, containers, page)",
+    group: 'openstack',
+    targets: ['openstack'],
+  },
 } as const satisfies Record<string, OptionDef>;
 
 export type OptionName = keyof typeof OPTIONS;
 
 /** The same option with some of its definition changed for one command. */
 type Use = OptionName | [OptionName, Partial<OptionDef>];
+
+/** The definition each option was added with (a command may change an option's, e.g. its targets). */
+const ADDED = new WeakMap<Option, OptionDef>();
 
 /** Adds the options to cmd, in the order given, each under its group's heading. */
 export function addOptions(cmd: Command, uses: readonly Use[]): Command {
@@ -199,6 +208,7 @@ export function addOptions(cmd: Command, uses: readonly Use[]): Command {
     if (d.parse) opt.argParser(d.parse as (v: string, p: unknown) => unknown);
     if (d.default !== undefined) opt.default(d.default);
     if (d.hidden) opt.hideHelp();
+    ADDED.set(opt, d);
     cmd.addOption(opt);
   }
   // -h last, under its own heading, rather than as a lone "Options:" between the groups.
@@ -209,7 +219,7 @@ export function addOptions(cmd: Command, uses: readonly Use[]): Command {
 /** Refuses an option given on the command line that does not apply to the target (exit status 2). */
 export function checkTarget(cmd: Command, target: Target): void {
   for (const opt of cmd.options) {
-    const def = (OPTIONS as Record<string, OptionDef>)[opt.attributeName()];
+    const def = ADDED.get(opt) ?? (OPTIONS as Record<string, OptionDef>)[opt.attributeName()];
     if (!def?.targets || def.targets.includes(target) || cmd.getOptionValueSource(opt.attributeName()) !== 'cli') continue;
     throw new CliError(`${opt.long} does not apply to --target ${target} (only to ${def.targets.join(', ')})`, `see berth ${cmd.name()} --help`, 2);
   }
@@ -269,7 +279,7 @@ export type UpOpts = StackOpts &
   CloudOpts &
   ServerOpts &
   VolumeOpts &
-  DataLossOpts & { layout?: LayoutName; wait: WaitFor; readyTimeout: number };
+  DataLossOpts & { layout?: LayoutName; wait: WaitFor; readyTimeout: number; verbose?: boolean; json?: boolean };
 export type PlanOpts = StackOpts & ImageOpts & CloudOpts & ServerOpts & VolumeOpts & { layout?: LayoutName; json?: boolean; verbose?: boolean };
 export type DownOpts = StackOpts & TargetOpts & CloudOpts & DataLossOpts & { volumes?: boolean; all?: boolean };
 export type StatusOpts = StackOpts & TargetOpts & CloudOpts & { json?: boolean };
@@ -307,6 +317,8 @@ export const COMMANDS = {
     'yes',
     'backupBefore',
     'sshKey',
+    'verbose',
+    ['json', { help: 'the result as JSON on stdout: URL, changes, seconds, and the phases of each server booted', targets: ['openstack'] }],
   ],
   plan: [...NAMES, OPENSTACK_ONLY, 'layout', ...IMAGES, ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'json'],
   down: [...NAMES, 'target', 'volumes', ...CLOUD, 'all', 'allowDataLoss', 'yes', 'backupBefore', 'sshKey'],

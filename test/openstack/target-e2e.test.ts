@@ -3,7 +3,8 @@
 // tiered until the board answers through the floating IP; the page contract in Chromium; in
 // tiered, real packets: web's server cannot open 3306 on dbs (any of its addresses), nothing
 // answers on 5555 from outside, only web has a floating IP; a post survives replacing the app
-// server; `down` leaves nothing.
+// server; `down` leaves nothing. The first `up` of each reports its phases (--json): checked
+// for every server (phase-check.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,10 +13,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
+import type { PhaseReport } from '../../src/deployer/targets/openstack/index.js';
 import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { TAG } from '../../src/deployer/targets/openstack/names.js';
 import { boardRows, launchChromium, postOnBoard } from '../helpers/browser.js';
 import { CLOUDS_YAML as CLOUDS, connectAs, EXT_CIDR, EXT_PREFIX_RE, OSLAB, REGISTRY, REGISTRY_CA as CA } from './helpers.js';
+import { checkPhases } from './phase-check.js';
 import { berthAsync, IMAGE, leftovers, prefix, pushBoardImages } from './target-helpers.js';
 
 const KEY = join(OSLAB, 'state/ssh/berth_ed25519');
@@ -102,9 +105,11 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
   it('single: one VM, the page through the floating IP (post, see it first), down leaves nothing', async () => {
     const p = prefix();
     stacks.push(p);
-    const up = await run(['up', ...common(p), '--layout', 'single']);
+    const up = await run(['up', ...common(p), '--layout', 'single', '--json']);
     assert.equal(up.code, 0, up.stderr);
-    const url = up.stdout.trim();
+    const result = JSON.parse(up.stdout) as { url: string; phases: PhaseReport };
+    const url = result.url;
+    checkPhases(result.phases, { all: 3 });
     assert.match(url, new RegExp(`^http://${EXT_PREFIX_RE}\\.\\d+/$`));
     assert.match(up.stderr, /\[all\] eth0 \(fa:16:3e:[0-9a-f:]+\): 192\.168\.0\.10\/24 via 192\.168\.0\.1/, 'the console was followed');
     const rows = await postAndSee(url, `single ${p} 日本語`);
@@ -119,9 +124,11 @@ describe('up --target openstack on real instances', { skip: real ? false : `need
     const p = prefix();
     const id = `${p}-board`;
     stacks.push(p);
-    const up = await run(['up', ...common(p), '--layout', 'tiered']);
+    const up = await run(['up', ...common(p), '--layout', 'tiered', '--json']);
     assert.equal(up.code, 0, up.stderr);
-    const url = up.stdout.trim();
+    const result = JSON.parse(up.stdout) as { url: string; phases: PhaseReport };
+    const url = result.url;
+    checkPhases(result.phases, { web: 1, app: 1, dbs: 1 });
     const fip = new URL(url).hostname;
     const first = await postAndSee(url, `tiered ${p} first`);
     assert.equal(first[0]?.[1], `tiered ${p} first`, 'app reaches dbs on 3306: the post is stored');

@@ -105,20 +105,24 @@ async function withDataLossQuestion<T>(o: DataLossOpts, fn: (allow: boolean) => 
 
 export async function osUp(o: UpOpts): Promise<void> {
   // The whole command counts: reading the cloud (and waiting for it to settle) is part of the wait.
-  const started = performance.now();
+  const clock = new ost.PhaseClock();
   const { stack, inputs } = inputsOf(o);
   await withCloud(inputs.cloud, async (os) => {
-    const plan = await ost.planStack(os, stack, inputs, o.layout, stderrProgress);
+    const plan = await clock.step('read', () => ost.planStack(os, stack, inputs, o.layout, stderrProgress));
     const changes = ost.mutating(plan.steps);
     process.stderr.write(`${plan.d.id} (${plan.d.layout} layout) on ${os.cloud.name}:\n${ost.renderSteps(plan.steps)}${planNotes(plan)}`);
     // --backup-before: once the user has allowed the loss (flag or answer), before the step.
     const losing = ost.dataLosingSteps(plan.steps).length > 0;
     const result = await withDataLossQuestion(o, async (allowDataLoss) => {
       if (allowDataLoss && losing) await openstackBackupBefore(os, plan.d.id, stack.name, { ...o, sshUser: inputs.sshUser });
-      return ost.up(os, plan, o.wait, stderrProgress, o.readyTimeout * 1000, false, { allowDataLoss });
+      return ost.up(os, plan, o.wait, stderrProgress, o.readyTimeout * 1000, false, { allowDataLoss, clock });
     });
-    process.stderr.write(changes.length ? `done in ${seconds(performance.now() - started)}\n` : 'nothing changed\n');
-    process.stdout.write(`${result.url ?? '(no floating IP)'}\n`);
+    const took = Date.now() - clock.t0;
+    process.stderr.write(changes.length ? `done in ${seconds(took)}\n` : 'nothing changed\n');
+    if (o.verbose) process.stderr.write(ost.renderPhases(result.phases));
+    if (!o.json) return void process.stdout.write(`${result.url ?? '(no floating IP)'}\n`);
+    const out = { stack: plan.d.id, layout: plan.d.layout, url: result.url ?? null, changes: changes.length, seconds: took / 1000, phases: result.phases };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   });
 }
 

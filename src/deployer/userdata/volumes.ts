@@ -30,11 +30,12 @@ export const VOLUME_PRELUDE = String.raw`volume_disk() {
 mount_volume() {
   local dev="" rc=0 uuid _ fstab
   fstab=$(printenv BERTH_FSTAB || echo /etc/fstab) # a test writes elsewhere
+  log "waiting for volume $1"
   # Found and readable: blkid answers "nothing found" (2) for a disk it cannot open, too.
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 1200); do
     dev=$(volume_disk "$1") && dd if="$dev" of=/dev/null bs=4096 count=1 status=none 2>/dev/null && break
     dev=""
-    sleep 2
+    sleep 0.5
   done
   [ -n "$dev" ] || fail "volume $1 did not appear on this server, or cannot be read (openstack server show; openstack volume show $1)"
   blkid -p "$dev" >/dev/null 2>&1 || rc=$?
@@ -49,6 +50,7 @@ mount_volume() {
   uuid=$(blkid -s UUID -o value "$dev")
   grep -q "UUID=$uuid " "$fstab" || echo "UUID=$uuid $2 auto defaults,nofail,x-systemd.before=docker.service 0 2" >>"$fstab"
   install -d -m 0755 "$2/data"
+  log "volume $1 is mounted on $2"
 }`;
 
 export const mountLine = (volumeId: string, dir: string) => `mount_volume ${sq(volumeId)} ${sq(dir)}`;

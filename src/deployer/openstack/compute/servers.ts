@@ -19,6 +19,8 @@ export const isServerErrorState = (err: unknown): boolean => err instanceof Open
 
 export interface WaitOptions {
   timeoutMs?: number;
+  /** The longest pause between two reads (they start at 0.5 s and grow by half; default 5 s). */
+  maxIntervalMs?: number;
 }
 
 export class Servers extends TaggedResource<Server, ServerCreate, ServerUpdate, ServerFilters> {
@@ -48,7 +50,7 @@ export class Servers extends TaggedResource<Server, ServerCreate, ServerUpdate, 
   async waitFor(id: string, status = 'ACTIVE', o: WaitOptions = {}): Promise<Server> {
     const timeoutMs = o.timeoutMs ?? 300_000;
     const deadline = Date.now() + timeoutMs;
-    for (let delay = 500; ; delay = Math.min(delay * 1.5, 5000)) {
+    for (let delay = 500; ; delay = Math.min(delay * 1.5, o.maxIntervalMs ?? 5000)) {
       const s = await this.get(id);
       if (s.status === status) return s;
       if (s.status === 'ERROR') throw serverError(s, `server ${s.name} went to ERROR`, SERVER_ERROR);

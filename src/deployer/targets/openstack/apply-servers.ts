@@ -20,7 +20,7 @@ export async function applyServers(c: ApplyContext): Promise<Booted[]> {
   if (wanted.length === 0) return [];
   if (c.sequential) return bootOneByOne(c, wanted);
   c.progress.step(`booting ${wanted.map((s) => s.name).join(', ')}${wanted.length > 1 ? ' at once' : ''}`);
-  const booted = await Promise.all(wanted.map(async (s) => ({ server: s, id: await boot(c, s) })));
+  const booted = await Promise.all(wanted.map((s) => boot(c, s)));
   return Promise.all(booted.map((b) => waitActive(c, b)));
 }
 
@@ -29,14 +29,15 @@ async function bootOneByOne(c: ApplyContext, wanted: DesiredServer[]): Promise<B
   const out: Booted[] = [];
   for (const s of wanted) {
     c.progress.step(`booting ${s.name}`);
-    const b = await waitActive(c, { server: s, id: await boot(c, s) });
-    await followConsoles(c.os, [b], { timeoutMs: 900_000 }, c.progress);
+    const b = await waitActive(c, await boot(c, s));
+    await followConsoles(c.os, [b], { timeoutMs: 900_000, ...(c.clock ? { clock: c.clock } : {}) }, c.progress);
     out.push(b);
   }
   return out;
 }
 
-async function boot(c: ApplyContext, s: DesiredServer): Promise<string> {
+async function boot(c: ApplyContext, s: DesiredServer): Promise<Booted> {
+  const sent = Date.now();
   const created = await c.os.compute.servers.create({
     name: s.name,
     flavorRef: c.r.flavors.get(s.flavor)!.id,
@@ -48,13 +49,16 @@ async function boot(c: ApplyContext, s: DesiredServer): Promise<string> {
     metadata: s.metadata,
     tags: s.tags,
   });
-  return created.id;
+  const b = { server: s, id: created.id };
+  c.clock?.created(b, sent);
+  return b;
 }
 
 async function waitActive(c: ApplyContext, b: Booted, replaced = false): Promise<Booted> {
   const servers = c.os.compute.servers;
   try {
-    await servers.waitFor(b.id, 'ACTIVE', { timeoutMs: 600_000 });
+    // Read every second at most: a new server is ACTIVE within seconds, and its user-data waits for its volumes.
+    await servers.waitFor(b.id, 'ACTIVE', { timeoutMs: 600_000, maxIntervalMs: 1000 });
   } catch (err) {
     const fault = err instanceof OpenStackError ? (err.fault?.message ?? err.osMessage) : String(err);
     const tier = b.server.metadata[META.tier];
@@ -67,8 +71,9 @@ async function waitActive(c: ApplyContext, b: Booted, replaced = false): Promise
     c.progress.step(`${b.server.name} went to ERROR (${fault}); replacing it once`);
     await servers.delete(b.id, { ignoreMissing: true });
     await servers.waitForDeleted(b.id, { timeoutMs: 300_000 });
-    return waitActive(c, { server: b.server, id: await boot(c, b.server) }, true);
+    return waitActive(c, await boot(c, b.server), true);
   }
+  c.clock?.active(b);
   c.progress.detail(`${b.server.name} is ACTIVE`);
   // Its user-data is waiting for them: attached as soon as Nova takes them (an ACTIVE server).
   await attachVolumes(c, b.server.key, b.id);

@@ -6,6 +6,7 @@ import type { DesiredState } from './desired.js';
 import type { Step } from './diff.js';
 import { ownerDescription } from './names.js';
 import type { Observed } from './observed.js';
+import type { PhaseClock } from './phases.js';
 import type { Resolved } from './preflight.js';
 
 export interface ApplyContext {
@@ -17,6 +18,8 @@ export interface ApplyContext {
   progress: Progress;
   /** One step at a time, each server waited for (ready) before the next: the original's playbooks (for the benchmark). */
   sequential?: boolean;
+  /** Times the phases of this `up` (the report's phases). */
+  clock?: PhaseClock;
   /** network key -> id, subnet (network key) -> id, group key -> id, port name -> id, volume name -> id. */
   ids: {
     network: Map<string, string>;

@@ -12,3 +12,4 @@ export { readStack, observedServer } from './read.js';
 export { stackId, TAG, META } from './names.js';
 export { renderSteps } from './render.js';
 export { sshDbsChannel, sshArgsFor, remoteCommand, type SshSettings } from './ssh.js';
+export { PhaseClock, renderPhases, type Phase, type PhaseReport, type ServerPhases } from './phases.js';

@@ -1,8 +1,8 @@
 // `berth plan` and `berth up --target openstack`: read the stack's resources (the cloud is the
 // only state), compute the desired state from the layout's plan, diff them; `up` then checks
 // names and quotas before creating anything and applies the diff in dependency order: what goes
-// away first, then networks, router, groups, all ports (fixed IPs), all servers at once, the
-// floating IP; then waits for the board to answer. A diff of only keeps makes no mutating call.
+// away first, then networks, router, groups, all ports (fixed IPs), all servers at once and the
+// floating IP while they boot; then waits for the board to answer and the servers' user-data. A diff of only keeps makes no mutating call.
 import type { OpenStack } from '../../openstack/index.js';
 import type { LayoutName } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
@@ -15,6 +15,7 @@ import { desiredState, type DesiredState } from './desired.js';
 import { guardDataLoss } from './data-loss.js';
 import { diff, mutating, type Step } from './diff.js';
 import { META, tagValue } from './names.js';
+import { PhaseClock, type PhaseReport } from './phases.js';
 import type { OpenStackInputs } from './inputs.js';
 import type { BlockStorage, Observed } from './observed.js';
 import { checkQuotas, quotaNeeds, resolveNames, type Resolved } from './preflight.js';
@@ -94,11 +95,15 @@ export interface UpResult {
   url?: string;
   floatingIp?: string;
   changes: Step[];
+  /** When each step and each booted server's phases began and ended. */
+  phases: PhaseReport;
 }
 
 export interface UpOptions {
   /** Carry out steps that lose data (the user said so: --allow-data-loss, --yes, or the prompt). */
   allowDataLoss?: boolean;
+  /** Started when the command began (reading the cloud counts); default: now. */
+  clock?: PhaseClock;
 }
 
 export async function up(
@@ -112,39 +117,45 @@ export async function up(
 ): Promise<UpResult> {
   guardDataLoss(p.steps, Boolean(opts.allowDataLoss), 'up');
   const changes = mutating(p.steps);
+  const clock = opts.clock ?? new PhaseClock();
   const c: ApplyContext = {
     os,
     ...p,
     progress,
     sequential,
+    clock,
     ids: { network: new Map(), subnet: new Map(), group: new Map(), port: new Map(), volume: new Map() },
   };
   knownIds(c);
   let booted: Awaited<ReturnType<typeof applyServers>> = [];
   let fip = p.o.floatingIps.find((f) => p.steps.some((s) => s.kind === 'floating-ip' && s.verb === 'keep' && s.id === f.id))?.address;
+  const step = clock.step.bind(clock);
   if (changes.length) {
-    await checkQuotas(os, quotaNeeds(p.d, p.steps, p.r));
-    await detachMoving(c);
-    await removeFirst(c);
-    await applyNetworks(c);
-    await applyRouter(c);
-    await applyGroups(c);
-    await applyPorts(c);
-    await applyRetags(c);
-    await applyVolumes(c);
-    booted = await applyServers(c);
-    await startStopped(c);
-    await waitBuilding(c);
-    await attachToKept(c);
-    fip = await applyFloatingIp(c);
+    await step('quotas', () => checkQuotas(os, quotaNeeds(p.d, p.steps, p.r)));
+    await step('detach', () => detachMoving(c));
+    await step('remove', () => removeFirst(c));
+    await step('networks', () => applyNetworks(c));
+    await step('router', () => applyRouter(c));
+    await step('groups', () => applyGroups(c));
+    await step('ports', () => applyPorts(c));
+    await step('retag', () => applyRetags(c));
+    await step('volumes', () => applyVolumes(c));
+    // The floating IP needs only the entry's port: made while the servers boot (in sequential mode, after).
+    const fipAt = sequential ? undefined : step('floating-ip', () => applyFloatingIp(c));
+    fipAt?.catch(() => undefined); // awaited below; a boot failing first must not leave it unhandled
+    booted = await step('servers', () => applyServers(c));
+    await step('start', () => startStopped(c));
+    await step('building', () => waitBuilding(c));
+    await step('attach', () => attachToKept(c));
+    fip = await (fipAt ?? step('floating-ip', () => applyFloatingIp(c)));
   }
   await waitBuilding(c);
   const url = fip ? entryUrl(p.d, fip) : undefined;
   if (wait === 'ready' && url) {
     progress.step(`waiting for the board at ${url}`);
-    await waitReady(os, url, booted, { timeoutMs: readyTimeoutMs, silentMs: 600_000 }, progress);
+    await step('page', () => waitReady(os, url, booted, { timeoutMs: readyTimeoutMs, silentMs: 600_000, clock }, progress));
   }
-  return { ...(url ? { url } : {}), ...(fip ? { floatingIp: fip } : {}), changes };
+  return { ...(url ? { url } : {}), ...(fip ? { floatingIp: fip } : {}), changes, phases: clock.report() };
 }
 
 export function entryUrl(d: DesiredState, fip: string): string {

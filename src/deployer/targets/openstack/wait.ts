@@ -9,6 +9,7 @@ import { TargetError } from '../shared/errors.js';
 import type { Progress } from '../shared/progress.js';
 import type { Booted } from './apply-servers.js';
 import { META } from './names.js';
+import type { PhaseClock } from './phases.js';
 
 // What the user-data writes on the console (its log lines, after the console's own prefix),
 // read here and by `berth status` (status.ts).
@@ -28,28 +29,54 @@ export interface ReadyOptions {
   timeoutMs: number;
   /** Without a single user-data line on the console for this long, the image is suspected. */
   silentMs?: number;
+  /** Given the consoles as they are read (the guest's side of the phases) and the page's answer. */
+  clock?: PhaseClock;
 }
 
-/** Polls url + /readyz until 200; follows the booted servers' consoles meanwhile. */
+/**
+ * Polls url + /readyz until 200 and follows the booted servers' consoles until every one's
+ * user-data is done: `up` is over when the page answers and no server is still at work (a
+ * container can answer before Docker's next health probe calls it healthy).
+ */
 export async function waitReady(os: OpenStack, url: string, booted: Booted[], o: ReadyOptions, progress: Progress): Promise<void> {
   const started = Date.now();
   const consoles = new Consoles(os, booted, o, progress);
   let lastReport = started;
-  for (;;) {
-    await consoles.poll();
-    if (await answers(`${url}readyz`)) return;
+  let answered = false;
+  let done = false;
+  o.clock?.pageBegin();
+  for (let round = 0; ; round++) {
+    // The consoles every third round until the page answers (their lines are progress), then every
+    // round: what is left to wait for is the last `stack ... is up`.
+    if (answered || round % 3 === 0) done = await consoles.poll();
+    if (!answered && (await answers(`${url}readyz`, READYZ_TIMEOUT_MS))) {
+      answered = true;
+      o.clock?.pageAnswered();
+    }
+    if (answered && done) return;
     if (Date.now() - started > o.timeoutMs)
       throw new TargetError(
-        `${url}readyz did not answer within ${Math.round(o.timeoutMs / 1000)} s`,
+        answered
+          ? `${consoles.working()} did not finish its user-data within ${Math.round(o.timeoutMs / 1000)} s`
+          : `${url}readyz did not answer within ${Math.round(o.timeoutMs / 1000)} s`,
         'see the consoles: berth logs web --target openstack (and app, dbs); berth status --target openstack',
       );
     if (Date.now() - lastReport > 15_000) {
       lastReport = Date.now();
-      progress.detail(`waiting for ${url}readyz (${Math.round((Date.now() - started) / 1000)} s)`);
+      progress.detail(answered ? `waiting for ${consoles.working()} to finish` : `waiting for ${url}readyz (${Math.round((Date.now() - started) / 1000)} s)`);
     }
-    await sleep(3000);
+    await sleep(POLL_MS);
   }
 }
+
+/**
+ * A round every second: the page answers within a second of its last container starting, and
+ * a round is cheap (one GET; a console read per server still at work, in parallel). A
+ * /readyz that has not answered in 3 s is asked again: before the floating IP routes, a connect
+ * hangs rather than fails.
+ */
+const POLL_MS = 1000;
+const READYZ_TIMEOUT_MS = 3000;
 
 /** Follows the consoles until every server's user-data says the stack is up. */
 export async function followConsoles(os: OpenStack, booted: Booted[], o: ReadyOptions, progress: Progress): Promise<void> {
@@ -61,7 +88,7 @@ export async function followConsoles(os: OpenStack, booted: Booted[], o: ReadyOp
         `the user-data of ${booted.map((b) => b.server.name).join(', ')} did not finish within ${Math.round(o.timeoutMs / 1000)} s`,
         'see the console: berth logs TIER --target openstack',
       );
-    await sleep(3000);
+    await sleep(POLL_MS);
   }
 }
 
@@ -102,10 +129,22 @@ class Consoles {
     }
   }
 
+  /** The servers whose user-data is still at work. */
+  working(): string {
+    return this.booted
+      .filter((x) => !this.done.has(x.id))
+      .map((b) => b.server.name)
+      .join(', ');
+  }
+
   /** One round; true when every server's user-data has finished. */
   async poll(): Promise<boolean> {
-    for (const b of this.booted.filter((x) => !this.done.has(x.id))) {
-      const lines = (await this.console(b)).split('\n');
+    const working = this.booted.filter((x) => !this.done.has(x.id));
+    const texts = await Promise.all(working.map((b) => this.console(b)));
+    for (const [i, b] of working.entries()) {
+      const text = texts[i]!;
+      this.o.clock?.console(b, text);
+      const lines = text.split('\n');
       const tier = b.server.metadata[META.tier];
       // The last line may still be being written: it is shown once complete, next round.
       for (const l of lines.slice(this.seen.get(b.id) ?? 0, -1)) if (USERDATA_LINE.test(l)) this.progress.detail(`[${tier}] ${userdataText(l)}`);
@@ -128,9 +167,13 @@ class Consoles {
   }
 }
 
-export async function answers(url: string): Promise<boolean> {
+export async function answers(url: string, timeoutMs = 6000): Promise<boolean> {
   try {
-    const res = await request(url, { headersTimeout: 5000, bodyTimeout: 5000, signal: AbortSignal.timeout(6000) });
+    const res = await request(url, {
+      headersTimeout: Math.min(5000, timeoutMs),
+      bodyTimeout: Math.min(5000, timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     await res.body.dump();
     return res.statusCode === 200;
   } catch {
