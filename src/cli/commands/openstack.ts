@@ -176,6 +176,10 @@ export async function osStatus(o: StatusOpts): Promise<void> {
       );
       for (const c of v.containers) process.stdout.write(`         container ${c.name}: ${c.state}\n`);
     }
+    for (const lb of s.loadBalancers) {
+      process.stdout.write(`  lb   ${lb.name.padEnd(24)} ${lb.provisioning.padEnd(7)} vip=${lb.vip} ${lb.operating}\n`);
+      for (const m of lb.members) process.stdout.write(`         member ${m.name} ${m.address}:${m.port}: ${m.operating}\n`);
+    }
   });
 }
 

@@ -16,7 +16,10 @@ export interface Booted {
 }
 
 export async function applyServers(c: ApplyContext): Promise<Booted[]> {
-  const wanted = stepsOf(c, 'server', 'create', 'replace').map((s) => c.d.servers.find((x) => x.name === s.name)!);
+  // Servers of a kept load balancer's pool are replaced one at a time (rollServers), not here.
+  const wanted = stepsOf(c, 'server', 'create', 'replace')
+    .filter((s) => !s.rolling)
+    .map((s) => c.d.servers.find((x) => x.name === s.name)!);
   if (wanted.length === 0) return [];
   if (c.sequential) return bootOneByOne(c, wanted);
   c.progress.step(`booting ${wanted.map((s) => s.name).join(', ')}${wanted.length > 1 ? ' at once' : ''}`);
@@ -35,6 +38,9 @@ async function bootOneByOne(c: ApplyContext, wanted: DesiredServer[]): Promise<B
   }
   return out;
 }
+
+/** One server booted on its ports and waited for until ACTIVE (the rolling update's). */
+export const bootAndWait = async (c: ApplyContext, s: DesiredServer): Promise<Booted> => waitActive(c, { server: s, id: await boot(c, s) });
 
 async function boot(c: ApplyContext, s: DesiredServer): Promise<string> {
   const created = await c.os.compute.servers.create({
@@ -88,7 +94,9 @@ export async function startStopped(c: ApplyContext): Promise<void> {
 /** The entry's floating IP: kept, moved onto the entry's port, or allocated there. Its address. */
 export async function applyFloatingIp(c: ApplyContext): Promise<string | undefined> {
   const fips = c.os.network.floatingIps;
-  const port = c.ids.port.get(c.d.floatingIp.port)!;
+  // A replicated entry: the floating IP is on its load balancer's VIP port.
+  const lb = c.d.floatingIp.loadBalancer;
+  const port = lb ? c.ids.lb.get(lb)!.vipPortId : c.ids.port.get(c.d.floatingIp.port)!;
   const keep = stepsOf(c, 'floating-ip', 'keep')[0];
   if (keep) return c.o.floatingIps.find((f) => f.id === keep.id)?.address;
   const move = stepsOf(c, 'floating-ip', 'change')[0];
@@ -96,7 +104,7 @@ export async function applyFloatingIp(c: ApplyContext): Promise<string | undefin
     c.progress.step(`moving floating IP ${move.why}`);
     return (await fips.associate(move.id!, port)).floating_ip_address;
   }
-  c.progress.step(`allocating a floating IP on ${c.r.externalNetworkName} for ${c.d.floatingIp.port}`);
+  c.progress.step(`allocating a floating IP on ${c.r.externalNetworkName} for ${lb ? `the VIP of ${lb}` : c.d.floatingIp.port}`);
   const fip = await fips.createWithTags({ floating_network_id: c.r.externalNetworkId, port_id: port, ...ownedBody(c) }, c.d.tags);
   return fip.floating_ip_address;
 }

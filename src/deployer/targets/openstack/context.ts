@@ -7,6 +7,7 @@ import type { Step } from './diff.js';
 import { ownerDescription } from './names.js';
 import type { Observed } from './observed.js';
 import type { Resolved } from './preflight.js';
+import type { LbIds } from './apply-load-balancers.js';
 
 export interface ApplyContext {
   os: OpenStack;
@@ -24,6 +25,8 @@ export interface ApplyContext {
     group: Map<string, string>;
     port: Map<string, string>;
     volume: Map<string, string>;
+    /** Replicated service -> its load balancer (id, VIP port, pool). */
+    lb: Map<string, LbIds>;
     router?: string;
   };
 }

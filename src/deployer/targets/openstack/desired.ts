@@ -16,7 +16,7 @@ import { secretRef, secretsOf, userdataFromPlan, type PlanUserdataOptions } from
 import { singleVmPlan } from '../../userdata/single.js';
 import { flavorOf, replicasOfService, type NetKey, type OpenStackInputs, type Tier } from './inputs.js';
 import { baseTags, macFor, META, names, stackId, TAG, volumeMetadata } from './names.js';
-import { deriveRules, ruleKey, type RuleSpec } from './rules.js';
+import { ANYWHERE, deriveRules, ruleKey, type RuleSpec } from './rules.js';
 
 export interface DesiredNetwork {
   key: NetKey;
@@ -166,7 +166,11 @@ export function desiredState(
   checkAddresses(ports);
   const loadBalancers = layout === 'tiered' ? desiredLoadBalancers(stack, plan, i, id, layoutOf, ports) : [];
   const rules = deriveRules(stack, plan.entry, (svc) => layoutOf.find((s) => s.services.includes(svc))!.group, i.sshCidrs);
-  for (const lb of loadBalancers) addRule(rules, lb.service, { protocol: 'tcp', port: lb.port, from: { cidr: i.networks[lb.network] } });
+  // A member takes its port from its load balancer's network (the amphora's address there is
+  // Octavia's choice), unless the port is open to anyone already (the entry's).
+  for (const lb of loadBalancers)
+    if (!(rules.get(lb.service) ?? []).some((r) => r.port === lb.port && 'cidr' in r.from && r.from.cidr === ANYWHERE))
+      addRule(rules, lb.service, { protocol: 'tcp', port: lb.port, from: { cidr: i.networks[lb.network] } });
   const groupKeys = [...new Set(layoutOf.map((s) => s.group))];
   const groups = groupKeys.map((key) => ({ key, name: names.group(id, key), rules: rules.get(key) ?? [] }));
   const data = stackData(stack);

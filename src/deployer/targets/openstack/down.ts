@@ -94,10 +94,13 @@ export async function down(os: OpenStack, scope: Scope, progress: Progress, o: D
       : []),
   ];
   guardDataLoss(losing, Boolean(o.allowDataLoss), 'down');
-  const count = doomedCount(doomed) + (o.volumes ? volumes.length : 0);
+  const lbs = await stackLoadBalancers(os, scope);
+  const count = doomedCount(doomed) + lbs.length + (o.volumes ? volumes.length : 0);
   const keptVolumes = o.volumes ? [] : volumes;
   if (count === 0) return { removed: 0, keptVolumes };
   const { servers, ...rest } = doomed;
+  // The load balancers first (their VIP ports are on the stack's subnets), with everything under them.
+  await deleteLoadBalancers(os, lbs, progress);
   await stopHolders(
     os,
     servers.filter((s) => volumes.some((v) => v.serverIds.includes(s.id))),
@@ -148,6 +151,23 @@ async function deleteVolumes(os: OpenStack, volumes: StackVolume[], progress: Pr
       progress.step(`deleting volume ${v.name}`);
       await os.blockStorage.volumes.delete(v.id, { ignoreMissing: true });
       await os.blockStorage.volumes.waitForDeleted(v.id);
+    }),
+  );
+}
+
+/** The scope's load balancers (by tag); none on a cloud without Octavia. */
+async function stackLoadBalancers(os: OpenStack, scope: Scope): Promise<{ id: string; name: string }[]> {
+  if (!(await os.loadBalancer.available())) return [];
+  const tag = 'stack' in scope ? TAG.stack(scope.stack) : TAG.prefix(scope.prefix);
+  return (await os.loadBalancer.loadBalancers.list({ tags: [tag] })).map((lb) => ({ id: lb.id, name: lb.name }));
+}
+
+async function deleteLoadBalancers(os: OpenStack, lbs: { id: string; name: string }[], progress: Progress): Promise<void> {
+  await Promise.all(
+    lbs.map(async (lb) => {
+      progress.step(`deleting load balancer ${lb.name} (cascade: listener, pool, members, monitor)`);
+      await os.loadBalancer.loadBalancers.deleteCascade(lb.id, { ignoreMissing: true });
+      await os.loadBalancer.loadBalancers.waitForDeleted(lb.id, { timeoutMs: 900_000 });
     }),
   );
 }
