@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadStackFile, parseStack } from '../../src/deployer/stack/load.js';
-import { desiredState, type DesiredState } from '../../src/deployer/targets/openstack/desired.js';
+import { desiredState } from '../../src/deployer/targets/openstack/desired.js';
 import { dataLosingSteps, diff, mutating } from '../../src/deployer/targets/openstack/diff.js';
 import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
 import { inventory, sshKeyPath } from '../../src/deployer/targets/openstack/inventory.js';
 import { quotaNeeds, quotaShortages } from '../../src/deployer/targets/openstack/preflight.js';
 import { META } from '../../src/deployer/targets/openstack/names.js';
-import type { Observed, ObservedServer } from '../../src/deployer/targets/openstack/observed.js';
+import type { ObservedServer } from '../../src/deployer/targets/openstack/observed.js';
 import { observedAfterUp } from './desired-fixture.js';
 
 const { stack } = loadStackFile();
