@@ -2,14 +2,18 @@
 // state of `--replicas web=2,app=2` (names, addresses, MACs, groups, load balancers, the web's
 // REST address), the inputs refused, and the diff: a re-run changes nothing, scaling 2 -> 3
 // creates one server and its member, 3 -> 1 drains and deletes two and the load balancer, a new
-// image rolls the replicated servers one at a time.
+// image rolls the replicated servers one at a time. And `plan` on a cloud without Octavia (a
+// Keystone whose catalog has no load-balancer service, on 127.0.0.1) refuses replicas > 1.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { desiredState } from '../../src/deployer/targets/openstack/desired.js';
 import { diff, mutating, type Step } from '../../src/deployer/targets/openstack/diff.js';
 import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
+import { LoadBalancerClient, type OpenStack } from '../../src/deployer/openstack/index.js';
+import { planStack } from '../../src/deployer/targets/openstack/up.js';
 import { observedAfterUp } from './desired-fixture.js';
+import { startFakeCloud, stopFakeCloud } from './fake-cloud.js';
 
 const { stack } = loadStackFile();
 const SECRET = 'Secret-Value-xyz-123456';
@@ -178,5 +182,25 @@ describe('replicas in the diff', () => {
       'create member alice-board-app-2',
       'change member alice-board-web-2',
     ]);
+  });
+});
+
+describe('replicas on a cloud without a load balancer', () => {
+  it('plan refuses replicas > 1 naming what is missing, before reading anything else', async () => {
+    const f = await startFakeCloud();
+    try {
+      const os = { cloud: f.session.cloud, session: f.session, loadBalancer: new LoadBalancerClient(f.session) } as unknown as OpenStack;
+      const i = resolveInputs(stack, { prefix: 'alice', replicas: ['web=2,app=2'] }, {});
+      await assert.rejects(
+        planStack(os, stack, i, 'tiered'),
+        /^TargetError: replicas web=2,app=2 need a load balancer in front of them, and cloud fake has no load-balancer service \(Octavia\) in its catalog \(it has: compute, identity, image, network\)$/,
+      );
+      assert.deepEqual(
+        f.server.seen.map((x) => `${x.method} ${x.path}`),
+        ['POST /v3/auth/tokens'],
+      );
+    } finally {
+      await stopFakeCloud(f);
+    }
   });
 });
