@@ -63,6 +63,9 @@ export async function applyShells(c: ApplyContext): Promise<void> {
         });
         const ready = await active(c, made.id);
         c.ids.lb.set(lb.service, { id: ready.id, vipPortId: ready.vip_port_id });
+      } else if (mine.some((s) => s.verb !== 'keep')) {
+        // One an interrupted run left PENDING_* takes no change until it is ACTIVE.
+        await active(c, c.ids.lb.get(lb.service)!.id);
       }
       await applyParts(c, lb, mine);
     }),
