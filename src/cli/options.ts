@@ -161,6 +161,13 @@ export const OPTIONS = {
     targets: ['openstack'],
     parse: int(1, 16_384),
   },
+  replicas: {
+    flags: '--replicas <service=n,...>',
+    help: 'servers per service behind a load balancer (Octavia), e.g. web=2,app=2 (tiered layout; dbs stays 1); repeatable',
+    group: 'openstack',
+    targets: ['openstack'],
+    parse: list,
+  },
   volumeType: { flags: '--volume-type <name>', help: "Cinder volume type of the volumes (default: the cloud's)", group: 'openstack', targets: ['openstack'] },
   all: { flags: '--all', help: "every stack of the prefix (the original's per-student cleanup)", group: 'openstack', targets: ['openstack'] },
 
@@ -257,6 +264,7 @@ export interface ServerOpts {
 export interface VolumeOpts {
   volumeSize?: number;
   volumeType?: string;
+  replicas?: string[];
 }
 export interface DataLossOpts {
   allowDataLoss?: boolean;
@@ -311,6 +319,7 @@ export const COMMANDS = {
     ...SERVERS,
     'volumeSize',
     'volumeType',
+    'replicas',
     'wait',
     'readyTimeout',
     'allowDataLoss',
@@ -320,7 +329,7 @@ export const COMMANDS = {
     'verbose',
     ['json', { help: 'the result as JSON on stdout: URL, changes, seconds, and the phases of each server booted', targets: ['openstack'] }],
   ],
-  plan: [...NAMES, OPENSTACK_ONLY, 'layout', ...IMAGES, ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'json'],
+  plan: [...NAMES, OPENSTACK_ONLY, 'layout', ...IMAGES, ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'replicas', 'json'],
   down: [...NAMES, 'target', 'volumes', ...CLOUD, 'all', 'allowDataLoss', 'yes', 'backupBefore', 'sshKey'],
   backup: [...NAMES, 'target', 'service', ...CLOUD, 'sshUser', 'sshKey'],
   restore: [...NAMES, 'target', 'service', ...CLOUD, 'sshUser', 'sshKey'],

@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadStackFile, parseStack } from '../../src/deployer/stack/load.js';
-import { desiredState, type DesiredState } from '../../src/deployer/targets/openstack/desired.js';
+import { desiredState } from '../../src/deployer/targets/openstack/desired.js';
 import { dataLosingSteps, diff, mutating } from '../../src/deployer/targets/openstack/diff.js';
 import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
 import { inventory, sshKeyPath } from '../../src/deployer/targets/openstack/inventory.js';
 import { quotaNeeds, quotaShortages } from '../../src/deployer/targets/openstack/preflight.js';
 import { META } from '../../src/deployer/targets/openstack/names.js';
-import type { Observed, ObservedServer } from '../../src/deployer/targets/openstack/observed.js';
+import type { ObservedServer } from '../../src/deployer/targets/openstack/observed.js';
+import { observedAfterUp } from './desired-fixture.js';
 
 const { stack } = loadStackFile();
 const dir = mkdtempSync(join(tmpdir(), 'berth-ostarget-'));
@@ -200,55 +201,6 @@ describe('desired state of the single layout', () => {
 });
 
 /** The cloud as it is after `up` carried out `d`: every resource there, owned, wired. */
-function observedAfterUp(d: DesiredState, ext = 'ext-id'): Observed {
-  const netId = (k: string) => `net-${k}`;
-  const sgId = (k: string) => `sg-${k}`;
-  return {
-    networks: d.networks.map((n) => ({
-      id: netId(n.key),
-      name: n.name,
-      owned: true,
-      tagged: true,
-      subnets: [{ id: `sub-${n.key}`, name: n.subnetName, networkId: netId(n.key), cidr: n.cidr, owned: true, tagged: true }],
-    })),
-    routers: [{ id: 'r1', name: d.router.name, owned: true, tagged: true, externalNetworkId: ext, subnetIds: ['sub-dmz'] }],
-    groups: d.groups.map((g) => ({
-      id: sgId(g.key),
-      name: g.name,
-      owned: true,
-      tagged: true,
-      rules: [
-        { id: `${g.key}-eg4`, direction: 'egress' as const, ethertype: 'IPv4' },
-        { id: `${g.key}-eg6`, direction: 'egress' as const, ethertype: 'IPv6' },
-        ...g.rules.map((r, n) => ({
-          id: `${g.key}-${n}`,
-          direction: 'ingress' as const,
-          ethertype: 'IPv4',
-          protocol: 'tcp',
-          portMin: r.port,
-          portMax: r.port,
-          ...('cidr' in r.from ? { remoteCidr: r.from.cidr } : { remoteGroupId: sgId(r.from.group) }),
-        })),
-      ],
-    })),
-    ports: d.ports.map((p) => ({
-      id: `port-${p.name}`,
-      name: p.name,
-      owned: true,
-      tagged: true,
-      networkId: netId(p.network),
-      ips: [p.ip],
-      mac: p.mac,
-      groupIds: [sgId(p.group)],
-      deviceId: `srv-${p.server}`,
-      deviceOwner: 'compute:nova',
-    })),
-    servers: d.servers.map((s) => ({ id: `srv-${s.key}`, name: s.name, status: 'ACTIVE', metadata: s.metadata, tags: s.tags, addresses: [] })),
-    floatingIps: [{ id: 'fip1', address: '198.51.100.50', portId: `port-${d.floatingIp.port}`, owned: true, tagged: true }],
-    volumes: d.volumes.map((v) => ({ id: `vol-${v.name}`, name: v.name, owned: true, status: 'in-use', size: v.size, serverIds: [`srv-${v.server}`] })),
-  };
-}
-
 describe('diff', () => {
   const d = tiered();
   const changed = (steps: ReturnType<typeof diff>) => mutating(steps).map((s) => `${s.verb} ${s.kind} ${s.name}`);

@@ -39,6 +39,7 @@ export function inputsOf(o: InputOpts) {
     ...defined({ prefix: o.prefix, cloud: o.cloud, osConfig: o.osConfig, image: o.image, keyName: o.keyName, availabilityZone: o.availabilityZone }),
     ...defined({ externalNetwork: o.externalNetwork, sshCidr: o.sshCidr, sshUser: o.sshUser, flavor: o.flavor, network: o.network }),
     ...defined({ registry: o.registry, registryCa: o.registryCa, repo: o.repo, tag: o.tag, volumeSize: o.volumeSize, volumeType: o.volumeType }),
+    ...defined({ replicas: o.replicas }),
   };
   return { stack: loaded.stack, inputs: ost.resolveInputs(loaded.stack, flags) };
 }
@@ -178,6 +179,10 @@ export async function osStatus(o: StatusOpts): Promise<void> {
         `  ${v.tier.padEnd(4)} ${v.name.padEnd(24)} ${v.status.padEnd(7)} ${addrs}${v.floatingIp ? ` floating=${v.floatingIp}` : ''}${v.fault ? `  fault: ${v.fault}` : ''}\n`,
       );
       for (const c of v.containers) process.stdout.write(`         container ${c.name}: ${c.state}\n`);
+    }
+    for (const lb of s.loadBalancers) {
+      process.stdout.write(`  lb   ${lb.name.padEnd(24)} ${lb.provisioning.padEnd(7)} vip=${lb.vip} ${lb.operating}\n`);
+      for (const m of lb.members) process.stdout.write(`         member ${m.name} ${m.address}:${m.port}: ${m.operating}\n`);
     }
   });
 }

@@ -72,6 +72,8 @@ export interface LayoutOptions {
   tieredPrefix?: string;
   /** The tiered layout's CIDR per network (a cloud's dmz-net, app-net, dbs-net); before tieredPrefix. */
   tieredSubnets?: Partial<Record<'dmz' | 'app' | 'dbs', string>>;
+  /** A replicated service's load-balancer address per network (tiered): its clients call it there. */
+  virtualIps?: Record<string, Partial<Record<'dmz' | 'app' | 'dbs', string>>>;
 }
 
 /** The variables `docker run --link <service>:<alias>` sets for one exposed port. */

@@ -58,8 +58,8 @@ function assignAddresses(stack: StackSpec, subnets: Record<TieredNetwork, string
   return out;
 }
 
-/** The peer's address on a private network both join (never dmz). */
-function peerAddress(stack: StackSpec, from: string, to: string, addrs: Map<string, Map<string, string>>): string {
+/** The peer's address on a private network both join (never dmz); a replicated peer's virtual IP there. */
+function peerAddress(stack: StackSpec, from: string, to: string, addrs: Map<string, Map<string, string>>, opts: LayoutOptions): string {
   const mine = addrs.get(from)!;
   const theirs = addrs.get(to)!;
   const shared = [...theirs.keys()].filter((n) => n !== 'dmz' && mine.has(n));
@@ -68,13 +68,14 @@ function peerAddress(stack: StackSpec, from: string, to: string, addrs: Map<stri
       `in the tiered layout ${from} (tier ${stack.services[from]!.tier}) has no private network with ${to} (tier ${stack.services[to]!.tier})`,
     );
   }
-  return theirs.get(shared[0]!)!;
+  // A replicated peer is called at its load balancer's address on that network.
+  return opts.virtualIps?.[to]?.[shared[0] as TieredNetwork] ?? theirs.get(shared[0]!)!;
 }
 
 function planService(stack: StackSpec, svc: string, addrs: Map<string, Map<string, string>>, opts: LayoutOptions): ServicePlan {
   const spec = stack.services[svc]!;
   const env = resolvedEnv(spec, opts.secrets);
-  for (const t of spec.talksTo) if (t.port) Object.assign(env, peerEnv(t.as ?? t.service, t.port, peerAddress(stack, svc, t.service, addrs)));
+  for (const t of spec.talksTo) if (t.port) Object.assign(env, peerEnv(t.as ?? t.service, t.port, peerAddress(stack, svc, t.service, addrs, opts)));
   const mine = addrs.get(svc)!;
   if (spec.listenEnv) env[spec.listenEnv] = mine.get(TIER_NETWORKS[spec.tier!][0]!)!;
   return {

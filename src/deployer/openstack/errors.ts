@@ -69,7 +69,7 @@ export const isNotFound = (err: unknown): boolean => err instanceof OpenStackErr
 /**
  * Pulls OpenStack's message out of an error body. The services disagree on the shape:
  * Nova `{"itemNotFound": {"code", "message"}}`, Neutron `{"NeutronError": {"type", "message"}}`,
- * Keystone `{"error": {"code", "title", "message"}}`, Glance plain text or HTML.
+ * Keystone `{"error": {"code", "title", "message"}}`, Octavia `{"faultcode", "faultstring"}`, Glance plain text or HTML.
  */
 export function parseErrorBody(body: unknown): { message: string; type?: string } {
   if (typeof body === 'string') {
@@ -91,6 +91,8 @@ export function parseErrorBody(body: unknown): { message: string; type?: string 
         return { message: String(v.message), type: key === 'error' ? str(v.title) : key };
       }
     }
+    // Octavia (WSME): { faultcode, faultstring, debuginfo }.
+    if (typeof obj.faultstring === 'string') return { message: obj.faultstring, ...(str(obj.faultcode) ? { type: str(obj.faultcode) } : {}) };
     if (typeof obj.message === 'string') return { message: obj.message };
     if (typeof obj.title === 'string') return { message: obj.title };
   }

@@ -4,12 +4,14 @@
 //   os.network.ports.list({ network_id, tags: ['berth'] }, { pageSize: 50 })
 //   os.compute.servers.create({ name, flavorRef, imageRef, networks: [{ port }], user_data })
 //   os.blockStorage.volumes.create({ name, size: 1, metadata })   os.compute.volumeAttachments.create(server, { volumeId })
+//   os.loadBalancer.loadBalancers.create({ name, vip_subnet_id })  os.loadBalancer.members(poolId).update(id, { weight: 0 })
 import { BlockStorageClient } from './block-storage/index.js';
 import { ComputeClient } from './compute/index.js';
 import { loadCloudConfig, type CloudConfig, type LoadOptions } from './config.js';
 import type { HttpOptions } from './http.js';
 import { IdentityClient } from './identity/index.js';
 import { ImageClient } from './image/index.js';
+import { LoadBalancerClient } from './load-balancer/index.js';
 import { NetworkClient } from './network/index.js';
 import { Session } from './session.js';
 
@@ -22,6 +24,8 @@ export interface OpenStack {
   image: ImageClient;
   /** Cinder; `available()` says whether the cloud has it (nothing is called until used). */
   blockStorage: BlockStorageClient;
+  /** Octavia; `available()` says whether the cloud has it (nothing is called until used). */
+  loadBalancer: LoadBalancerClient;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,7 @@ export async function connect(o: ConnectOptions = {}): Promise<OpenStack> {
       network: new NetworkClient(session),
       image: new ImageClient(session),
       blockStorage: new BlockStorageClient(session),
+      loadBalancer: new LoadBalancerClient(session),
       close: () => session.close(),
     };
   } catch (err) {
@@ -65,3 +70,4 @@ export * from './network/index.js';
 export * from './image/index.js';
 export * from './identity/index.js';
 export * from './block-storage/index.js';
+export * from './load-balancer/index.js';

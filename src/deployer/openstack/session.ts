@@ -7,7 +7,7 @@ import { readCaBundle, type CloudConfig } from './config.js';
 import { OpenStackError } from './errors.js';
 import { HttpClient, type CallOptions, type HttpOptions, type HttpResponse, type Method } from './http.js';
 
-export type ServiceType = 'identity' | 'compute' | 'network' | 'image' | 'block-storage';
+export type ServiceType = 'identity' | 'compute' | 'network' | 'image' | 'block-storage' | 'load-balancer';
 
 /** The API version each client speaks, appended when the catalog gives an unversioned URL. */
 const VERSION_SUFFIX: Record<ServiceType, RegExp | undefined> = {
@@ -16,10 +16,11 @@ const VERSION_SUFFIX: Record<ServiceType, RegExp | undefined> = {
   network: /\/v2\.0$/,
   image: /\/v2$/,
   'block-storage': undefined, // the catalog names the version and the project (…/v3/<project>)
+  'load-balancer': /\/v2(\.0)?$/, // Octavia's catalog URL is usually unversioned (http://host:9876)
 };
 /** Catalog types a service goes by, newest first (Cinder: block-storage, and volumev3 before it). */
 const CATALOG_TYPES: Partial<Record<ServiceType, string[]>> = { 'block-storage': ['block-storage', 'volumev3'] };
-const SUFFIX: Partial<Record<ServiceType, string>> = { network: '/v2.0', image: '/v2' };
+const SUFFIX: Partial<Record<ServiceType, string>> = { network: '/v2.0', image: '/v2', 'load-balancer': '/v2' };
 const RENEW_BEFORE_MS = 120_000;
 
 /** Query parameters; undefined values are left out, arrays repeat the key. */

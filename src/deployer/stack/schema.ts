@@ -7,6 +7,8 @@ import { OpenStackSection } from './openstack-section.js';
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'use lower-case letters, digits and -, starting with a letter');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name');
 const portNumber = z.number().int().min(1).max(65535);
+/** Replicas of one service: their addresses follow the first one's (.10, .11, ...), within its tier's ten. */
+export const MAX_REPLICAS = 9;
 
 /** A value given literally, or taken from a stack secret (generated when not supplied): as the
  *  variable's value, or (`as: file`) as the path of a read-only, owner-only file that holds it, so
@@ -90,6 +92,8 @@ export const Service = z
     networks: z.array(name).optional(),
     /** The service a person opens: its published port is the stack's URL. */
     entry: z.boolean().default(false),
+    /** Servers running this service (tiered layout on a cloud with a load balancer; dbs stays 1). */
+    replicas: z.number().int().min(1).max(MAX_REPLICAS).optional(),
   })
   .strict();
 

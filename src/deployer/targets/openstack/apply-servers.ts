@@ -16,7 +16,10 @@ export interface Booted {
 }
 
 export async function applyServers(c: ApplyContext): Promise<Booted[]> {
-  const wanted = stepsOf(c, 'server', 'create', 'replace').map((s) => c.d.servers.find((x) => x.name === s.name)!);
+  // Servers of a kept load balancer's pool are replaced one at a time (rollServers), not here.
+  const wanted = stepsOf(c, 'server', 'create', 'replace')
+    .filter((s) => !s.rolling)
+    .map((s) => c.d.servers.find((x) => x.name === s.name)!);
   if (wanted.length === 0) return [];
   if (c.sequential) return bootOneByOne(c, wanted);
   c.progress.step(`booting ${wanted.map((s) => s.name).join(', ')}${wanted.length > 1 ? ' at once' : ''}`);
@@ -35,6 +38,9 @@ async function bootOneByOne(c: ApplyContext, wanted: DesiredServer[]): Promise<B
   }
   return out;
 }
+
+/** One server booted on its ports and waited for until ACTIVE (the rolling update's). */
+export const bootAndWait = async (c: ApplyContext, s: DesiredServer): Promise<Booted> => waitActive(c, await boot(c, s));
 
 async function boot(c: ApplyContext, s: DesiredServer): Promise<Booted> {
   const sent = Date.now();

@@ -8,6 +8,7 @@ import { ownerDescription } from './names.js';
 import type { Observed } from './observed.js';
 import type { PhaseClock } from './phases.js';
 import type { Resolved } from './preflight.js';
+import type { LbIds } from './apply-load-balancers.js';
 
 export interface ApplyContext {
   os: OpenStack;
@@ -27,6 +28,8 @@ export interface ApplyContext {
     group: Map<string, string>;
     port: Map<string, string>;
     volume: Map<string, string>;
+    /** Replicated service -> its load balancer (id, VIP port, pool). */
+    lb: Map<string, LbIds>;
     router?: string;
   };
 }

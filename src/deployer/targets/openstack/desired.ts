@@ -3,7 +3,9 @@
 // IPs (all known before any server boots, so every user-data holds its peers' addresses), the
 // servers with their user-data, and the floating IP of the entry. `up` compares it with the cloud.
 import { createHash } from 'node:crypto';
-import { hostAt, prefixLength } from '../../layouts/ipv4.js';
+import { formatIp, hostAt, parseCidr, prefixLength, SOURCE_BITS } from '../../layouts/ipv4.js';
+import { TIER_NETWORKS } from '../../layouts/tiered.js';
+import { TargetError } from '../shared/errors.js';
 import { planLayout } from '../../layouts/index.js';
 import type { LayoutName, Plan } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
@@ -12,9 +14,9 @@ import { imageRef } from '../shared/images.js';
 import type { Nic } from '../../userdata/nics.js';
 import { secretRef, secretsOf, userdataFromPlan, type PlanUserdataOptions } from '../../userdata/plan.js';
 import { singleVmPlan } from '../../userdata/single.js';
-import { flavorOf, type NetKey, type OpenStackInputs, type Tier } from './inputs.js';
+import { flavorOf, replicasOfService, type NetKey, type OpenStackInputs, type Tier } from './inputs.js';
 import { baseTags, macFor, META, names, stackId, TAG, volumeMetadata } from './names.js';
-import { deriveRules, type RuleSpec } from './rules.js';
+import { ANYWHERE, deriveRules, ruleKey, type RuleSpec } from './rules.js';
 
 export interface DesiredNetwork {
   key: NetKey;
@@ -74,6 +76,32 @@ export interface DesiredServer {
   tags: string[];
 }
 
+/** A load balancer (Octavia) in front of a replicated service: VIP, HTTP listener, ROUND_ROBIN pool,
+ *  GET /readyz monitor, one member per replica at its address on the VIP's network. */
+export interface DesiredLoadBalancer {
+  service: string;
+  name: string;
+  listener: string;
+  pool: string;
+  monitor: string;
+  /** The service's own tier network (web: dmz-net, app: app-net). */
+  network: NetKey;
+  vip: string;
+  /** The service's port: the listener's and every member's. */
+  port: number;
+  healthPath: string;
+  members: DesiredMember[];
+  /** The entry's: the floating IP is on its VIP. */
+  external: boolean;
+}
+export interface DesiredMember {
+  /** The server's name. */
+  name: string;
+  /** The server's key. */
+  server: string;
+  address: string;
+}
+
 export interface DesiredState {
   id: string;
   prefix: string;
@@ -85,7 +113,10 @@ export interface DesiredState {
   groups: DesiredGroup[];
   ports: DesiredPort[];
   servers: DesiredServer[];
-  floatingIp: { name: string; port: string };
+  /** On the entry's port, or (a replicated entry) on its load balancer's VIP. */
+  floatingIp: { name: string; port: string; loadBalancer?: string };
+  /** One per replicated service ([] when every service has one server). */
+  loadBalancers: DesiredLoadBalancer[];
   /** Stack volumes on block storage ([] when the cloud has none: the data is on the servers' disks). */
   volumes: DesiredVolume[];
   /** Every stack volume: what a server without block storage holds on its disk. */
@@ -115,7 +146,7 @@ export function desiredState(
   const id = stackId(i.prefix, i.stack);
   const tags = baseTags(i.prefix, id, layout);
   const plan = layout === 'single' ? singleVmPlan(stack, { project: stack.name, naming: i.naming }) : tieredPlan(stack, i);
-  const layoutOf = layout === 'single' ? singleServers(plan) : tieredServers(plan, stack);
+  const layoutOf = layout === 'single' ? singleServers(plan) : tieredServers(plan, stack, i);
   const netKeys = [...new Set(layoutOf.flatMap((s) => s.nets))] as NetKey[];
   const networks = (['dmz', 'app', 'dbs'] as const)
     .filter((k) => netKeys.includes(k))
@@ -129,11 +160,19 @@ export function desiredState(
   const ports: DesiredPort[] = layoutOf.flatMap((s) =>
     s.nets.map((net) => {
       const name = names.port(id, s.key, net);
-      return { name, server: s.key, network: net, ip: s.ip(net, i.networks[net]), mac: macFor(id, name), group: s.key };
+      return { name, server: s.key, network: net, ip: s.ip(net, i.networks[net]), mac: macFor(id, name), group: s.group };
     }),
   );
-  const rules = deriveRules(stack, plan.entry, (svc) => layoutOf.find((s) => s.services.includes(svc))!.key, i.sshCidrs);
-  const groups = layoutOf.map((s) => ({ key: s.key, name: names.group(id, s.key), rules: rules.get(s.key) ?? [] }));
+  checkAddresses(ports);
+  const loadBalancers = layout === 'tiered' ? desiredLoadBalancers(stack, plan, i, id, layoutOf, ports) : [];
+  const rules = deriveRules(stack, plan.entry, (svc) => layoutOf.find((s) => s.services.includes(svc))!.group, i.sshCidrs);
+  // A member takes its port from its load balancer's network (the amphora's address there is
+  // Octavia's choice), unless the port is open to anyone already (the entry's).
+  for (const lb of loadBalancers)
+    if (!(rules.get(lb.service) ?? []).some((r) => r.port === lb.port && 'cidr' in r.from && r.from.cidr === ANYWHERE))
+      addRule(rules, lb.service, { protocol: 'tcp', port: lb.port, from: { cidr: i.networks[lb.network] } });
+  const groupKeys = [...new Set(layoutOf.map((s) => s.group))];
+  const groups = groupKeys.map((key) => ({ key, name: names.group(id, key), rules: rules.get(key) ?? [] }));
   const data = stackData(stack);
   const volumes = opts.blockStorage === false ? [] : desiredVolumes(stack, i, id, layoutOf, secretValues);
   // Shared by the tiered servers; with volumes, also kept for the data (a new single VM must get
@@ -167,7 +206,12 @@ export function desiredState(
     groups,
     ports,
     servers,
-    floatingIp: { name: names.floatingIp(id), port: names.port(id, entryServer.key, 'dmz') },
+    floatingIp: {
+      name: names.floatingIp(id),
+      port: names.port(id, entryServer.key, 'dmz'),
+      ...(loadBalancers.some((lb) => lb.external) ? { loadBalancer: loadBalancers.find((lb) => lb.external)!.service } : {}),
+    },
+    loadBalancers,
     volumes,
     data,
     sharedSecrets,
@@ -205,6 +249,8 @@ function desiredVolumes(stack: StackSpec, i: OpenStackInputs, id: string, layout
 
 interface ServerLayout {
   key: string;
+  /** The security group it is in: its service's (replicas share one), or the single VM's. */
+  group: string;
   tier?: Tier;
   services: string[];
   nets: NetKey[];
@@ -216,19 +262,104 @@ function tieredPlan(stack: StackSpec, i: OpenStackInputs): Plan {
     imageOf: (svc) => imageRef(stack, svc, i.naming),
     secrets: Object.fromEntries(Object.keys(stack.secrets).map((s) => [s, secretRef(s)])),
     tieredSubnets: i.networks,
+    virtualIps: virtualIps(stack, i),
   });
 }
 
-function singleServers(plan: Plan): ServerLayout[] {
-  return [{ key: 'vm', services: plan.services.map((s) => s.service), nets: ['dmz'], ip: (_net, cidr) => hostAt(cidr, SINGLE_HOST) }];
+/** Host part of the first load balancer's VIP on a network (.5; then .6, ...): below the servers' .10. */
+const VIP_HOST = 5;
+
+/** Each replicated service's VIP on its own tier network, in the services' order. */
+export function virtualIps(stack: StackSpec, i: OpenStackInputs): Record<string, Partial<Record<NetKey, string>>> {
+  const used: Partial<Record<NetKey, number>> = {};
+  const out: Record<string, Partial<Record<NetKey, string>>> = {};
+  for (const [svc, spec] of Object.entries(stack.services).sort(([a], [b]) => a.localeCompare(b))) {
+    if (replicasOfService(i, svc) < 2 || !spec.tier) continue;
+    const net = TIER_NETWORKS[spec.tier][0]!;
+    const n = (used[net] = (used[net] ?? 0) + 1);
+    out[svc] = { [net]: hostAt(i.networks[net], VIP_HOST + n - 1) };
+  }
+  return out;
 }
 
-/** One server per service, its dmz NIC first (the router and the floating IP are there). */
-function tieredServers(plan: Plan, stack: StackSpec): ServerLayout[] {
-  return plan.services.map((s) => {
+function singleServers(plan: Plan): ServerLayout[] {
+  return [{ key: 'vm', group: 'vm', services: plan.services.map((s) => s.service), nets: ['dmz'], ip: (_net, cidr) => hostAt(cidr, SINGLE_HOST) }];
+}
+
+/**
+ * One server per service and replica, its dmz NIC first (the router and the floating IP are there).
+ * The first replica keeps the service's own name (<id>-web, as before replicas), the others are
+ * <id>-web-2, <id>-web-3, ... at the next addresses (.11, .12, ...): scaling keeps every name.
+ */
+function tieredServers(plan: Plan, stack: StackSpec, i: OpenStackInputs): ServerLayout[] {
+  return plan.services.flatMap((s) => {
     const nets = s.attachments.map((a) => a.network as NetKey).sort((a, b) => (a === 'dmz' ? -1 : b === 'dmz' ? 1 : 0));
     const addr = new Map(s.attachments.map((a) => [a.network, a.ipv4!]));
-    return { key: s.service, tier: stack.services[s.service]!.tier, services: [s.service], nets, ip: (net) => addr.get(net)! };
+    return Array.from({ length: replicasOfService(i, s.service) }, (_, n) => ({
+      key: replicaKey(s.service, n + 1),
+      group: s.service,
+      tier: stack.services[s.service]!.tier,
+      services: [s.service],
+      nets,
+      ip: (net: NetKey) => offsetIp(addr.get(net)!, n),
+    }));
+  });
+}
+
+/** A replica's key: the service's name for the first, <service>-<n> for the others. */
+export const replicaKey = (service: string, n: number) => (n === 1 ? service : `${service}-${n}`);
+
+const offsetIp = (ip: string, n: number) => formatIp(parseCidr(`${ip}/32`, SOURCE_BITS).base + n);
+
+/** Two ports planned at one address (replicas running into the next service's addresses): refused. */
+function checkAddresses(ports: DesiredPort[]): void {
+  const seen = new Map<string, string>();
+  for (const p of ports) {
+    const k = `${p.network}/${p.ip}`;
+    if (seen.has(k))
+      throw new TargetError(`${p.name} and ${seen.get(k)} would both be ${p.ip} on ${p.network}-net`, 'use fewer replicas (each tier has ten addresses)');
+    seen.set(k, p.name);
+  }
+}
+
+function addRule(rules: Map<string, RuleSpec[]>, group: string, r: RuleSpec): void {
+  const list = rules.get(group) ?? [];
+  if (!list.some((x) => ruleKey(x) === ruleKey(r))) list.push(r);
+  rules.set(
+    group,
+    list.sort((a, b) => ruleKey(a).localeCompare(ruleKey(b))),
+  );
+}
+
+function desiredLoadBalancers(
+  stack: StackSpec,
+  plan: Plan,
+  i: OpenStackInputs,
+  id: string,
+  layoutOf: ServerLayout[],
+  ports: DesiredPort[],
+): DesiredLoadBalancer[] {
+  const vips = virtualIps(stack, i);
+  return Object.entries(vips).map(([svc, byNet]) => {
+    const [network, vip] = Object.entries(byNet)[0]! as [NetKey, string];
+    const port = stack.services[svc]!.ports[0]?.container;
+    if (!port) throw new TargetError(`${svc} has replicas but no port for its load balancer to listen on`, `give ${svc} a port, or one replica`);
+    const name = names.loadBalancer(id, svc);
+    return {
+      service: svc,
+      name,
+      listener: `${name}-${port}`,
+      pool: `${name}-pool`,
+      monitor: `${name}-readyz`,
+      network,
+      vip,
+      port,
+      healthPath: stack.services[svc]!.health?.http?.path ?? '/readyz',
+      members: layoutOf
+        .filter((s) => s.services.includes(svc))
+        .map((s) => ({ name: names.server(id, s.key), server: s.key, address: ports.find((p) => p.server === s.key && p.network === network)!.ip })),
+      external: plan.entry === svc,
+    };
   });
 }
 

@@ -3,9 +3,9 @@
 // only keeps is an `up` that makes no mutating call at all. Owned (tagged) resources that the
 // desired state no longer has are deleted; anything not owned is never changed or deleted, at
 // most reused by name (a network or router someone made beforehand).
-import type { DesiredState, DesiredGroup, DesiredPort, DesiredServer } from './desired.js';
+import type { DesiredState, DesiredGroup, DesiredLoadBalancer, DesiredPort, DesiredServer } from './desired.js';
 import { META } from './names.js';
-import type { Observed, ObservedGroup, ObservedPort, ObservedRule, ObservedServer } from './observed.js';
+import type { Observed, ObservedGroup, ObservedLoadBalancer, ObservedPort, ObservedRule, ObservedServer } from './observed.js';
 import { ruleKey, type RuleSpec } from './rules.js';
 
 export type Verb = 'create' | 'change' | 'replace' | 'delete' | 'keep';
@@ -22,7 +22,12 @@ export type Kind =
   | 'floating-ip'
   | 'tags'
   | 'volume'
-  | 'attachment';
+  | 'attachment'
+  | 'load-balancer'
+  | 'listener'
+  | 'pool'
+  | 'health-monitor'
+  | 'member';
 
 export interface Step {
   verb: Verb;
@@ -43,6 +48,11 @@ export interface Step {
   server?: string;
   /** What carrying out this step deletes for good (data on a server's disk, a volume). */
   loses?: string;
+  /** Load-balancer steps: the replicated service (a planned one), and the pool (its id, when it exists). */
+  lb?: string;
+  pool?: string;
+  /** A server of a kept load balancer's pool replaced one at a time (drained, deleted, booted, added back). */
+  rolling?: boolean;
 }
 
 export class DiffConflict extends Error {}
@@ -54,6 +64,7 @@ export function diff(d: DesiredState, o: Observed, externalNetworkId: string | u
     ...d.groups.flatMap((g) => groupSteps(g, d, o)),
     ...portSteps(d, o),
     ...serverSteps(d, o),
+    ...loadBalancerSteps(d, o),
     ...floatingIpSteps(d, o),
     ...volumeSteps(d, o),
     ...leftoverSteps(d, o),
@@ -285,30 +296,43 @@ export function serverDecision(s: DesiredServer, d: DesiredState, o: Observed): 
 function serverSteps(d: DesiredState, o: Observed): Step[] {
   return d.servers.flatMap((s) => {
     const { keep, why, extra } = serverDecision(s, d, o);
-    const steps: Step[] = extra.map((x) => ({ verb: 'delete', kind: 'server', name: s.name, id: x.id, why: why ?? 'a duplicate' }));
+    // In the pool of a load balancer that stays: replaced one at a time, the others answering.
+    const rolling = !keep && extra.length > 0 && d.loadBalancers.some((lb) => lb.members.some((m) => m.server === s.key) && keptLoadBalancer(lb, d, o));
+    const steps: Step[] = extra.map((x) => ({
+      verb: 'delete',
+      kind: 'server',
+      name: s.name,
+      id: x.id,
+      why: why ?? 'a duplicate',
+      ...(rolling ? { rolling } : {}),
+    }));
     if (keep?.status === 'SHUTOFF') steps.push({ verb: 'change', kind: 'server', name: s.name, id: keep.id, why: 'stopped: it is started' });
     else
       steps.push(
         keep
           ? { verb: 'keep', kind: 'server', name: s.name, id: keep.id }
-          : { verb: extra.length ? 'replace' : 'create', kind: 'server', name: s.name, ...(why ? { why } : {}) },
+          : { verb: extra.length ? 'replace' : 'create', kind: 'server', name: s.name, ...(why ? { why } : {}), ...(rolling ? { rolling } : {}) },
       );
     return steps;
   });
 }
 
 function floatingIpSteps(d: DesiredState, o: Observed): Step[] {
-  const port = portDecision(
-    d.ports.find((p) => p.name === d.floatingIp.port)!,
-    d,
-    o,
-  ).keep;
+  const lb = d.loadBalancers.find((l) => l.service === d.floatingIp.loadBalancer);
+  const target = lb
+    ? keptLoadBalancer(lb, d, o)?.vipPortId
+    : portDecision(
+        d.ports.find((p) => p.name === d.floatingIp.port)!,
+        d,
+        o,
+      ).keep?.id;
   const owned = o.floatingIps.filter((f) => f.owned);
-  const on = port ? owned.find((f) => f.portId === port.id) : undefined;
+  const on = target ? owned.find((f) => f.portId === target) : undefined;
   const spare = on ?? owned.find((f) => !f.portId) ?? owned[0];
   const steps: Step[] = [];
+  const to = lb ? `the VIP of ${lb.name}` : "the entry's port";
   if (on) steps.push({ verb: 'keep', kind: 'floating-ip', name: d.floatingIp.name, id: on.id, why: on.address });
-  else if (spare) steps.push({ verb: 'change', kind: 'floating-ip', name: d.floatingIp.name, id: spare.id, why: `${spare.address} to the entry's port` });
+  else if (spare) steps.push({ verb: 'change', kind: 'floating-ip', name: d.floatingIp.name, id: spare.id, why: `${spare.address} to ${to}` });
   else steps.push({ verb: 'create', kind: 'floating-ip', name: d.floatingIp.name });
   for (const f of owned) if (f !== spare) steps.push({ verb: 'delete', kind: 'floating-ip', name: f.address, id: f.id, why: 'a second floating IP' });
   return steps;
@@ -337,3 +361,105 @@ function leftoverSteps(d: DesiredState, o: Observed): Step[] {
 }
 
 export const mutating = (steps: Step[]) => steps.filter((s) => s.verb !== 'keep');
+
+/** The load balancer that exists for a planned one and can stay (ACTIVE or busy, its VIP as planned). */
+export function keptLoadBalancer(lb: DesiredLoadBalancer, d: DesiredState, o: Observed): ObservedLoadBalancer | undefined {
+  const x = (o.loadBalancers ?? []).find((l) => l.name === lb.name);
+  return x && !loadBalancerMismatch(lb, x, d, o) ? x : undefined;
+}
+
+function loadBalancerMismatch(lb: DesiredLoadBalancer, x: ObservedLoadBalancer, d: DesiredState, o: Observed): string | undefined {
+  if (x.status === 'ERROR') return 'in ERROR';
+  if (x.vipAddress !== lb.vip) return `VIP ${x.vipAddress}, planned ${lb.vip}`;
+  const net = d.networks.find((n) => n.key === lb.network)!;
+  const subnet = o.networks.find((n) => n.name === net.name)?.subnets.find((s) => s.cidr === net.cidr);
+  if (subnet && x.vipSubnetId !== subnet.id) return `its VIP is not on ${net.subnetName}`;
+  return undefined;
+}
+
+/**
+ * Load balancers of replicated services: each with its listener, pool, health monitor and one
+ * member per replica; a member's server replaced one at a time is left to the rolling update.
+ * One the plan no longer has (a service back to one server) is deleted with everything under it,
+ * after the members of servers that go away are drained.
+ */
+function loadBalancerSteps(d: DesiredState, o: Observed): Step[] {
+  const seen = o.loadBalancers ?? [];
+  const steps: Step[] = [];
+  for (const lb of d.loadBalancers) {
+    const x = seen.find((l) => l.name === lb.name);
+    const bad = x && loadBalancerMismatch(lb, x, d, o);
+    if (!x || bad) {
+      steps.push(
+        x
+          ? { verb: 'replace', kind: 'load-balancer', name: lb.name, id: x.id, why: bad!, lb: lb.service }
+          : { verb: 'create', kind: 'load-balancer', name: lb.name, why: `${lb.vip} on ${lb.network}-net`, lb: lb.service },
+        { verb: 'create', kind: 'listener', name: lb.listener, why: `HTTP ${lb.port}`, lb: lb.service },
+        { verb: 'create', kind: 'pool', name: lb.pool, why: 'ROUND_ROBIN', lb: lb.service },
+        { verb: 'create', kind: 'health-monitor', name: lb.monitor, why: `GET ${lb.healthPath}`, lb: lb.service },
+        ...lb.members.map((m): Step => ({ verb: 'create', kind: 'member', name: m.name, why: `${m.address}:${lb.port}`, lb: lb.service, server: m.server })),
+      );
+      continue;
+    }
+    steps.push({ verb: 'keep', kind: 'load-balancer', name: lb.name, id: x.id, why: x.vipAddress, lb: lb.service });
+    steps.push(...partSteps(lb, x, d, o));
+  }
+  for (const x of seen) {
+    if (d.loadBalancers.some((lb) => lb.name === x.name)) continue;
+    const servers = new Set(d.servers.map((s) => s.ports.map((p) => d.ports.find((y) => y.name === p)!.ip)).flat());
+    for (const p of x.pools)
+      for (const m of p.members)
+        if (!servers.has(m.address))
+          steps.push({ verb: 'delete', kind: 'member', name: m.name || m.address, id: m.id, pool: p.id, why: 'its server goes away: drained first' });
+    steps.push({
+      verb: 'delete',
+      kind: 'load-balancer',
+      name: x.name,
+      id: x.id,
+      why: 'not in the plan (one server left): with its listener, pool and members',
+    });
+  }
+  return steps;
+}
+
+/** Listener, pool, monitor and members of a load balancer that stays. */
+function partSteps(lb: DesiredLoadBalancer, x: ObservedLoadBalancer, d: DesiredState, o: Observed): Step[] {
+  const steps: Step[] = [];
+  const on = { lb: lb.service };
+  const listener = x.listeners.find((l) => l.name === lb.listener && l.port === lb.port);
+  const pool = x.pools.find((p) => p.name === lb.pool && p.algorithm === 'ROUND_ROBIN');
+  for (const l of x.listeners) if (l !== listener) steps.push({ verb: 'delete', kind: 'listener', name: l.name, id: l.id, why: 'not in the plan', ...on });
+  for (const p of x.pools) if (p !== pool) steps.push({ verb: 'delete', kind: 'pool', name: p.name, id: p.id, why: 'not in the plan', ...on });
+  steps.push(
+    pool
+      ? { verb: 'keep', kind: 'pool', name: lb.pool, id: pool.id, pool: pool.id, ...on }
+      : { verb: 'create', kind: 'pool', name: lb.pool, why: 'ROUND_ROBIN', ...on },
+    listener?.poolId && listener.poolId === pool?.id
+      ? { verb: 'keep', kind: 'listener', name: lb.listener, id: listener.id, ...on }
+      : listener
+        ? { verb: 'change', kind: 'listener', name: lb.listener, id: listener.id, why: 'its pool', ...on }
+        : { verb: 'create', kind: 'listener', name: lb.listener, why: `HTTP ${lb.port}`, ...on },
+  );
+  const monitor = pool?.monitor;
+  if (monitor && monitor.urlPath !== lb.healthPath)
+    steps.push({ verb: 'delete', kind: 'health-monitor', name: monitor.name, id: monitor.id, why: `checks ${monitor.urlPath}`, ...on });
+  steps.push(
+    monitor && monitor.urlPath === lb.healthPath
+      ? { verb: 'keep', kind: 'health-monitor', name: lb.monitor, id: monitor.id, ...on }
+      : { verb: 'create', kind: 'health-monitor', name: lb.monitor, why: `GET ${lb.healthPath}`, ...on },
+  );
+  const rolled = new Set(d.servers.filter((s) => !serverDecision(s, d, o).keep && serverDecision(s, d, o).extra.length).map((s) => s.key));
+  for (const m of lb.members) {
+    const have = pool?.members.find((y) => y.address === m.address && y.port === lb.port);
+    const p = pool ? { pool: pool.id } : {};
+    if (rolled.has(m.server)) continue; // the rolling update takes it out and puts it back
+    if (!have) steps.push({ verb: 'create', kind: 'member', name: m.name, why: `${m.address}:${lb.port}`, server: m.server, ...p, ...on });
+    else if (have.weight === 0)
+      steps.push({ verb: 'change', kind: 'member', name: m.name, id: have.id, why: 'drained: weight back to 1', server: m.server, ...p, ...on });
+    else steps.push({ verb: 'keep', kind: 'member', name: m.name, id: have.id, why: have.operating, ...p, ...on });
+  }
+  for (const y of pool?.members ?? [])
+    if (!lb.members.some((m) => m.address === y.address && y.port === lb.port))
+      steps.push({ verb: 'delete', kind: 'member', name: y.name || y.address, id: y.id, pool: pool!.id, why: 'its server goes away: drained first', ...on });
+  return steps;
+}

@@ -13,6 +13,7 @@ import { META, ownerDescription, TAG } from './names.js';
 import type { ObservedServer } from './observed.js';
 import { observedServer } from './read.js';
 import { guardDataLoss } from './data-loss.js';
+import { TargetError } from '../shared/errors.js';
 import { deleteNetworking, deleteServers, doomedCount, type Doomed } from './remove.js';
 
 export type Scope = { stack: string } | { prefix: string };
@@ -94,16 +95,26 @@ export async function down(os: OpenStack, scope: Scope, progress: Progress, o: D
       : []),
   ];
   guardDataLoss(losing, Boolean(o.allowDataLoss), 'down');
-  const count = doomedCount(doomed) + (o.volumes ? volumes.length : 0);
+  const lbs = await stackLoadBalancers(os, scope);
+  const count = doomedCount(doomed) + lbs.length + (o.volumes ? volumes.length : 0);
   const keptVolumes = o.volumes ? [] : volumes;
   if (count === 0) return { removed: 0, keptVolumes };
   const { servers, ...rest } = doomed;
+  // The load balancers first (their VIP ports are on the stack's subnets), with everything under them.
+  const stuck = await deleteLoadBalancers(os, lbs, progress);
   await stopHolders(
     os,
     servers.filter((s) => volumes.some((v) => v.serverIds.includes(s.id))),
     progress,
   );
   await deleteServers(os, servers, progress);
+  // One Octavia will not delete yet (PENDING_*) holds its VIP port on a subnet: the servers are
+  // gone, the networking waits for the next `down`.
+  if (stuck.length)
+    throw new TargetError(
+      `load balancer ${stuck.map((x) => x.name).join(', ')} could not be deleted: ${stuck[0]!.why}`,
+      "run berth down again once it is ACTIVE or ERROR (openstack loadbalancer show NAME); one stuck in PENDING_* needs the cloud's admins",
+    );
   await deleteNetworking(os, rest, progress);
   if (o.volumes) await deleteVolumes(os, volumes, progress);
   return { removed: count, keptVolumes };
@@ -150,4 +161,23 @@ async function deleteVolumes(os: OpenStack, volumes: StackVolume[], progress: Pr
       await os.blockStorage.volumes.waitForDeleted(v.id);
     }),
   );
+}
+
+/** The scope's load balancers (by tag); none on a cloud without Octavia. */
+async function stackLoadBalancers(os: OpenStack, scope: Scope): Promise<{ id: string; name: string }[]> {
+  if (!(await os.loadBalancer.available())) return [];
+  const tag = 'stack' in scope ? TAG.stack(scope.stack) : TAG.prefix(scope.prefix);
+  return (await os.loadBalancer.loadBalancers.list({ tags: [tag] })).map((lb) => ({ id: lb.id, name: lb.name }));
+}
+
+/** Deletes them (cascade) and waits; those Octavia refused or failed to delete, with why. */
+async function deleteLoadBalancers(os: OpenStack, lbs: { id: string; name: string }[], progress: Progress): Promise<{ name: string; why: string }[]> {
+  const done = await Promise.allSettled(
+    lbs.map(async (lb) => {
+      progress.step(`deleting load balancer ${lb.name} (cascade: listener, pool, members, monitor)`);
+      await os.loadBalancer.loadBalancers.deleteCascade(lb.id, { ignoreMissing: true });
+      await os.loadBalancer.loadBalancers.waitForDeleted(lb.id, { timeoutMs: 900_000 });
+    }),
+  );
+  return done.flatMap((r, n) => (r.status === 'rejected' ? [{ name: lbs[n]!.name, why: (r.reason as Error).message }] : []));
 }

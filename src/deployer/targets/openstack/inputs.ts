@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { canonicalCidr, overlaps, parseCidr, SOURCE_BITS } from '../../layouts/ipv4.js';
 import { OpenStackSection, type OpenStackSectionSpec } from '../../stack/openstack-section.js';
-import type { StackSpec } from '../../stack/schema.js';
+import { MAX_REPLICAS, type StackSpec } from '../../stack/schema.js';
 import type { ImageNaming } from '../shared/images.js';
 import { TargetError } from '../shared/errors.js';
 import { readRegistryCa, type RegistryCa } from '../shared/registry-ca.js';
@@ -39,6 +39,8 @@ export interface OpenStackInputs {
   /** GiB of a volume whose stack entry has no size. */
   volumeSize: number;
   volumeType?: string;
+  /** Servers per service (--replicas web=N,app=N over the stack's replicas:); a service left out has 1. */
+  replicas: Record<string, number>;
 }
 
 /** Flags as commander hands them over (flavor entries are NAME or TIER=NAME). */
@@ -48,6 +50,8 @@ export interface InputFlags extends Omit<OpenStackSectionSpec, 'flavor' | 'netwo
   osConfig?: string;
   /** The deployment's name (--name; default: the stack's name). */
   name?: string;
+  /** --replicas entries: SERVICE=N, comma-separated or repeated. */
+  replicas?: string[];
 }
 
 export function resolveInputs(stack: StackSpec, flags: InputFlags, env: Record<string, string | undefined> = process.env): OpenStackInputs {
@@ -75,6 +79,7 @@ export function resolveInputs(stack: StackSpec, flags: InputFlags, env: Record<s
     volumeSize: pick('volumeSize') ?? DEFAULTS.volumeSize,
     ...opt('volumeType', pick('volumeType')),
     ...(caPath ? { registryCa: readRegistryCa(registry, caPath) } : {}),
+    replicas: replicasOf(stack, flags.replicas),
   };
   if (!/^[a-z][a-z0-9-]*$/.test(inputs.stack))
     throw new TargetError(`stack name ${inputs.stack} cannot be part of a cloud name`, 'use --name with lower-case letters, digits and -');
@@ -102,7 +107,7 @@ export function defaultPrefix(): string {
 }
 
 function flagSection(f: InputFlags): OpenStackSectionSpec & { networks?: Partial<Record<NetKey, string>> } {
-  const { flavor, network, osConfig: _c, name: _n, ...rest } = f;
+  const { flavor, network, osConfig: _c, name: _n, replicas: _r, ...rest } = f;
   const section: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   if (flavor?.length) section.flavor = Object.fromEntries(flavor.map((x) => (x.includes('=') ? x.split('=', 2) : ['default', x])));
   if (network?.length) {
@@ -172,3 +177,29 @@ function sourceCidrs(v: string | string[] | undefined): string[] {
 }
 
 export const flavorOf = (i: OpenStackInputs, tier: Tier | undefined) => (tier && i.flavors[tier]) || i.flavors.default;
+
+/** Replicas per service: the stack's `replicas:`, then --replicas SERVICE=N (flags win). dbs and a
+ *  service with volumes stay one server: their data is on one server's volume. */
+export function replicasOf(stack: StackSpec, flags: string[] = []): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [svc, spec] of Object.entries(stack.services)) if (spec.replicas !== undefined) out[svc] = spec.replicas;
+  for (const entry of flags.flatMap((f) => f.split(',')).filter((x) => x.trim())) {
+    const m = /^\s*([a-z][a-z0-9-]*)=(\d+)\s*$/.exec(entry);
+    if (!m) throw new TargetError(`--replicas ${entry}: expected SERVICE=N, e.g. web=2,app=2`);
+    const [, svc, n] = m as unknown as [string, string, string];
+    if (!stack.services[svc])
+      throw new TargetError(`--replicas ${entry}: the stack has no service ${svc}`, `its services: ${Object.keys(stack.services).join(', ')}`);
+    if (Number(n) < 1 || Number(n) > MAX_REPLICAS) throw new TargetError(`--replicas ${entry}: replicas go from 1 to ${MAX_REPLICAS}`);
+    out[svc] = Number(n);
+  }
+  for (const [svc, n] of Object.entries(out)) {
+    const spec = stack.services[svc]!;
+    if (n > 1 && spec.tier === 'dbs') throw new TargetError(`${svc} has ${n} replicas, but the dbs tier stays one server (its data is on one volume)`);
+    if (n > 1 && spec.volumes.length)
+      throw new TargetError(`${svc} has ${n} replicas, but it keeps data (volume ${spec.volumes[0]!.name}): a service with volumes stays one server`);
+  }
+  return out;
+}
+
+/** Servers of a service (1 unless replicated). */
+export const replicasOfService = (i: Pick<OpenStackInputs, 'replicas'>, svc: string) => i.replicas[svc] ?? 1;

@@ -41,6 +41,7 @@ export const names = {
   port: (id: string, server: string, net: string) => `${id}-${server}-${net}`,
   floatingIp: (id: string) => `${id}-entry`,
   volume: (id: string, service: string, volume: string) => `${id}-${service}-${volume}`,
+  loadBalancer: (id: string, service: string) => `${id}-${service}-lb`,
 };
 
 /** A Cinder volume's marks: its metadata (Cinder has no tags), set in the create itself. */

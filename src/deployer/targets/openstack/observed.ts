@@ -95,6 +95,33 @@ export interface BlockStorage {
   why?: string;
 }
 
+/** A load balancer of the stack (by its tag) with its listeners, pools, monitors and members. */
+export interface ObservedMember {
+  id: string;
+  name: string;
+  address: string;
+  port: number;
+  weight: number;
+  operating: string;
+}
+export interface ObservedPool {
+  id: string;
+  name: string;
+  algorithm: string;
+  monitor?: { id: string; name: string; urlPath?: string };
+  members: ObservedMember[];
+}
+export interface ObservedLoadBalancer {
+  id: string;
+  name: string;
+  status: string;
+  vipAddress: string;
+  vipPortId: string;
+  vipSubnetId: string;
+  listeners: { id: string; name: string; port: number; poolId?: string }[];
+  pools: ObservedPool[];
+}
+
 export interface Observed {
   networks: ObservedNetwork[];
   routers: ObservedRouter[];
@@ -104,6 +131,8 @@ export interface Observed {
   floatingIps: ObservedFloatingIp[];
   /** Read only for a stack with volumes on a cloud with block storage. */
   volumes?: ObservedVolume[];
+  /** Read only on a cloud with a load-balancer service. */
+  loadBalancers?: ObservedLoadBalancer[];
 }
 
 export const emptyObserved = (): Observed => ({ networks: [], routers: [], groups: [], ports: [], servers: [], floatingIps: [], volumes: [] });

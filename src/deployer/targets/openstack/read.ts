@@ -7,7 +7,8 @@ import type { Network, Port, Subnet } from '../../openstack/network/types.js';
 import type { Server } from '../../openstack/compute/types.js';
 import type { TaggedResource } from '../../openstack/resource.js';
 import type { Volume } from '../../openstack/block-storage/types.js';
-import type { Observed, ObservedServer, ObservedVolume } from './observed.js';
+import type { Observed, ObservedLoadBalancer, ObservedPool, ObservedServer, ObservedVolume } from './observed.js';
+import type { Pool } from '../../openstack/load-balancer/types.js';
 import { META, ownerDescription, TAG } from './names.js';
 
 interface Mark {
@@ -29,7 +30,11 @@ const mark = (x: Mark, id: string) => ({
   tagged: (x.tags ?? []).includes(TAG.stack(id)),
 });
 
-export async function readStack(os: OpenStack, id: string, wanted: { networks: string[]; router: string; volumes?: boolean }): Promise<Observed> {
+export async function readStack(
+  os: OpenStack,
+  id: string,
+  wanted: { networks: string[]; router: string; volumes?: boolean; loadBalancers?: boolean },
+): Promise<Observed> {
   const n = os.network;
   const [nets, namedNets, routers, namedRouters, groups, ports, fips, servers] = await Promise.all([
     owned(n.networks, id),
@@ -42,6 +47,7 @@ export async function readStack(os: OpenStack, id: string, wanted: { networks: s
     os.compute.servers.list({ tags: [TAG.stack(id)] }),
   ]);
   const volumes = wanted.volumes ? await readVolumes(os, id) : undefined;
+  const loadBalancers = wanted.loadBalancers ? await readLoadBalancers(os, id) : undefined;
   const networks = dedupe([...nets, ...namedNets]);
   const subnets = networks.length ? await n.subnets.list({ network_id: networks.map((x) => x.id) }) : [];
   const allRouters = dedupe([...routers, ...namedRouters]);
@@ -84,6 +90,7 @@ export async function readStack(os: OpenStack, id: string, wanted: { networks: s
     servers: servers.map(observedServer),
     floatingIps: fips.map((f) => ({ id: f.id, address: f.floating_ip_address, ...(f.port_id ? { portId: f.port_id } : {}), ...mark(f, id) })),
     ...(volumes ? { volumes } : {}),
+    ...(loadBalancers ? { loadBalancers } : {}),
   };
 }
 
@@ -127,5 +134,40 @@ export function observedVolume(v: Volume): ObservedVolume {
     serverIds: (v.attachments ?? []).map((a) => a.server_id),
     ...(v.created_at ? { created: v.created_at } : {}),
     metadata: v.metadata ?? {},
+  };
+}
+
+/** The stack's load balancers (by tag: Octavia takes tags in the create) down to their members. */
+export async function readLoadBalancers(os: OpenStack, id: string): Promise<ObservedLoadBalancer[]> {
+  const lbc = os.loadBalancer;
+  const lbs = await lbc.loadBalancers.list({ tags: [TAG.stack(id)] });
+  return Promise.all(
+    lbs.map(async (lb) => {
+      const [listeners, pools] = await Promise.all([lbc.listeners.list({ loadbalancer_id: lb.id }), lbc.pools.list({ loadbalancer_id: lb.id })]);
+      return {
+        id: lb.id,
+        name: lb.name,
+        status: lb.provisioning_status,
+        vipAddress: lb.vip_address,
+        vipPortId: lb.vip_port_id,
+        vipSubnetId: lb.vip_subnet_id,
+        listeners: listeners.map((l) => ({ id: l.id, name: l.name, port: l.protocol_port, ...(l.default_pool_id ? { poolId: l.default_pool_id } : {}) })),
+        pools: await Promise.all(pools.map((p) => observedPool(os, p))),
+      };
+    }),
+  );
+}
+
+async function observedPool(os: OpenStack, p: Pool): Promise<ObservedPool> {
+  const [members, monitor] = await Promise.all([
+    os.loadBalancer.members(p.id).list(),
+    p.healthmonitor_id ? os.loadBalancer.healthMonitors.getIfExists(p.healthmonitor_id) : undefined,
+  ]);
+  return {
+    id: p.id,
+    name: p.name,
+    algorithm: p.lb_algorithm,
+    ...(monitor ? { monitor: { id: monitor.id, name: monitor.name, ...(monitor.url_path ? { urlPath: monitor.url_path } : {}) } } : {}),
+    members: members.map((m) => ({ id: m.id, name: m.name, address: m.address, port: m.protocol_port, weight: m.weight, operating: m.operating_status })),
   };
 }

@@ -20,12 +20,23 @@ export interface ServerStatus {
   lastLine?: string;
 }
 
+/** A replicated service's load balancer and each member as its health monitor sees it. */
+export interface LoadBalancerStatus {
+  name: string;
+  vip: string;
+  provisioning: string;
+  operating: string;
+  members: { name: string; address: string; port: number; operating: string }[];
+}
+
 export interface StackStatus {
   stack: string;
   layout?: string;
   url?: string;
   ready?: boolean;
   servers: ServerStatus[];
+  /** On a cloud with Octavia; [] when no service is replicated. */
+  loadBalancers: LoadBalancerStatus[];
 }
 
 export async function status(os: OpenStack, id: string, entryPort = 80): Promise<StackStatus> {
@@ -54,14 +65,38 @@ export async function status(os: OpenStack, id: string, entryPort = 80): Promise
       };
     }),
   );
-  const fip = out.find((s) => s.floatingIp)?.floatingIp;
+  const loadBalancers = (await os.loadBalancer.available()) ? await loadBalancerStatus(os, id) : [];
+  // A replicated entry's floating IP is on its load balancer's VIP, not on a server.
+  const fip =
+    out.find((s) => s.floatingIp)?.floatingIp ??
+    (loadBalancers.length ? (await os.network.floatingIps.list({ tags: [TAG.stack(id)] }))[0]?.floating_ip_address : undefined);
   const url = fip ? `http://${fip}${entryPort === 80 ? '' : `:${entryPort}`}/` : undefined;
   return {
     stack: id,
     ...(servers[0] ? { layout: servers[0].metadata[META.layout] } : {}),
     ...(url ? { url, ready: await answers(`${url}readyz`) } : {}),
     servers: out,
+    loadBalancers,
   };
+}
+
+async function loadBalancerStatus(os: OpenStack, id: string): Promise<LoadBalancerStatus[]> {
+  const lbs = await os.loadBalancer.loadBalancers.list({ tags: [TAG.stack(id)] });
+  return Promise.all(
+    lbs.map(async (lb) => {
+      const tree = await os.loadBalancer.loadBalancers.statusTree(lb.id).catch(() => undefined);
+      const members = (tree?.loadbalancer.listeners ?? []).flatMap((l) => (l.pools ?? []).flatMap((p) => p.members ?? []));
+      return {
+        name: lb.name,
+        vip: lb.vip_address,
+        provisioning: lb.provisioning_status,
+        operating: tree?.loadbalancer.operating_status ?? lb.operating_status,
+        members: members
+          .map((m) => ({ name: m.name, address: m.address, port: m.protocol_port, operating: m.operating_status }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
+      };
+    }),
+  );
 }
 
 /** The console log of one tier's server; with follow, new lines as they come, until interrupted. */

@@ -7,9 +7,11 @@ import type { OpenStack } from '../../openstack/index.js';
 import type { LayoutName } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
 import { silentProgress, type Progress } from '../shared/progress.js';
+import { TargetError } from '../shared/errors.js';
 import { applyGroups, applyNetworks, applyPorts, applyRetags, applyRouter, knownIds } from './apply-network.js';
 import { applyFloatingIp, applyServers, startStopped } from './apply-servers.js';
 import { applyVolumes, attachToKept, detachMoving } from './apply-volumes.js';
+import { applyMembers, applyShells, drainLeaving, knownLoadBalancers, removeLoadBalancers, rollServers } from './apply-load-balancers.js';
 import type { ApplyContext } from './context.js';
 import { desiredState, type DesiredState } from './desired.js';
 import { guardDataLoss } from './data-loss.js';
@@ -47,18 +49,42 @@ export async function planStack(
   layout?: LayoutName,
   progress: Progress = silentProgress,
 ): Promise<StackPlan> {
+  const octavia = await loadBalancing(os, stack, i, layout);
   const hasVolumes = Object.values(stack.services).some((s) => s.volumes.length > 0);
   const storage: BlockStorage = hasVolumes ? await blockStorage(os) : { available: false, why: 'the stack has no volumes' };
   // Without --layout every layout's networks are looked for: the deployed one decides.
   const names = desiredState(stack, layout ?? 'tiered', i);
-  const wanted = { networks: names.networks.map((n) => n.name), router: names.router.name, volumes: storage.available };
+  const wanted = { networks: names.networks.map((n) => n.name), router: names.router.name, volumes: storage.available, loadBalancers: octavia };
   const o = await settledRead(() => readStack(os, names.id, wanted), SETTLE, { onWait: (m) => progress.step(m) });
   const deployed = deployedLayout(o);
   const chosen = layout ?? deployed ?? 'single';
+  if (chosen === 'single' && Object.values(i.replicas).some((n) => n > 1))
+    throw new TargetError('replicas need the tiered layout (one server per replica)', 'add --layout tiered');
   const usable = storage.available ? await volumeQuota(os, storage, o) : storage;
   const d = desiredState(stack, chosen, i, sharedSecretValues(stack, o), { blockStorage: usable.available });
   const r = await resolveNames(os, d, i);
   return { d, o, r, steps: diff(d, o, r.externalNetworkId), layoutFrom: layout ? 'flag' : deployed ? 'deployed' : 'default', storage: usable };
+}
+
+/**
+ * Whether the stack's load balancers are read: on a cloud with Octavia, always (a stack scaled
+ * back to one server has some to delete). Replicas > 1 on a cloud without it are refused here,
+ * before anything is read or changed, with what is missing.
+ */
+async function loadBalancing(os: OpenStack, stack: StackSpec, i: OpenStackInputs, layout?: LayoutName): Promise<boolean> {
+  const replicated = Object.entries(i.replicas).filter(([, n]) => n > 1);
+  const available = await os.loadBalancer.available();
+  if (!replicated.length) return available;
+  const what = replicated.map(([s, n]) => `${s}=${n}`).join(',');
+  if (layout === 'single') throw new TargetError(`replicas (${what}) need the tiered layout: one server per replica`, 'use --layout tiered');
+  if (!available) {
+    const catalog = [...new Set((await os.session.getToken()).catalog.map((e) => e.type))].sort().join(', ');
+    throw new TargetError(
+      `replicas ${what} need a load balancer in front of them, and cloud ${os.cloud.name} has no load-balancer service (Octavia) in its catalog (it has: ${catalog})`,
+      'deploy one server per tier (leave --replicas out, or replicas: 1), or on a cloud with Octavia',
+    );
+  }
+  return true;
 }
 
 /** The layout the stack's servers were deployed in (their berth-layout metadata and tag); the most servers win. */
@@ -124,15 +150,17 @@ export async function up(
     progress,
     sequential,
     clock,
-    ids: { network: new Map(), subnet: new Map(), group: new Map(), port: new Map(), volume: new Map() },
+    ids: { network: new Map(), subnet: new Map(), group: new Map(), port: new Map(), volume: new Map(), lb: new Map() },
   };
   knownIds(c);
+  knownLoadBalancers(c);
   let booted: Awaited<ReturnType<typeof applyServers>> = [];
   let fip = p.o.floatingIps.find((f) => p.steps.some((s) => s.kind === 'floating-ip' && s.verb === 'keep' && s.id === f.id))?.address;
   const step = clock.step.bind(clock);
   if (changes.length) {
     await step('quotas', () => checkQuotas(os, quotaNeeds(p.d, p.steps, p.r)));
     await step('detach', () => detachMoving(c));
+    await step('drain', () => drainLeaving(c));
     await step('remove', () => removeFirst(c));
     await step('networks', () => applyNetworks(c));
     await step('router', () => applyRouter(c));
@@ -140,14 +168,20 @@ export async function up(
     await step('ports', () => applyPorts(c));
     await step('retag', () => applyRetags(c));
     await step('volumes', () => applyVolumes(c));
-    // The floating IP needs only the entry's port: made while the servers boot (in sequential mode, after).
-    const fipAt = sequential ? undefined : step('floating-ip', () => applyFloatingIp(c));
+    // The floating IP needs only the entry's port: made while the servers boot (in sequential
+    // mode, or when it goes on a load balancer's VIP that is still being made, after them).
+    const fipEarly = !sequential && !p.d.floatingIp.loadBalancer;
+    const fipAt = fipEarly ? step('floating-ip', () => applyFloatingIp(c)) : undefined;
     fipAt?.catch(() => undefined); // awaited below; a boot failing first must not leave it unhandled
-    booted = await step('servers', () => applyServers(c));
+    // Octavia's amphorae boot while the servers do.
+    [, booted] = await Promise.all([step('load-balancers', () => applyShells(c)), step('servers', () => applyServers(c))]);
     await step('start', () => startStopped(c));
     await step('building', () => waitBuilding(c));
     await step('attach', () => attachToKept(c));
+    await step('members', () => applyMembers(c, booted));
+    booted = [...booted, ...(await step('roll', () => rollServers(c)))];
     fip = await (fipAt ?? step('floating-ip', () => applyFloatingIp(c)));
+    await step('remove-load-balancers', () => removeLoadBalancers(c));
   }
   await waitBuilding(c);
   const url = fip ? entryUrl(p.d, fip) : undefined;
@@ -166,7 +200,7 @@ export function entryUrl(d: DesiredState, fip: string): string {
 
 /** Deletes first: replaced and unplanned servers, then unplanned networking (which needs them gone). */
 async function removeFirst(c: ApplyContext): Promise<void> {
-  const del = (kind: Step['kind']) => c.steps.filter((s) => s.kind === kind && s.verb === 'delete').map((s) => ({ id: s.id!, name: s.name }));
+  const del = (kind: Step['kind']) => c.steps.filter((s) => s.kind === kind && s.verb === 'delete' && !s.rolling).map((s) => ({ id: s.id!, name: s.name }));
   await deleteServers(c.os, del('server'), c.progress);
   await deleteNetworking(
     c.os,
