@@ -1,16 +1,20 @@
 // `npm run bench:deploy`: wall time of `berth up --target openstack` on the sandbox (or any cloud),
 // to a board answering /readyz: single; tiered; tiered again with the same plan applied one step
 // at a time, each server waited for before the next (as the original's playbooks do); `up` with
-// nothing changed (and its mutating calls, which must be 0); `down`. See docs/openstack.md.
+// nothing changed (and its mutating calls, which must be 0); `down`. Then the data part
+// (bench/deploy-data.ts): the no-op `up` with the volume, and dbs replaced with --posts posts beside
+// an empty board's replace. See docs/openstack.md and docs/bench.md.
 //
 //   npm run bench:deploy -- [--cloud berth-demo] [--image debian-12-docker] [--flavor m1.tiny]
 //                           [--registry 198.51.100.1:5000] [--registry-ca FILE] [--json FILE]
+//                           [--posts 100000] [--key-name berth] [--ssh-key FILE] [--ssh-cidr CIDR]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connect, type OpenStack } from '../src/deployer/openstack/index.js';
 import type { LayoutName } from '../src/deployer/layouts/plan.js';
 import { loadStackFile } from '../src/deployer/stack/load.js';
 import { silentProgress } from '../src/deployer/targets/shared/progress.js';
+import { benchReplaceDbs } from './deploy-data.js';
 import { down, planStack, resolveInputs, stackId, up } from '../src/deployer/targets/openstack/index.js';
 
 const { values: a } = parseArgs({
@@ -21,6 +25,10 @@ const { values: a } = parseArgs({
     registry: { type: 'string', default: '198.51.100.1:5000' },
     'registry-ca': { type: 'string', default: '/var/tmp/berth-openstack/registry-ca.crt' },
     json: { type: 'string' },
+    posts: { type: 'string', default: '100000' },
+    'key-name': { type: 'string', default: 'berth' },
+    'ssh-key': { type: 'string', default: '/var/tmp/berth-openstack/state/ssh/berth_ed25519' },
+    'ssh-cidr': { type: 'string', default: '198.51.100.0/24' },
   },
 });
 
@@ -64,9 +72,26 @@ try {
   await timed('down tiered (after the step-by-step up)', () =>
     down(os, { stack: stackId(`${run}q`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }),
   );
+  await dataPart(os);
 } finally {
   for (const p of ['s', 't', 'q'])
     await down(os, { stack: stackId(`${run}${p}`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }).catch(() => 0);
   await os.close();
+}
+/** bench/deploy-data.ts on a stack of its own (`${run}d`), timed as the rest. */
+async function dataPart(os: OpenStack): Promise<void> {
+  await benchReplaceDbs(os, {
+    stack,
+    prefix: `${run}d`,
+    flags: { image: a.image, flavor: [a.flavor!], registry: a.registry, registryCa: a['registry-ca'], cloud: a.cloud },
+    keyName: a['key-name']!,
+    sshKey: a['ssh-key']!,
+    sshCidr: a['ssh-cidr']!,
+    posts: Number(a.posts),
+    timed: async (what, fn) => {
+      await timed(what, fn);
+      return results.at(-1)!;
+    },
+  });
 }
 if (a.json) writeFileSync(a.json, JSON.stringify(results, null, 2));
