@@ -7,7 +7,7 @@
 //
 //   npm run bench:deploy -- [--cloud berth-demo] [--image debian-12-docker] [--flavor m1.tiny]
 //                           [--registry 198.51.100.1:5000] [--registry-ca FILE] [--json FILE]
-//                           [--posts 100000] [--key-name berth] [--ssh-key FILE] [--ssh-cidr CIDR]
+//                           [--posts 100000] [--key-name berth] [--ssh-key FILE] [--ssh-cidr CIDR] [--data-only]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connect, type OpenStack } from '../src/deployer/openstack/index.js';
@@ -26,6 +26,7 @@ const { values: a } = parseArgs({
     'registry-ca': { type: 'string', default: '/var/tmp/berth-openstack/registry-ca.crt' },
     json: { type: 'string' },
     posts: { type: 'string', default: '100000' },
+    'data-only': { type: 'boolean', default: false },
     'key-name': { type: 'string', default: 'berth' },
     'ssh-key': { type: 'string', default: '/var/tmp/berth-openstack/state/ssh/berth_ed25519' },
     'ssh-cidr': { type: 'string', default: '198.51.100.0/24' },
@@ -62,6 +63,12 @@ const os = await connect({
   retry: { attempts: 6 },
   log: (e) => void (MUTATING.has(e.method) && e.attempt === 1 && mutations++),
 });
+// --data-only: only the data part (bench/deploy-data.ts), e.g. to measure it again on its own.
+if (a['data-only']) {
+  await dataPart(os).finally(() => os.close());
+  if (a.json) writeFileSync(a.json, JSON.stringify(results, null, 2));
+  process.exit(0);
+}
 try {
   await timed('up single (to /readyz)', () => deploy(os, `${run}s`, 'single'));
   await timed('down single', () => down(os, { stack: stackId(`${run}s`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }));
