@@ -4,16 +4,20 @@
 // nothing changed (and its mutating calls, which must be 0); `down`. See docs/openstack.md.
 // Single and tiered also print their phases (when each server's began and ended), beside the
 // floor: one bare instance of the same image with a trivial user-data, before and after the
-// `up`s (bench/floor.ts), and the ratio up / floor. See docs/bench.md.
+// `up`s (bench/floor.ts), and the ratio up / floor. Then the data part (bench/deploy-data.ts): the
+// no-op `up` with the volume, and dbs replaced with --posts posts beside an empty board's replace.
+// See docs/bench.md.
 //
 //   npm run bench:deploy -- [--cloud berth-demo] [--image debian-12-docker] [--flavor m1.tiny]
 //                           [--registry 198.51.100.1:5000] [--registry-ca FILE] [--tag latest] [--quick] [--json FILE]
+//                           [--posts 100000] [--key-name berth] [--ssh-key FILE] [--ssh-cidr CIDR] [--data-only]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connect, type OpenStack } from '../src/deployer/openstack/index.js';
 import type { LayoutName } from '../src/deployer/layouts/plan.js';
 import { loadStackFile } from '../src/deployer/stack/load.js';
 import { silentProgress } from '../src/deployer/targets/shared/progress.js';
+import { benchReplaceDbs } from './deploy-data.js';
 import { down, PhaseClock, planStack, renderPhases, resolveInputs, stackId, up, type UpResult } from '../src/deployer/targets/openstack/index.js';
 import { floor, floorReport, type Floor } from './floor.js';
 
@@ -28,6 +32,11 @@ const { values: a } = parseArgs({
     // Leaves out the step-by-step tiered run (the longest): for a before/after of the phases.
     quick: { type: 'boolean', default: false },
     json: { type: 'string' },
+    posts: { type: 'string', default: '100000' },
+    'data-only': { type: 'boolean', default: false },
+    'key-name': { type: 'string', default: 'berth' },
+    'ssh-key': { type: 'string', default: '/var/tmp/berth-openstack/state/ssh/berth_ed25519' },
+    'ssh-cidr': { type: 'string', default: '198.51.100.0/24' },
   },
 });
 
@@ -82,6 +91,12 @@ const os = await connect({
   retry: { attempts: 6 },
   log: (e) => void (MUTATING.has(e.method) && e.attempt === 1 && mutations++),
 });
+// --data-only: only the data part (bench/deploy-data.ts), e.g. to measure it again on its own.
+if (a['data-only']) {
+  await dataPart(os).finally(() => os.close());
+  if (a.json) writeFileSync(a.json, JSON.stringify(results, null, 2));
+  process.exit(0);
+}
 try {
   await timedFloor(1);
   await timed('up single (to /readyz)', () => deploy(os, `${run}s`, 'single'));
@@ -99,9 +114,26 @@ try {
   }
   await timedFloor(2);
   process.stderr.write(floorReport(floors, measured));
+  await dataPart(os);
 } finally {
   for (const p of ['s', 't', 'q'])
     await down(os, { stack: stackId(`${run}${p}`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }).catch(() => 0);
   await os.close();
+}
+/** bench/deploy-data.ts on a stack of its own (`${run}d`), timed as the rest. */
+async function dataPart(os: OpenStack): Promise<void> {
+  await benchReplaceDbs(os, {
+    stack,
+    prefix: `${run}d`,
+    flags: { image: a.image, flavor: [a.flavor!], registry: a.registry, registryCa: a['registry-ca'], cloud: a.cloud },
+    keyName: a['key-name']!,
+    sshKey: a['ssh-key']!,
+    sshCidr: a['ssh-cidr']!,
+    posts: Number(a.posts),
+    timed: async (what, fn) => {
+      await timed(what, fn);
+      return results.at(-1)!;
+    },
+  });
 }
 if (a.json) writeFileSync(a.json, JSON.stringify({ results, floors, phases: ups.map((u) => u.phases) }, null, 2));

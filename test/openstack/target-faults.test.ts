@@ -187,6 +187,32 @@ it('a port made after up read the cloud is taken over (its planned MAC is taken)
   assert.equal(ports[0]!.device_id, booted!.id);
 });
 
+it('a floating IP made after up read the cloud (a POST the client gave up on) is taken over, not refused or made twice', async () => {
+  const stack = loadStackFile().stack;
+  const inputs = resolveInputs(stack, { prefix: PREFIX, image: IMAGE, flavor: ['m1.tiny'] }, {});
+  const [old] = await os.network.floatingIps.list({ tags: [TAG.stack(ID)] });
+  await os.network.floatingIps.delete(old!.id);
+  const plan = await planStack(os, stack, inputs, 'single');
+  assert.ok(
+    plan.steps.some((s) => s.kind === 'floating-ip' && s.verb === 'create'),
+    'the plan was made without the floating IP',
+  );
+  // Now the floating IP of that POST lands on the entry's port: as berth makes it, untagged.
+  const [entry] = await os.network.ports.list({ name: plan.d.floatingIp.port });
+  const [ext] = await os.network.networks.list({ 'router:external': true } as never);
+  const late = await os.network.floatingIps.create({ floating_network_id: ext!.id, port_id: entry!.id, description: ownerDescription(ID) });
+  const lines: string[] = [];
+  await up(os, plan, 'active', { step: (m) => lines.push(m), detail: (m) => lines.push(m) });
+  assert.ok(lines.includes(`floating IP ${late.floating_ip_address} was made by an interrupted run: taken over`), lines.join('\n'));
+  const fips = await os.network.floatingIps.list({ description: ownerDescription(ID) });
+  assert.deepEqual(
+    fips.map((f) => f.id),
+    [late.id],
+    'one floating IP, the late one',
+  );
+  assert.ok(fips[0]!.tags?.includes(TAG.stack(ID)), "and it carries the stack's tags now");
+});
+
 it("berth logs --follow shows the VM's console as it grows (the original's `watch nova console-log`), each line once", async () => {
   // The user-data's last line: the stack is up, or (these tests give no registry) it failed.
   const DONE = / berth: (stack \S+ is up|ERROR: )/;

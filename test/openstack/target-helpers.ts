@@ -19,6 +19,8 @@ export interface Proxied {
   nova: FaultProxy;
   neutron: FaultProxy;
   glance: FaultProxy;
+  /** Cinder, when proxiedCloud was given the project whose volumes it serves. */
+  cinder?: FaultProxy;
   /** A clouds.yaml whose berth-demo goes through the proxies. */
   cloudsFile: string;
   mutations(): string[];
@@ -26,21 +28,33 @@ export interface Proxied {
   stop(): Promise<void>;
 }
 
-export async function proxiedCloud(): Promise<Proxied> {
+/**
+ * The sandbox's berth-demo through counting proxies. With `cinderProject` (demo's project id: Cinder's
+ * endpoint names it), Cinder goes through one too.
+ */
+export async function proxiedCloud(o: { cinderProject?: string } = {}): Promise<Proxied> {
   const nova = new FaultProxy({ host: '127.0.0.1', port: 8774 });
   const neutron = new FaultProxy({ host: '127.0.0.1', port: 9696 });
   const glance = new FaultProxy({ host: '127.0.0.1', port: 9292 });
-  const [n, q, g] = await Promise.all([nova.start(), neutron.start(), glance.start()]);
+  const cinder = o.cinderProject ? new FaultProxy({ host: '127.0.0.1', port: 8776 }) : undefined;
+  const [n, q, g, c] = await Promise.all([nova.start(), neutron.start(), glance.start(), cinder?.start()]);
   const clouds = parse(readFileSync(CLOUDS_YAML, 'utf8')) as { clouds: Record<string, Record<string, unknown>> };
-  const demo = { ...clouds.clouds['berth-demo'], compute_endpoint_override: `${n}/v2.1`, network_endpoint_override: q, image_endpoint_override: g };
+  const demo = {
+    ...clouds.clouds['berth-demo'],
+    compute_endpoint_override: `${n}/v2.1`,
+    network_endpoint_override: q,
+    image_endpoint_override: g,
+    ...(c ? { block_storage_endpoint_override: `${c}/v3/${o.cinderProject}` } : {}),
+  };
   const dir = mkdtempSync(join(tmpdir(), 'berth-clouds-'));
   const cloudsFile = join(dir, 'clouds.yaml');
   writeFileSync(cloudsFile, stringify({ clouds: { 'berth-demo': demo } }), { mode: 0o600 });
-  const all = [nova, neutron, glance];
+  const all = [nova, neutron, glance, ...(cinder ? [cinder] : [])];
   return {
     nova,
     neutron,
     glance,
+    ...(cinder ? { cinder } : {}),
     cloudsFile,
     mutations: () => all.flatMap((p) => p.mutations()),
     clear: () => all.forEach((p) => p.clear()),

@@ -93,6 +93,19 @@ describe('reading the cloud after an interrupted up', () => {
     assert.equal(s.elapsed, SETTLE.minMs);
   });
 
+  it('waits for a volume still being attached (its status unchanged for long) until it is in use, then diffs', async () => {
+    const vol = (status: string, serverIds: string[]) => ({ id: 'v1', name: 'v', owned: true, status, size: 1, serverIds });
+    const attaching = state({ ports: [port('p1')], servers: [server('server-1')], volumes: [vol('attaching', [])] });
+    const attached = state({ ports: [port('p1')], servers: [server('server-1')], volumes: [vol('in-use', ['server-1'])] });
+    // Nova takes 40 s for the attach (a busy host): ten reads with nothing changed, then in use.
+    const s = scripted([...Array<Observed>(20).fill(attaching), attached]);
+    const o = await settledRead(s.read, SETTLE, s.deps);
+    assert.deepEqual(o.volumes![0]!.serverIds, ['server-1'], 'the diff sees the attachment made');
+    assert.match(s.waits.join(), /1 volume\(s\) being made or attached/);
+    // In use at the 21st read (40 s); quiet for 4 s more.
+    assert.equal(s.elapsed, 44_000);
+  });
+
   it('gives up waiting after the maximum and goes on with the last read', async () => {
     let n = 0;
     const s = scripted([]);

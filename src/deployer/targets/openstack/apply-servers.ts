@@ -108,6 +108,18 @@ export async function applyFloatingIp(c: ApplyContext): Promise<string | undefin
     return (await fips.associate(move.id!, port)).floating_ip_address;
   }
   c.progress.step(`allocating a floating IP on ${c.r.externalNetworkName} for ${c.d.floatingIp.port}`);
-  const fip = await fips.createWithTags({ floating_network_id: c.r.externalNetworkId, port_id: port, ...ownedBody(c) }, c.d.tags);
-  return fip.floating_ip_address;
+  const body = { floating_network_id: c.r.externalNetworkId, port_id: port, ...ownedBody(c) };
+  try {
+    return (await fips.createWithTags(body, c.d.tags)).floating_ip_address;
+  } catch (err) {
+    // An interrupted run's create (a POST the cloud carried out after this run read it, or after
+    // the client gave up waiting) put one on the port already: Neutron refuses a second (409).
+    // Ours by its description: taken over, never a second address.
+    if (!(err instanceof OpenStackError && err.status === 409)) throw err;
+    const [found] = await fips.list({ port_id: port });
+    if (!found || found.description !== body.description) throw err;
+    c.progress.detail(`floating IP ${found.floating_ip_address} was made by an interrupted run: taken over`);
+    await fips.tags.replace(found.id, c.d.tags);
+    return found.floating_ip_address;
+  }
 }

@@ -83,10 +83,11 @@ async function attach(c: ApplyContext, name: string, serverId: string, serverNam
   try {
     await c.os.compute.volumeAttachments.create(serverId, { volumeId: id });
   } catch (err) {
-    // Already attached to this very server (an attach of an interrupted run landed late): done.
-    const already =
-      err instanceof OpenStackError && (err.status === 400 || err.status === 409) && (await bs.get(id)).attachments.some((a) => a.server_id === serverId);
-    if (!already) throw err;
+    // Already attached, or being attached, to this very server (the attach of an interrupted run,
+    // still on its way): waited for, then done. Anything else stands.
+    if (!(err instanceof OpenStackError && (err.status === 400 || err.status === 409))) throw err;
+    const v = await bs.waitFor(id, ['in-use', 'available'], WAIT);
+    if (!v.attachments.some((a) => a.server_id === serverId)) throw err;
   }
   await bs.waitFor(id, ['in-use'], WAIT);
 }

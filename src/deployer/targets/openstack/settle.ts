@@ -4,7 +4,10 @@
 // planned MAC is taken). So when what is read shows an interrupted run (something of ours left
 // untagged, a server still building, a volume being made or attached, or left unattached beside
 // running servers), the read is repeated until it stops changing, and only
-// then is the diff made. A cloud with no such sign is read once: a re-run stays as fast as it was.
+// then is the diff made. A volume still being made or attached is waited for until it is done
+// (longer than the rest: an attach takes Nova tens of seconds on a busy host, and its status does
+// not change meanwhile, so it would look settled; a diff made then would attach it a second time).
+// A cloud with no such sign is read once: a re-run stays as fast as it was.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VOLUME_BUSY } from '../../openstack/block-storage/index.js';
 import type { Observed } from './observed.js';
@@ -18,9 +21,13 @@ export interface SettleTiming {
   minMs: number;
   /** Give up waiting (the diff is then made on the last read). */
   maxMs: number;
+  /** ...but while a volume is still being made or attached, wait up to this long (default maxMs). */
+  busyVolumeMs?: number;
 }
 
-export const SETTLE: SettleTiming = { intervalMs: 2000, quietMs: 4000, minMs: 6000, maxMs: 60_000 };
+export const SETTLE: SettleTiming = { intervalMs: 2000, quietMs: 4000, minMs: 6000, maxMs: 60_000, busyVolumeMs: 300_000 };
+
+const volumeBusy = (o: Observed) => (o.volumes ?? []).some((v) => VOLUME_BUSY.has(v.status));
 
 /**
  * What a run stopped half-way leaves: something ours by description but untagged, a port of ours
@@ -63,12 +70,13 @@ export async function settledRead(read: () => Promise<Observed>, t: SettleTiming
   const first = now();
   let last = fingerprint(o);
   let changed = first;
-  while (now() - first < t.maxMs) {
+  const limit = () => (volumeBusy(o) ? Math.max(t.maxMs, t.busyVolumeMs ?? 0) : t.maxMs);
+  while (now() - first < limit()) {
     await wait(t.intervalMs);
     o = await read();
     const f = fingerprint(o);
     if (f !== last) [last, changed] = [f, now()];
-    if (now() - changed >= t.quietMs && now() - first >= t.minMs) return o;
+    if (now() - changed >= t.quietMs && now() - first >= t.minMs && !volumeBusy(o)) return o;
   }
   return o;
 }
