@@ -106,6 +106,11 @@ server_ca = $CERTS/server_ca.cert.pem
 client_cert = $CERTS/client.cert-and-key.pem
 base_path = /var/lib/octavia
 base_cert_dir = /var/lib/octavia/certs
+# haproxy needs ~2.5 file descriptors per connection and cannot raise its limit past the LXC
+# guest's hard limit (libvirtd's, inherited from whoever started the sandbox: 20000 here), so the
+# stock 50000 per listener makes haproxy exit ("Cannot raise FD limit to 125029"). 2000 leaves
+# room for several listeners per load balancer.
+default_connection_limit = 2000
 # an LXC amphora answers within seconds of booting: poll often, give up after ~5 min
 connection_max_retries = 150
 connection_retry_interval = 2

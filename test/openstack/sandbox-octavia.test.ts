@@ -27,7 +27,7 @@ let vip = '';
 
 /** `openstack ARGS -f json` as demo; the parsed output (undefined for commands that print none). */
 async function os(...args: string[]): Promise<any> {
-  const json = !['delete', 'add', 'remove', 'set', 'unset'].some((verb) => args.includes(verb));
+  const json = !['delete', 'add', 'remove', 'set', 'unset', 'stop', 'start'].some((verb) => args.includes(verb));
   const { stdout } = await run('openstack', json ? [...args, '-f', 'json'] : args, {
     env: { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML, OS_CLOUD: 'berth-demo' },
     maxBuffer: 16 << 20,
@@ -43,20 +43,24 @@ function later(what: string, fn: () => Promise<unknown>): void {
   steps.push({ what, fn });
 }
 
-/** Polls the load balancer until its provisioning settles: ACTIVE, or a failure with its status. */
-async function settled(): Promise<void> {
-  await waitFor(
+/**
+ * Waits until the load balancer leaves PENDING_*, then asserts that it and the object just
+ * changed (`openstack loadbalancer <kind> show <id>`) are ACTIVE: a failed change leaves the
+ * load balancer ACTIVE and the object in ERROR.
+ */
+async function settled(kind?: string, ...ids: string[]): Promise<void> {
+  const lb = await waitFor(
     'the load balancer to leave PENDING_*',
     LB_TIMEOUT,
     async () => {
       const lb = await os('loadbalancer', 'show', made.lb);
-      if (lb.provisioning_status === 'ERROR') throw Object.assign(new Error('load balancer in ERROR'), { fatal: true });
-      return lb.provisioning_status === 'ACTIVE' ? lb : undefined;
+      return String(lb.provisioning_status).startsWith('PENDING_') ? undefined : lb;
     },
     3000,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message} (the worker's log: /var/tmp/berth-openstack/log/octavia-worker-app.log)`);
-  });
+  );
+  const logs = '(logs: /var/tmp/berth-openstack/log/octavia-worker-app.log)';
+  assert.equal(lb.provisioning_status, 'ACTIVE', `load balancer ${made.lb} ${logs}`);
+  if (kind) assert.equal((await os('loadbalancer', kind, 'show', ...ids)).provisioning_status, 'ACTIVE', `${kind} ${ids.join(' ')} ${logs}`);
 }
 
 async function get(url: string): Promise<{ status: number; body: string }> {
@@ -66,7 +70,7 @@ async function get(url: string): Promise<{ status: number; body: string }> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-octavia-'));
-  const lbApi = await os('endpoint', 'list', '--service', 'load-balancer').catch(() => []);
+  const lbApi = await os('catalog', 'list').then((c: { Type: string }[]) => c.filter((s) => s.Type === 'load-balancer'));
   assert.ok(lbApi.length, 'the sandbox has no load-balancer endpoint: run scripts/openstack-sandbox.sh up (Octavia is on unless BERTH_OSLAB_OCTAVIA=0)');
   made.net = (await os('network', 'create', uniq('net'))).id;
   later('network', () => os('network', 'delete', made.net));
@@ -142,6 +146,7 @@ test('a load balancer (amphora, SINGLE) with listener, pool, two members and a h
   const lb = await os('loadbalancer', 'create', '--name', uniq('lb'), '--vip-subnet-id', made.subnet);
   made.lb = lb.id;
   later('load balancer', async () => {
+    await settled().catch(() => undefined); // a load balancer in PENDING_* cannot be deleted
     await os('loadbalancer', 'delete', '--cascade', made.lb);
     await waitFor(
       'the load balancer deleted',
@@ -159,16 +164,29 @@ test('a load balancer (amphora, SINGLE) with listener, pool, two members and a h
   assert.equal(amps[0].status, 'ALLOCATED');
   vip = (await os('loadbalancer', 'show', made.lb)).vip_address;
   made.listener = (await os('loadbalancer', 'listener', 'create', '--name', uniq('http'), '--protocol', 'HTTP', '--protocol-port', '80', made.lb)).id;
-  await settled();
+  await settled('listener', made.listener);
   made.pool = (
     await os('loadbalancer', 'pool', 'create', '--name', uniq('pool'), '--lb-algorithm', 'ROUND_ROBIN', '--listener', made.listener, '--protocol', 'HTTP')
   ).id;
-  await settled();
+  await settled('pool', made.pool);
   for (const m of MEMBERS) {
-    await os('loadbalancer', 'member', 'create', '--name', m, '--subnet-id', made.subnet, '--address', servers[m]!.ip, '--protocol-port', '80', made.pool);
-    await settled();
+    const member = await os(
+      'loadbalancer',
+      'member',
+      'create',
+      '--name',
+      m,
+      '--subnet-id',
+      made.subnet,
+      '--address',
+      servers[m]!.ip,
+      '--protocol-port',
+      '80',
+      made.pool,
+    );
+    await settled('member', made.pool, member.id);
   }
-  await os(
+  const hm = await os(
     'loadbalancer',
     'healthmonitor',
     'create',
@@ -186,7 +204,7 @@ test('a load balancer (amphora, SINGLE) with listener, pool, two members and a h
     '/',
     made.pool,
   );
-  await settled();
+  await settled('healthmonitor', hm.id);
 });
 
 test('the health monitor sees both members ONLINE', async () => {
