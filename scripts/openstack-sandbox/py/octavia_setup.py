@@ -59,6 +59,11 @@ for iface in ('public', 'internal', 'admin'):
     if iface not in have:
         idn.create_endpoint(service_id=s.id, interface=iface, url=url, region_id=region)
 
+# Amphorae, their ports and each load balancer's security group belong to project service:
+# room for a few dozen load balancers (the defaults allow 10 servers and 10 security groups).
+admin.network.update_quota(svc_p.id, security_groups=100, security_group_rules=1000, ports=500)
+admin.compute.put(f'/os-quota-sets/{svc_p.id}', json={'quota_set': {'instances': 50, 'cores': 100, 'ram': 51200}}).raise_for_status()
+
 # ---- Neutron (made by admin, owned by project service)
 net = admin.network
 mgmt = net.find_network('lb-mgmt-net', project_id=svc_p.id)
