@@ -128,7 +128,8 @@ loadbalancer_topology = SINGLE
 # no config drive on libvirt-LXC: the agent's configuration and certificates go in user-data
 # (cloud-init write_files, from the metadata service)
 user_data_config_drive = true
-amp_active_retries = 60
+# Nova takes 10-20 s to boot an amphora idle, minutes when the machine is loaded
+amp_active_retries = 150
 amp_active_wait_sec = 2
 [house_keeping]
 spare_amphora_pool_size = 0
@@ -161,6 +162,18 @@ else
 fi
 
 OCONF=(--config-file "$OETC/octavia.conf")
+# The worker runs each change as a flow in memory (no jobboard): restarting it under a load
+# balancer in PENDING_* leaves that one there for good. When the worker must restart, wait
+# (bounded) until none is.
+want_worker=$(sig octavia-worker "${OCONF[@]}" --log-file "$LOG/octavia-worker-app.log")
+if alive octavia-worker && [ "$(cat "$RUN/octavia-worker.sig" 2>/dev/null)" != "$want_worker" ]; then
+  q_pending="select count(*) from ${DBPFX}octavia.load_balancer where provisioning_status like 'PENDING_%'"
+  deadline=$((SECONDS + 600))
+  while [ "$("${DBQ[@]}" -N -e "$q_pending")" != 0 ] && [ $SECONDS -lt $deadline ]; do
+    log "octavia: waiting for load balancers in PENDING_* before restarting the worker"
+    sleep 10
+  done
+fi
 SIG_EXTRA="$OETC/octavia.conf" start octavia-api "${UWSGI[@]}" --http-socket $IP:9876 \
   --wsgi-file /usr/bin/octavia-wsgi --pyargv "--config-file $OETC/octavia.conf --log-file $LOG/octavia-api-app.log"
 for s in octavia-worker octavia-health-manager octavia-housekeeping; do
