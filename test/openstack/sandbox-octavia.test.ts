@@ -17,8 +17,9 @@ import { CLOUDS_YAML, EXT_GW, GUEST_IMAGE, uniq, waitFor } from './helpers.js';
 
 const run = promisify(execFile);
 const MEMBERS = ['m1', 'm2'];
-// an amphora boots in ~10-20 s here; the LB's build also waits for the agent's TLS and the VIP plug
-const LB_TIMEOUT = 8 * 60_000;
+// Nova boots an amphora in ~20 s idle, minutes on a loaded machine; the worker gives up after
+// 5 min for the boot and 5 more for the agent (octavia.sh)
+const LB_TIMEOUT = 15 * 60_000;
 const steps: { what: string; fn: () => Promise<unknown> }[] = [];
 let dir: string;
 const made = { net: '', subnet: '', router: '', sg: '', lb: '', listener: '', pool: '' };
@@ -128,7 +129,7 @@ systemd-run --unit berth-web python3 -m http.server 80 --directory /srv/www
   for (const m of MEMBERS) {
     const s = await waitFor(
       `server ${m} ACTIVE`,
-      180_000,
+      600_000,
       async () => {
         const s = await os('server', 'show', servers[m]!.id);
         if (s.status === 'ERROR') throw new Error(`server ${m} in ERROR: ${JSON.stringify(s.fault)}`);
