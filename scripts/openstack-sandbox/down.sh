@@ -15,7 +15,7 @@ else
       virsh -q -c lxc:/// undefine "$d" >/dev/null 2>&1 && log "removed domain $d"
     done
   fi
-  for n in $SERVICES; do stop "$n" & done
+  for n in $OCTAVIA_SERVICES $SERVICES; do stop "$n" & done
   wait
   for n in rabbitmq epmd mariadb; do stop "$n"; done
   # Controllers of domains a dead libvirtd left behind.
@@ -30,7 +30,7 @@ left=$(sbx_leftovers)
 if [ "${1:-}" = "--purge" ]; then
   [ -f "$STATE/infra.env" ] && . "$STATE/infra.env"
   if [ "${DB_MODE:-}" = shared ]; then
-    for db in keystone glance placement neutron nova_api nova nova_cell0 cinder; do
+    for db in keystone glance placement neutron nova_api nova nova_cell0 cinder octavia; do
       mariadb --no-defaults -h $IP -P "$DB_PORT" -uroot -e "DROP DATABASE IF EXISTS $DBPFX$db" || true
     done
     mariadb --no-defaults -h $IP -P "$DB_PORT" -uroot -e \

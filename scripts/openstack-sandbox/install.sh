@@ -9,6 +9,10 @@ PKGS="uwsgi-core uwsgi-plugin-python3 keystone glance-api placement-api nova-api
  neutron-linuxbridge-agent neutron-dhcp-agent neutron-l3-agent neutron-metadata-agent
  iptables ebtables debootstrap e2fsprogs docker-registry openssl
  cinder-api cinder-scheduler cinder-volume"
+# Octavia's controller; genisoimage because Octavia asks Nova for a config drive, which Nova
+# builds even for LXC (and does not attach: the agent's files come in user-data).
+[ "$OCTAVIA" = 1 ] && PKGS="$PKGS python3-octavia octavia-common octavia-api octavia-worker
+ octavia-health-manager octavia-housekeeping genisoimage python3-octaviaclient"
 # Our own MariaDB/RabbitMQ only where the machine has none running.
 db_shared_ok || PKGS="$PKGS mariadb-server"
 rmq_shared_ok || PKGS="$PKGS rabbitmq-server"
@@ -31,7 +35,8 @@ if [ -n "$missing" ]; then
            neutron/configure_db neutron/configure_rabbit neutron/configure_ksat neutron/configure_nova \
            glance/configure_db glance/configure_rabbit glance/configure_ksat glance/configure_api-endpoint \
            placement/configure_db placement/configure_ksat placement/configure_api-endpoint \
-           cinder/configure_db cinder/configure_rabbit cinder/configure_ksat cinder/configure_api-endpoint; do
+           cinder/configure_db cinder/configure_rabbit cinder/configure_ksat cinder/configure_api-endpoint \
+           octavia/configure_db octavia/configure_rabbit octavia/configure_ksat octavia/configure_api-endpoint; do
     echo "${q%%/*} $q boolean false"
   done | debconf-set-selections || true
   apt-get -o DPkg::Lock::Timeout=600 update -q > "$LOG/apt-update.log" 2>&1 \

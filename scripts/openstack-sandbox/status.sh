@@ -5,12 +5,14 @@ rc=0
 [ -f "$STATE/infra.env" ] && . "$STATE/infra.env"
 echo "state: $OSLAB"
 echo "database: ${DB_MODE:-unknown} (127.0.0.1:${DB_PORT:-?}), broker: ${RMQ_MODE:-unknown} (127.0.0.1:${RMQ_PORT:-?})"
-for s in mariadb epmd rabbitmq $SERVICES; do
+[ "$OCTAVIA" = 1 ] && OSVC=$OCTAVIA_SERVICES || OSVC=
+for s in mariadb epmd rabbitmq $SERVICES $OSVC; do
   if alive "$s"; then echo "  running  $s (pid $(cat "$RUN/$s.pid"))"
   elif [ -e "$RUN/$s.pid" ]; then echo "  DEAD     $s (stale pid file)"; rc=1
-  elif [[ " $SERVICES " == *" $s "* ]]; then echo "  stopped  $s"; rc=1
+  elif [[ " $SERVICES $OSVC " == *" $s "* ]]; then echo "  stopped  $s"; rc=1
   fi
 done
+[ "$OCTAVIA" = 1 ] && API_PORTS="$API_PORTS octavia-api:9876"
 for sp in $API_PORTS; do
   if curl -s -o /dev/null -m 5 "http://$IP:${sp#*:}/"; then echo "  answers  ${sp%%:*} http://$IP:${sp#*:}"
   else echo "  silent   ${sp%%:*} http://$IP:${sp#*:}"; rc=1; fi
@@ -50,7 +52,7 @@ fi
 # libvirt_lxc controllers.
 mib() { awk '{s += $1} END {printf "%d", s / 1024}'; }
 ps_rss=$(ps -e -o pid=,pgid=,rss=)
-daemons=$(for s in $SERVICES; do if alive "$s"; then awk -v g="$(cat "$RUN/$s.pid")" '$2 == g {print $3}' <<<"$ps_rss"; fi; done | mib)
+daemons=$(for s in $SERVICES $OCTAVIA_SERVICES; do if alive "$s"; then awk -v g="$(cat "$RUN/$s.pid")" '$2 == g {print $3}' <<<"$ps_rss"; fi; done | mib)
 in_ns=$(for ns in $(sbx_namespaces); do for p in $(ip netns pids "$ns"); do awk -v p="$p" '$1 == p {print $3}' <<<"$ps_rss"; done; done | mib)
 controllers=$(for d in $(sbx_domains); do awk -v p="$(cat "/run/libvirt/lxc/$d.pid")" '$1 == p {print $3}' <<<"$ps_rss"; done | mib)
 stats=$(cat /sys/fs/cgroup/memory/machine/*.libvirt-lxc/memory.stat 2>/dev/null || true)

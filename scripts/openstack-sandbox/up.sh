@@ -23,6 +23,8 @@ ebtables -t nat -L >/dev/null 2>&1 \
   || die "ebtables has no nat table (the agents' anti-spoofing rules): needs nf_tables bridge support in the kernel (CONFIG_NF_TABLES_BRIDGE)"
 # The guest image builds (once, then it is cached) while the cloud starts.
 bash "$H/guest-image.sh" > "$LOG/guest-image.log" 2>&1 & image_pid=$!
+amp_image_pid=
+[ "$OCTAVIA" = 1 ] && { bash "$H/amphora-image.sh" > "$LOG/amphora-image.log" 2>&1 & amp_image_pid=$!; }
 . "$H/infra.sh";    mark infra_ready
 . "$H/configs.sh"
 . "$H/schema.sh";   mark schemas_synced
@@ -155,6 +157,7 @@ else
   log "fixtures: flavors, image debian-12-docker, external network public, key pair berth (demo)"
 fi
 mark fixtures_done
+. "$H/octavia.sh";  mark octavia_ready
 
 umask 077
 {

@@ -82,6 +82,15 @@ def volume_type(c):
                                         extra_specs={'volume_backend_name': 'local'})
 
 
+# Neutron's default of 10 security groups a project is too few for the parallel test runs that
+# share user demo (each deployment makes three).
+NETWORK_QUOTAS = {'security_groups': 50, 'security_group_rules': 500}
+
+
+def network_quotas(c, project):
+    c.network.update_quota(project.id, **NETWORK_QUOTAS)
+
+
 def volume_quotas(c, project):
     c.block_storage.put(f'/os-quota-sets/{project.id}', json={'quota_set': VOLUME_QUOTAS}).raise_for_status()
 
@@ -91,7 +100,9 @@ flavors(admin)
 image(admin)
 public_network(admin)
 volume_type(admin)
-volume_quotas(admin, admin.identity.find_project('demo', domain_id='default'))
+demo_project = admin.identity.find_project('demo', domain_id='default')
+volume_quotas(admin, demo_project)
+network_quotas(admin, demo_project)
 demo = connect('demo')
 if not demo.compute.find_keypair('berth'):
     with open(pubkey_file) as f:
