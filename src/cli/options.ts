@@ -327,7 +327,7 @@ export const COMMANDS = {
     'backupBefore',
     'sshKey',
     'verbose',
-    ['json', { help: 'the result as JSON on stdout: URL, changes, seconds, and the phases of each server booted', targets: ['openstack'] }],
+    ['json', { help: 'the result as JSON on stdout: URL, changes, seconds, and the phases of each server booted', targets: ['openstack'], group: 'openstack' }],
   ],
   plan: [...NAMES, OPENSTACK_ONLY, 'layout', ...IMAGES, ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'replicas', 'json'],
   down: [...NAMES, 'target', 'volumes', ...CLOUD, 'all', 'allowDataLoss', 'yes', 'backupBefore', 'sshKey'],
