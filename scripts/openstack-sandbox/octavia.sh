@@ -5,7 +5,12 @@
 # linuxbridge agent wires as the controller's Neutron port), SINGLE topology, controller <->
 # amphora TLS with two CAs the sandbox makes. off unless BERTH_OSLAB_OCTAVIA=1.
 if [ "$OCTAVIA" != 1 ]; then
-  log "octavia: left out (BERTH_OSLAB_OCTAVIA=1 puts it in)"
+  # An earlier run with Octavia left its endpoint in the catalog: out with it, and its daemons.
+  for n in $OCTAVIA_SERVICES; do alive "$n" && stop "$n"; done
+  $PY "$H/py/octavia_unlist.py" > "$LOG/octavia-unlist.log" 2>&1 \
+    || { tail -20 "$LOG/octavia-unlist.log" >&2; die "could not take Octavia out of the catalog ($LOG/octavia-unlist.log)"; }
+  rm -f "$STATE/octavia/setup.stamp"
+  log "octavia: left out (BERTH_OSLAB_OCTAVIA=1 puts it in)$(sed 's/^/; /' "$LOG/octavia-unlist.log" | tr -d '\n')"
   return 0
 fi
 OETC=$ETC/octavia OST=$STATE/octavia CERTS=$STATE/octavia/certs
