@@ -155,6 +155,13 @@ interface_driver = linuxbridge
 enable_isolated_metadata = true
 # dnsmasq answers for the tenant's names only and forwards nothing off the machine
 dnsmasq_local_resolv = false
+# One network at a time and one privileged thread: with Zed's defaults the agent's privsep daemon
+# hit eventlet's "greenlet.error: cannot switch to a different thread" when three networks came
+# up together, and every later dnsmasq start waited 300 s and failed (guests got no DHCP and no
+# metadata, so no user-data ran).
+num_sync_threads = 1
+[privsep]
+thread_pool_size = 1
 EOC
 cat > "$ETC/neutron/l3_agent.ini" <<EOC
 [DEFAULT]
