@@ -85,6 +85,12 @@ describe('berth backup and restore (docker)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("the channel's output keeps a character its script wrote in two pieces (stdout and stderr)", async () => {
+    // 😀 is F0 9F 98 80: its first three bytes, a pause (a chunk of its own), then the last.
+    const r = await board[A]!.ch.run(String.raw`printf '\360\237\230'; printf '\360\237' >&2; sleep 0.3; printf '\200 ok'; printf '\230\200 err' >&2`);
+    assert.deepEqual(r, { code: 0, stdout: '😀 ok', stderr: '😀 err' });
+  });
+
   it('backs up 10,003 posts to a file with its checksum, the password nowhere', async () => {
     const { result: r, lines } = await commandLinesDuring(() => cli(['backup', file, '--project', A]));
     assert.equal(r.code, 0, r.stderr);

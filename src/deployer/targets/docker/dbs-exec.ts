@@ -4,10 +4,9 @@
 // stdin stream. Nothing passes through a command line of this host.
 import { randomBytes } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { PassThrough, type Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
-import type { DbsChannel, RunOptions, RunResult } from '../../data/channel.js';
+import { TextSink, type DbsChannel, type RunOptions, type RunResult } from '../../data/channel.js';
 import { TargetError } from '../shared/errors.js';
 import { containerName } from './names.js';
 import { findService } from './status.js';
@@ -37,13 +36,11 @@ async function run(docker: Docker, container: Docker.Container, script: string, 
   }
   const exec = await container.exec({ Cmd: ['sh', '-c', script], User: 'root', AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
-  let stdout = '';
-  let stderr = '';
-  const err = new PassThrough().on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-  const out: Writable = o.output ?? new PassThrough().on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-  docker.modem.demuxStream(stream, out, err);
+  const out = new TextSink();
+  const err = new TextSink();
+  docker.modem.demuxStream(stream, o.output ?? out, err);
   await new Promise<void>((resolve, reject) => stream.on('end', resolve).on('error', reject));
-  return { code: await exitCode(exec), stdout, stderr };
+  return { code: await exitCode(exec), stdout: out.text(), stderr: err.text() };
 }
 
 async function exitCode(exec: Docker.Exec): Promise<number> {

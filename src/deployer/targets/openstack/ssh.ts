@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import type { OpenStack } from '../../openstack/index.js';
-import type { DbsChannel, RunOptions, RunResult } from '../../data/channel.js';
+import { TextSink, type DbsChannel, type RunOptions, type RunResult } from '../../data/channel.js';
 import { sq } from '../../userdata/quote.js';
 import { TargetError } from '../shared/errors.js';
 import { LABEL } from '../docker/names.js';
@@ -61,18 +61,17 @@ export async function sshDbsChannel(os: OpenStack, id: string, project: string, 
 
 function runSsh(args: string[], o: RunOptions): Promise<RunResult> {
   const child = spawn('ssh', args, { stdio: [o.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  if (o.output) child.stdout!.pipe(o.output, { end: false });
-  else child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const out = new TextSink();
+  const err = new TextSink();
+  child.stdout!.pipe(o.output ?? out, { end: false });
+  child.stderr!.pipe(err);
   if (o.input) createReadStream(o.input).pipe(child.stdin!);
   return new Promise((resolve, reject) => {
     child.on('error', (err) => reject(new TargetError(`ssh: ${err.message}`, 'install an OpenSSH client')));
     child.on('close', (code) => {
+      const stderr = err.text();
       // 255: ssh itself failed (unreachable, key refused): say so, not "the script failed".
-      if (code === 255) stderr = `ssh: ${stderr.trim().split('\n').pop() ?? 'connection failed'}`;
-      resolve({ code: code ?? -1, stdout, stderr });
+      resolve({ code: code ?? -1, stdout: out.text(), stderr: code === 255 ? `ssh: ${stderr.trim().split('\n').pop() ?? 'connection failed'}` : stderr });
     });
   });
 }
