@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { berth, boardImage, checkSecretFiles, docker, freePort, labelled, postWithForm, postsOnPage, purge, restartAndWait } from './helpers.js';
+import { PRELUDE } from '../../src/deployer/userdata/prelude.js';
+import { berth, boardImage, checkSecretFiles, docker, execIn, freePort, labelled, postWithForm, postsOnPage, purge, restartAndWait } from './helpers.js';
 
 const PROJECT = 'berth-test-userdata';
 
@@ -154,5 +155,37 @@ describe('userdata --registry, --registry-ca', () => {
     assert.equal(r.code, 1);
     assert.match(r.console, new RegExp(`ERROR: image ${registry}/${boardImage('dbs')} is missing and cannot be pulled: .*(not found|unknown|404)`, 'i'));
     assert.doesNotMatch(r.console, /x509/);
+  });
+});
+
+describe("the user-data's health wait", () => {
+  const names = [`berth-test-probe-shell-${process.pid}`, `berth-test-probe-exec-${process.pid}`];
+  after(async () => {
+    for (const n of names)
+      await docker
+        .getContainer(n)
+        .remove({ force: true })
+        .catch(() => undefined);
+  });
+
+  it("runs the container's own health check (shell and exec forms) rather than waiting for Docker's next probe, and only passes once it does", async () => {
+    // Docker's first probe is an hour away: only berth's own run of the check can say healthy.
+    const hour = 3600e9;
+    const start = { Image: boardImage('dbs'), Entrypoint: ['sh'], Cmd: ['-c', 'sleep 2; touch /tmp/ready; sleep 120'] };
+    const tests = [
+      ['CMD-SHELL', 'test -e /tmp/ready'],
+      ['CMD', 'test', '-e', '/tmp/ready'],
+    ];
+    for (const [i, name] of names.entries()) {
+      const c = await docker.createContainer({ ...start, name, Healthcheck: { Test: tests[i], Interval: hour, StartPeriod: hour } });
+      await c.start();
+      const r = spawnSync('bash', ['-c', `${PRELUDE}\nwait_healthy ${name}`], { encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 0, `wait_healthy ${name}: ${r.error?.message ?? `exit ${r.status}`}\n${r.stderr}`);
+      const said = new RegExp(`(\\d+\\.\\d{3}) berth: ${name} is healthy$`, 'm').exec(r.stderr);
+      assert.ok(said, r.stderr);
+      const ready = Number((await execIn(name, ['stat', '-c', '%.3Y', '/tmp/ready'])).out.trim());
+      assert.ok(Number(said[1]) >= ready, `${name}: said healthy at ${said[1]}, before its check could pass (${ready})`);
+      assert.equal((await c.inspect()).State.Health?.Status, 'starting', "Docker's own probe has not run");
+    }
   });
 });

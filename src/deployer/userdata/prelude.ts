@@ -74,10 +74,21 @@ ensure_volume() {
   docker volume inspect "$1" >/dev/null 2>&1 || docker volume create --label "io.berth.project=$PROJECT" "$1" >/dev/null
 }
 
+# The container's own health check, run now: Docker runs it only every --interval (5 s in the
+# board's images), so a service ready just after a probe would wait that long for the next one,
+# and the services after it with it. Its arguments (sh -c for the shell form) go NUL-separated
+# from Docker's template (less the newline it ends with) to xargs, so no word of the check is
+# split or globbed.
+probe_now() {
+  docker inspect -f '{{$t := .Config.Healthcheck.Test}}{{if eq (index $t 0) "CMD-SHELL"}}sh{{"\x00"}}-c{{"\x00"}}{{index $t 1}}{{"\x00"}}{{else}}{{range $i, $a := $t}}{{if $i}}{{$a}}{{"\x00"}}{{end}}{{end}}{{end}}' "$1" 2>/dev/null |
+    head -c -1 | xargs -0 timeout 10 docker exec "$1" >/dev/null 2>&1
+}
+
 # Waits until a container is healthy (or running, without a health check); shows its log if not.
 # Unhealthy for 30 s in a row is final: on a busy host a probe can miss its timeout a few times
 # and a healthy container flips to unhealthy until its next probe passes. Asked every 0.5 s (300 s
-# in all): the next service starts as soon as Docker calls this one healthy.
+# in all), with the health check itself run while Docker still says "starting": the next service
+# starts as soon as this one passes its check.
 wait_healthy() {
   local state _ bad=0
   for _ in $(seq 1 600); do
@@ -86,6 +97,7 @@ wait_healthy() {
       healthy | running) log "$1 is $state"; return 0 ;;
       exited | dead) break ;;
       unhealthy) bad=$((bad + 1)); [ "$bad" -lt 60 ] || break ;;
+      starting) bad=0; if probe_now "$1"; then log "$1 is healthy"; return 0; fi ;;
       *) bad=0 ;;
     esac
     sleep 0.5
