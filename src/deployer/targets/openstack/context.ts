@@ -44,8 +44,17 @@ export const tagsFor = (c: ApplyContext, tier?: string) => (tier ? [...c.d.tags,
 /** Runs fn over items at once, or one after another in sequential mode. */
 export async function each<T>(c: ApplyContext, items: T[], fn: (x: T) => Promise<unknown>): Promise<void> {
   if (!c.sequential) {
-    await Promise.all(items.map(fn));
+    await together(items.map(fn));
     return;
   }
   for (const x of items) await fn(x);
+}
+
+/**
+ * Waits for every one of the work under way, then throws the first failure: unlike Promise.all,
+ * nothing is still creating resources after `up` has said it failed (a re-run would race it).
+ */
+export async function together(work: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

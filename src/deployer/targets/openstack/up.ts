@@ -1,8 +1,10 @@
 // `berth plan` and `berth up --target openstack`: read the stack's resources (the cloud is the
 // only state), compute the desired state from the layout's plan, diff them; `up` then checks
 // names and quotas before creating anything and applies the diff in dependency order: what goes
-// away first, then networks, router, groups, all ports (fixed IPs), all servers at once and the
-// floating IP while they boot; then waits for the board to answer and the servers' user-data. A diff of only keeps makes no mutating call.
+// away first; then networks, security groups and volumes side by side, the router and the ports
+// (fixed IPs) once what each needs is there; all servers at once and the floating IP while they
+// boot; then waits for the board to answer and the servers' user-data. A diff of only keeps makes
+// no mutating call.
 import type { OpenStack } from '../../openstack/index.js';
 import type { LayoutName } from '../../layouts/plan.js';
 import type { StackSpec } from '../../stack/schema.js';
@@ -12,7 +14,7 @@ import { applyGroups, applyNetworks, applyPorts, applyRetags, applyRouter, known
 import { applyFloatingIp, applyServers, startStopped } from './apply-servers.js';
 import { applyVolumes, attachToKept, detachMoving } from './apply-volumes.js';
 import { applyMembers, applyShells, drainLeaving, knownLoadBalancers, removeLoadBalancers, rollServers } from './apply-load-balancers.js';
-import type { ApplyContext } from './context.js';
+import { together, type ApplyContext } from './context.js';
 import { desiredState, type DesiredState } from './desired.js';
 import { guardDataLoss } from './data-loss.js';
 import { diff, mutating, type Step } from './diff.js';
@@ -162,12 +164,7 @@ export async function up(
     await step('detach', () => detachMoving(c));
     await step('drain', () => drainLeaving(c));
     await step('remove', () => removeFirst(c));
-    await step('networks', () => applyNetworks(c));
-    await step('router', () => applyRouter(c));
-    await step('groups', () => applyGroups(c));
-    await step('ports', () => applyPorts(c));
-    await step('retag', () => applyRetags(c));
-    await step('volumes', () => applyVolumes(c));
+    await applyFoundations(c, step);
     // The floating IP needs only the entry's port: made while the servers boot (in sequential
     // mode, or when it goes on a load balancer's VIP that is still being made, after them).
     const fipEarly = !sequential && !p.d.floatingIp.loadBalancer;
@@ -196,6 +193,33 @@ export function entryUrl(d: DesiredState, fip: string): string {
   const entry = d.plan.services.find((s) => s.service === d.plan.entry);
   const port = entry?.ports[0]?.container ?? 80;
   return `http://${fip}${port === 80 ? '' : `:${port}`}/`;
+}
+
+/**
+ * Networks, router, groups, ports and volumes. Only some need others: the router the subnets,
+ * a port its network and group; security groups (Neutron) and volumes (Cinder) need nothing, so
+ * they are made while the networks are (in sequential mode, one step after another).
+ */
+async function applyFoundations(c: ApplyContext, step: PhaseClock['step']): Promise<void> {
+  if (c.sequential) {
+    for (const [name, fn] of [
+      ['networks', applyNetworks],
+      ['router', applyRouter],
+      ['groups', applyGroups],
+      ['ports', applyPorts],
+      ['retag', applyRetags],
+      ['volumes', applyVolumes],
+    ] as const)
+      await step(name, () => fn(c));
+    return;
+  }
+  const groups = step('groups', () => applyGroups(c));
+  const networked = async () => {
+    await step('networks', () => applyNetworks(c));
+    await together([step('router', () => applyRouter(c)), groups.then(() => step('ports', () => applyPorts(c)))]);
+  };
+  await together([networked(), groups, step('volumes', () => applyVolumes(c))]);
+  await step('retag', () => applyRetags(c));
 }
 
 /** Deletes first: replaced and unplanned servers, then unplanned networking (which needs them gone). */
