@@ -122,6 +122,45 @@ it('an ACTIVE server whose console answers 404 (its host lost it) fails up at on
   assert.ok(Date.now() - started < 300_000, 'long before the ready timeout');
 });
 
+it("a guest that got no metadata (cloud-init's DataSourceNone) fails up as soon as its console says so, with what to check", async () => {
+  const clean = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
+  assert.equal(clean.code, 0, clean.stderr);
+  px.clear();
+  // The real console as a guest without DHCP or metadata shows it: no user-data line, and
+  // cloud-init's last word naming the fallback datasource.
+  const noMetadata = 'Cloud-init v. 22.4.2 finished at Fri, 04 Dec 2026 12:00:00 +0000. Datasource DataSourceNone.  Up 35.05 seconds';
+  px.nova.inject(
+    new RegExp(`^/v2\\.1/servers/${UUID}/action$`),
+    {
+      kind: 'rewrite',
+      edit: (body) => {
+        const output = (body as { output?: string }).output ?? '';
+        return {
+          output: `${output
+            .split('\n')
+            .filter((l) => !/ berth: /.test(l))
+            .join('\n')}\n${noMetadata}\n`,
+        };
+      },
+    },
+    1000,
+    'POST',
+  );
+  const r = await berthAsync(['up', ...ARGS, '--wait', 'ready', '--ready-timeout', '900'], px.cloudsFile);
+  px.clear();
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `berth: ${ID}-vm booted without its user-data: cloud-init found no metadata \\(it fell back to DataSourceNone\\), so nothing of the board runs on it; its console ends:\n[^]*\n${noMetadata.replace(/[.()]/g, '\\$&')}\n`,
+    ),
+  );
+  assert.match(
+    r.stderr,
+    /hint: the cloud's DHCP or metadata service did not answer the server: .*Neutron DHCP and metadata agents \(openstack network agent list\); then replace it: berth down --target openstack, and berth up again \(volumes are kept\)/,
+  );
+});
+
 // The two halves of "a create still on its way when its client was killed": the next up waits
 // for it (an interrupted run is visible), and a port that lands later still is taken over.
 it('a boot the cloud carries out after its client was killed: the next up waits for it, no second server', async () => {

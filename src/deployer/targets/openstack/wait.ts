@@ -1,7 +1,7 @@
 // After the servers are ACTIVE: follow each new server's console log (what `watch nova
 // console-log` showed in the original) and poll the entry's URL until the board answers /readyz.
-// A VM whose user-data fails, or never runs (an image without cloud-init), is reported with the
-// console's last lines instead of a silent timeout.
+// A VM whose user-data fails, or never runs (an image without cloud-init, or a guest cloud-init
+// found no metadata for), is reported with the console's last lines instead of a silent timeout.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { isNotFound, type OpenStack } from '../../openstack/index.js';
@@ -17,6 +17,11 @@ import type { PhaseClock } from './phases.js';
 export const USERDATA_LINE = / berth: /;
 const DONE = / berth: stack \S+ is up/;
 const FAILED = / berth: ERROR: /;
+/**
+ * cloud-init's word that it found no metadata (no DHCP lease or no metadata service answered):
+ * it then runs without user-data, so no berth line will ever come.
+ */
+const NO_METADATA = /Datasource DataSourceNone\b|Used fallback datasource/;
 /** A user-data line without the console's prefix: what the user-data said. */
 export const userdataText = (line: string) => line.replace(/^.* berth: /, '');
 /** A container's state as a user-data line reports it ('starting' when it is being started). */
@@ -156,6 +161,11 @@ class Consoles {
         );
       if (lines.some((l) => DONE.test(l))) this.done.add(b.id);
       const silent = !lines.some((l) => USERDATA_LINE.test(l));
+      if (silent && lines.some((l) => NO_METADATA.test(l)))
+        throw new TargetError(
+          `${b.server.name} booted without its user-data: cloud-init found no metadata (it fell back to DataSourceNone), so nothing of the board runs on it; its console ends:\n${lines.slice(-15).join('\n')}`,
+          "the cloud's DHCP or metadata service did not answer the server: its admins can check the Neutron DHCP and metadata agents (openstack network agent list); then replace it: berth down --target openstack, and berth up again (volumes are kept)",
+        );
       if (silent && this.o.silentMs !== undefined && Date.now() - this.started > this.o.silentMs) {
         throw new TargetError(
           `${b.server.name} is ACTIVE but its user-data never ran (no berth line on its console after ${Math.round(this.o.silentMs / 1000)} s); its console ends:\n${lines.slice(-15).join('\n')}`,
