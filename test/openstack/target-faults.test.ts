@@ -152,7 +152,7 @@ it("a guest that got no metadata (cloud-init's DataSourceNone) fails up as soon 
   assert.match(
     r.stderr,
     new RegExp(
-      `berth: ${ID}-vm booted without its user-data: cloud-init found no metadata \\(it fell back to DataSourceNone\\), so nothing of the board runs on it; its console ends:\n[^]*\n${noMetadata.replace(/[.()]/g, '\\$&')}\n`,
+      `berth: ${ID}-vm booted without its user-data: cloud-init found no metadata \\(it fell back to DataSourceNone\\), so nothing of the board runs on it; its console ends:\n[^]*\n${noMetadata.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`,
     ),
   );
   assert.match(
