@@ -161,6 +161,27 @@ it("a guest that got no metadata (cloud-init's DataSourceNone) fails up as soon 
   );
 });
 
+it('a load-balancer service in the catalog that nobody answers: up, plan, status and down of a stack without replicas never call it', async () => {
+  const dead = await proxiedCloud({ deadLoadBalancer: true });
+  try {
+    const clean = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], dead.cloudsFile);
+    assert.equal(clean.code, 0, clean.stderr);
+    const made = await berthAsync(['up', ...ARGS, '--wait', 'active'], dead.cloudsFile);
+    assert.equal(made.code, 0, made.stderr);
+    const plan = await berthAsync(['plan', ...ARGS], dead.cloudsFile);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /0 to create, 0 to change, 0 to replace, 0 to delete, \d+ to keep/);
+    const status = await berthAsync(['status', '--target', 'openstack', '--prefix', PREFIX, '--json'], dead.cloudsFile);
+    assert.equal(status.code, 0, status.stderr);
+    assert.deepEqual((JSON.parse(status.stdout) as { loadBalancers: unknown[] }).loadBalancers, []);
+    const gone = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], dead.cloudsFile);
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.deepEqual(await leftovers(os, ID), {});
+  } finally {
+    await dead.stop();
+  }
+});
+
 // The two halves of "a create still on its way when its client was killed": the next up waits
 // for it (an interrupted run is visible), and a port that lands later still is taken over.
 it('a boot the cloud carries out after its client was killed: the next up waits for it, no second server', async () => {

@@ -32,7 +32,11 @@ export interface Proxied {
  * The sandbox's berth-demo through counting proxies. With `cinderProject` (demo's project id: Cinder's
  * endpoint names it), Cinder goes through one too.
  */
-export async function proxiedCloud(o: { cinderProject?: string } = {}): Promise<Proxied> {
+/**
+ * The sandbox behind fault proxies. deadLoadBalancer: the cloud also names a load-balancer
+ * endpoint where nothing answers (a catalog entry for an Octavia that is down).
+ */
+export async function proxiedCloud(o: { cinderProject?: string; deadLoadBalancer?: boolean } = {}): Promise<Proxied> {
   const nova = new FaultProxy({ host: '127.0.0.1', port: 8774 });
   const neutron = new FaultProxy({ host: '127.0.0.1', port: 9696 });
   const glance = new FaultProxy({ host: '127.0.0.1', port: 9292 });
@@ -45,6 +49,8 @@ export async function proxiedCloud(o: { cinderProject?: string } = {}): Promise<
     network_endpoint_override: q,
     image_endpoint_override: g,
     ...(c ? { block_storage_endpoint_override: `${c}/v3/${o.cinderProject}` } : {}),
+    // The discard port: nothing listens there, every call is refused.
+    ...(o.deadLoadBalancer ? { load_balancer_endpoint_override: 'http://127.0.0.1:9/v2' } : {}),
   };
   const dir = mkdtempSync(join(tmpdir(), 'berth-clouds-'));
   const cloudsFile = join(dir, 'clouds.yaml');

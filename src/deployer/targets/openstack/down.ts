@@ -11,7 +11,7 @@ import type { StackData } from './desired.js';
 import { diskDataOf, type Step } from './diff.js';
 import { META, ownerDescription, TAG } from './names.js';
 import type { ObservedServer } from './observed.js';
-import { observedServer } from './read.js';
+import { mayHaveLoadBalancers, observedServer } from './read.js';
 import { guardDataLoss } from './data-loss.js';
 import { TargetError } from '../shared/errors.js';
 import { deleteNetworking, deleteServers, doomedCount, type Doomed } from './remove.js';
@@ -163,10 +163,10 @@ async function deleteVolumes(os: OpenStack, volumes: StackVolume[], progress: Pr
   );
 }
 
-/** The scope's load balancers (by tag); none on a cloud without Octavia. */
+/** The scope's load balancers (by tag); none on a cloud without Octavia or without a VIP on the scope's networks. */
 async function stackLoadBalancers(os: OpenStack, scope: Scope): Promise<{ id: string; name: string }[]> {
-  if (!(await os.loadBalancer.available())) return [];
   const tag = 'stack' in scope ? TAG.stack(scope.stack) : TAG.prefix(scope.prefix);
+  if (!(await mayHaveLoadBalancers(os, tag))) return [];
   return (await os.loadBalancer.loadBalancers.list({ tags: [tag] })).map((lb) => ({ id: lb.id, name: lb.name }));
 }
 

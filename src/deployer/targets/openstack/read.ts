@@ -138,6 +138,19 @@ export function observedVolume(v: Volume): ObservedVolume {
 }
 
 /** The stack's load balancers (by tag: Octavia takes tags in the create) down to their members. */
+/**
+ * Whether the stacks a tag names may have load balancers to read or delete: only on a cloud with
+ * Octavia, and only when one of their networks holds a VIP port (Octavia makes it, owner
+ * "Octavia", before it answers the create, and a network cannot go while it holds one). A stack
+ * that never had replicas makes no Octavia call, so a catalog entry nobody answers cannot stop it.
+ */
+export async function mayHaveLoadBalancers(os: OpenStack, tag: string): Promise<boolean> {
+  if (!(await os.loadBalancer.available())) return false;
+  const networks = await os.network.networks.list({ tags: [tag] });
+  if (!networks.length) return false;
+  return (await os.network.ports.list({ network_id: networks.map((n) => n.id), device_owner: 'Octavia' })).length > 0;
+}
+
 export async function readLoadBalancers(os: OpenStack, id: string): Promise<ObservedLoadBalancer[]> {
   const lbc = os.loadBalancer;
   const lbs = await lbc.loadBalancers.list({ tags: [TAG.stack(id)] });

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpenStack } from '../../openstack/index.js';
 import { TargetError } from '../shared/errors.js';
 import { META, TAG } from './names.js';
-import { observedServer } from './read.js';
+import { mayHaveLoadBalancers, observedServer } from './read.js';
 import { answers, containerState, USERDATA_LINE, userdataText } from './wait.js';
 
 export interface ServerStatus {
@@ -65,7 +65,7 @@ export async function status(os: OpenStack, id: string, entryPort = 80): Promise
       };
     }),
   );
-  const loadBalancers = (await os.loadBalancer.available()) ? await loadBalancerStatus(os, id) : [];
+  const loadBalancers = (await mayHaveLoadBalancers(os, TAG.stack(id))) ? await loadBalancerStatus(os, id) : [];
   // A replicated entry's floating IP is on its load balancer's VIP, not on a server.
   const fip =
     out.find((s) => s.floatingIp)?.floatingIp ??

@@ -18,12 +18,12 @@ import { together, type ApplyContext } from './context.js';
 import { desiredState, type DesiredState } from './desired.js';
 import { guardDataLoss } from './data-loss.js';
 import { diff, mutating, type Step } from './diff.js';
-import { META, tagValue } from './names.js';
+import { META, TAG, tagValue } from './names.js';
 import { PhaseClock, type PhaseReport } from './phases.js';
 import type { OpenStackInputs } from './inputs.js';
 import type { BlockStorage, Observed } from './observed.js';
 import { checkQuotas, quotaNeeds, resolveNames, type Resolved } from './preflight.js';
-import { readStack } from './read.js';
+import { mayHaveLoadBalancers, readStack } from './read.js';
 import { deleteNetworking, deleteServers } from './remove.js';
 import { sharedSecretValues } from './secrets.js';
 import { SETTLE, settledRead } from './settle.js';
@@ -51,11 +51,11 @@ export async function planStack(
   layout?: LayoutName,
   progress: Progress = silentProgress,
 ): Promise<StackPlan> {
-  const octavia = await loadBalancing(os, stack, i, layout);
-  const hasVolumes = Object.values(stack.services).some((s) => s.volumes.length > 0);
-  const storage: BlockStorage = hasVolumes ? await blockStorage(os) : { available: false, why: 'the stack has no volumes' };
   // Without --layout every layout's networks are looked for: the deployed one decides.
   const names = desiredState(stack, layout ?? 'tiered', i);
+  const octavia = await loadBalancing(os, names.id, i, layout);
+  const hasVolumes = Object.values(stack.services).some((s) => s.volumes.length > 0);
+  const storage: BlockStorage = hasVolumes ? await blockStorage(os) : { available: false, why: 'the stack has no volumes' };
   const wanted = { networks: names.networks.map((n) => n.name), router: names.router.name, volumes: storage.available, loadBalancers: octavia };
   const o = await settledRead(() => readStack(os, names.id, wanted), SETTLE, { onWait: (m) => progress.step(m) });
   const deployed = deployedLayout(o);
@@ -69,14 +69,15 @@ export async function planStack(
 }
 
 /**
- * Whether the stack's load balancers are read: on a cloud with Octavia, always (a stack scaled
- * back to one server has some to delete). Replicas > 1 on a cloud without it are refused here,
- * before anything is read or changed, with what is missing.
+ * Whether the stack's load balancers are read: with replicas, or when the stack has some left (a
+ * stack scaled back to one server has them to delete; see mayHaveLoadBalancers). Replicas > 1 on
+ * a cloud without Octavia are refused here, before anything is read or changed, with what is
+ * missing.
  */
-async function loadBalancing(os: OpenStack, stack: StackSpec, i: OpenStackInputs, layout?: LayoutName): Promise<boolean> {
+async function loadBalancing(os: OpenStack, id: string, i: OpenStackInputs, layout?: LayoutName): Promise<boolean> {
   const replicated = Object.entries(i.replicas).filter(([, n]) => n > 1);
+  if (!replicated.length) return mayHaveLoadBalancers(os, TAG.stack(id));
   const available = await os.loadBalancer.available();
-  if (!replicated.length) return available;
   const what = replicated.map(([s, n]) => `${s}=${n}`).join(',');
   if (layout === 'single') throw new TargetError(`replicas (${what}) need the tiered layout: one server per replica`, 'use --layout tiered');
   if (!available) {
