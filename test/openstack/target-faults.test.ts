@@ -16,6 +16,8 @@ const PREFIX = prefix();
 const ID = `${PREFIX}-board`;
 const ARGS = ['--target', 'openstack', '--layout', 'single', '--prefix', PREFIX, '--image', IMAGE, '--flavor', 'm1.tiny'];
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/** down of this file's stack, volumes and all, through the cloud that clouds.yaml file names. */
+const downStack = (cloudsFile: string) => berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], cloudsFile);
 let px: Proxied;
 let os: OpenStack;
 
@@ -25,7 +27,7 @@ before(async () => {
 });
 after(async () => {
   try {
-    const r = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
+    const r = await downStack(px.cloudsFile);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await leftovers(os, ID), {});
   } finally {
@@ -101,7 +103,7 @@ it('409 "in use" while a port and a network are still held: down retries and lea
     1,
     'DELETE',
   );
-  const r = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
+  const r = await downStack(px.cloudsFile);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(px.neutron.count('DELETE', new RegExp(`^/v2\\.0/networks/${UUID}$`)), 2, 'the refused delete was sent again');
   assert.deepEqual(await leftovers(os, ID), {});
@@ -123,7 +125,7 @@ it('an ACTIVE server whose console answers 404 (its host lost it) fails up at on
 });
 
 it("a guest that got no metadata (cloud-init's DataSourceNone) fails up as soon as its console says so, with what to check", async () => {
-  const clean = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
+  const clean = await downStack(px.cloudsFile);
   assert.equal(clean.code, 0, clean.stderr);
   px.clear();
   // The real console as a guest without DHCP or metadata shows it: no user-data line, and
@@ -164,7 +166,7 @@ it("a guest that got no metadata (cloud-init's DataSourceNone) fails up as soon 
 it('a load-balancer service in the catalog that nobody answers: up, plan, status and down of a stack without replicas never call it', async () => {
   const dead = await proxiedCloud({ deadLoadBalancer: true });
   try {
-    const clean = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], dead.cloudsFile);
+    const clean = await downStack(dead.cloudsFile);
     assert.equal(clean.code, 0, clean.stderr);
     const made = await berthAsync(['up', ...ARGS, '--wait', 'active'], dead.cloudsFile);
     assert.equal(made.code, 0, made.stderr);
@@ -174,7 +176,7 @@ it('a load-balancer service in the catalog that nobody answers: up, plan, status
     const status = await berthAsync(['status', '--target', 'openstack', '--prefix', PREFIX, '--json'], dead.cloudsFile);
     assert.equal(status.code, 0, status.stderr);
     assert.deepEqual((JSON.parse(status.stdout) as { loadBalancers: unknown[] }).loadBalancers, []);
-    const gone = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], dead.cloudsFile);
+    const gone = await downStack(dead.cloudsFile);
     assert.equal(gone.code, 0, gone.stderr);
     assert.deepEqual(await leftovers(os, ID), {});
   } finally {
@@ -185,7 +187,7 @@ it('a load-balancer service in the catalog that nobody answers: up, plan, status
 // The two halves of "a create still on its way when its client was killed": the next up waits
 // for it (an interrupted run is visible), and a port that lands later still is taken over.
 it('a boot the cloud carries out after its client was killed: the next up waits for it, no second server', async () => {
-  const clean = await berthAsync(['down', '--target', 'openstack', '--volumes', '--allow-data-loss', '--prefix', PREFIX], px.cloudsFile);
+  const clean = await downStack(px.cloudsFile);
   assert.equal(clean.code, 0, clean.stderr);
   px.clear();
   px.nova.inject(/^\/v2\.1\/servers$/, { kind: 'late', ms: 4000 }, 1, 'POST');

@@ -30,11 +30,8 @@ export interface Proxied {
 
 /**
  * The sandbox's berth-demo through counting proxies. With `cinderProject` (demo's project id: Cinder's
- * endpoint names it), Cinder goes through one too.
- */
-/**
- * The sandbox behind fault proxies. deadLoadBalancer: the cloud also names a load-balancer
- * endpoint where nothing answers (a catalog entry for an Octavia that is down).
+ * endpoint names it), Cinder goes through one too. With `deadLoadBalancer`, the cloud also names
+ * a load-balancer endpoint where nothing answers (a catalog entry for an Octavia that is down).
  */
 export async function proxiedCloud(o: { cinderProject?: string; deadLoadBalancer?: boolean } = {}): Promise<Proxied> {
   const nova = new FaultProxy({ host: '127.0.0.1', port: 8774 });

@@ -137,7 +137,6 @@ export function observedVolume(v: Volume): ObservedVolume {
   };
 }
 
-/** The stack's load balancers (by tag: Octavia takes tags in the create) down to their members. */
 /**
  * Whether the stacks a tag names may have load balancers to read or delete: only on a cloud with
  * Octavia, and only when one of their networks holds a VIP port (Octavia makes it, owner
@@ -151,6 +150,7 @@ export async function mayHaveLoadBalancers(os: OpenStack, tag: string): Promise<
   return (await os.network.ports.list({ network_id: networks.map((n) => n.id), device_owner: 'Octavia' })).length > 0;
 }
 
+/** The stack's load balancers (by tag: Octavia takes tags in the create) down to their members. */
 export async function readLoadBalancers(os: OpenStack, id: string): Promise<ObservedLoadBalancer[]> {
   const lbc = os.loadBalancer;
   const lbs = await lbc.loadBalancers.list({ tags: [TAG.stack(id)] });
