@@ -39,7 +39,7 @@ async function os(...args: string[]): Promise<any> {
 }
 
 /** A deletion that finds nothing to delete is done already. */
-const gone = (err: Error) => /No .*found|could not be found|404|Unable to find/i.test(err.message);
+const gone = (err: Error) => /No .*found|could not be found|404|Unable to (find|locate)/i.test(err.message);
 function later(what: string, fn: () => Promise<unknown>): void {
   steps.push({ what, fn });
 }

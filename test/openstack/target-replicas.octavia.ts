@@ -2,12 +2,13 @@
 // replicas puts a load balancer in front of each tier (real amphorae, real haproxy), the page
 // answers through the floating IP on the web VIP and every member is ONLINE; a re-run changes
 // nothing; the replicas are replaced one at a time while a bounded low-rate load from the host
-// (GET / ~20/s, only to the stack's floating IP) runs while web and app get a new environment
-// (dbs, one server, is kept), and no request fails; scaling 2 -> 3 -> 1;
+// (GET / ~20/s and page posts with one-time keys ~2/s, only to the stack's floating IP) runs while
+// web and app get a new environment (dbs, one server, is kept): no request fails and every post
+// answered 303 is stored exactly once; scaling 2 -> 3 -> 1;
 // `down` leaves no load balancer, port or server.
 //
-// Not in the openstack suite (run-suite takes *.test.ts only): it needs Octavia in the sandbox,
-// which the `octavia` branch adds. Run it by hand: node --import tsx --test test/openstack/target-replicas.octavia.ts
+// Not in the openstack suite (run-suite takes *.test.ts only): it needs Octavia in the sandbox
+// (BERTH_OSLAB_OCTAVIA=1 scripts/openstack-sandbox.sh up). Run it by hand: node --import tsx --test test/openstack/target-replicas.octavia.ts
 // Without a load-balancer service in the catalog it fails saying so when BERTH_OCTAVIA=1 says
 // Octavia should be there, and skips otherwise.
 import assert from 'node:assert/strict';
@@ -17,8 +18,9 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
+import { rows } from '../helpers/page.js';
 import { CLOUDS_YAML, connectAs, REGISTRY, REGISTRY_CA } from './helpers.js';
 import { berthAsync, IMAGE, leftovers, prefix, pushBoardImages, ROOT } from './target-helpers.js';
 
@@ -79,6 +81,72 @@ async function load(target: string, rate: number, seconds: number, until?: Promi
   return out;
 }
 
+/**
+ * Posts through the page (a form with its own one-time key, as a browser sends it) at about
+ * `rate` per second for `seconds` or until `until` settles. An answer other than 303 is a failure;
+ * its post is sent again afterwards with the same key (up to 5 times) so that whether it was
+ * stored is known: `stored` holds every text the board answered 303 for.
+ */
+async function postLoad(target: string, rate: number, seconds: number, until?: Promise<unknown>): Promise<{ stored: string[]; failed: string[] }> {
+  const out = { stored: [] as string[], failed: [] as string[] };
+  const send = async (text: string, key: string): Promise<string | undefined> => {
+    try {
+      const r = await request(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ text, key }).toString(),
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+        signal: AbortSignal.timeout(10_000),
+      });
+      await r.body.dump();
+      return r.statusCode === 303 ? undefined : `HTTP ${r.statusCode}`;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  const unsure: { text: string; key: string }[] = [];
+  const inFlight: Promise<void>[] = [];
+  const end = Date.now() + seconds * 1000;
+  let done = false;
+  void until?.finally(() => (done = true));
+  for (let n = 0; Date.now() < end && !done; n++) {
+    const post = { text: `${p} roll post ${n} 🚢`, key: `${p}-${n}-${Math.random().toString(36).slice(2)}` };
+    inFlight.push(
+      send(post.text, post.key).then((err) => {
+        if (err === undefined) return void out.stored.push(post.text);
+        out.failed.push(`POST ${n}: ${err}`);
+        unsure.push(post);
+      }),
+    );
+    await sleep(1000 / rate);
+  }
+  await Promise.all(inFlight);
+  for (const post of unsure)
+    for (let i = 0; i < 5; i++)
+      if ((await send(post.text, post.key)) === undefined) {
+        out.stored.push(post.text);
+        break;
+      }
+  return out;
+}
+
+/** Every post's text on the board, newest first, read through the page 100 at a time. */
+async function boardTexts(base: string): Promise<string[]> {
+  const texts: string[] = [];
+  for (let path: string | undefined = '/?limit=100'; path;) {
+    const r: Dispatcher.ResponseData = await request(new URL(path, base), { headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const html = await r.body.text();
+    assert.equal(r.statusCode, 200, `GET ${path}`);
+    texts.push(...rows(html).map(([, text]) => decodeHtml(text)));
+    const older = /<a href="([^"]*)" rel="next">/.exec(html)?.[1];
+    path = older ? decodeHtml(older) : undefined;
+  }
+  return texts;
+}
+
+const decodeHtml = (s: string) => s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
+
 async function serverIds(): Promise<Record<string, string>> {
   return Object.fromEntries((await os.compute.servers.list({ tags: [`berth-stack=${id}`] })).map((s) => [s.name, s.id]));
 }
@@ -116,12 +184,26 @@ describe('replicas behind Octavia', () => {
     // dbs stays one server: a new image for it would be an outage, so only web and app change.
     const before = await serverIds();
     const up = berth(['up', ...common, ...images('repl-a'), '--stack', rolled, '--replicas', 'web=2,app=2', '--ready-timeout', '1500']);
-    const l = await load(url, 20, 1800, up);
+    const [l, posts] = await Promise.all([load(url, 20, 1800, up), postLoad(url, 2, 1800, up)]);
     const r = await up;
     assert.equal(r.code, 0, r.stderr);
     assert.equal((r.stderr.match(/rolling update of/g) ?? []).length, 4, r.stderr);
-    t.diagnostic(`${l.ok} requests answered 200 during the rolling update`);
+    t.diagnostic(`${l.ok} GETs answered 200 and ${posts.stored.length} POSTs 303 during the rolling update`);
     assert.deepEqual(l.failed, []);
+    assert.deepEqual(posts.failed, []);
+    // Every post answered 303 is on the board exactly once; none is there twice.
+    const counts = new Map<string, number>();
+    for (const text of await boardTexts(url)) if (text.startsWith(`${p} roll post `)) counts.set(text, (counts.get(text) ?? 0) + 1);
+    assert.deepEqual(
+      [...counts].filter(([, c]) => c !== 1),
+      [],
+      'posts stored more than once',
+    );
+    assert.deepEqual(
+      posts.stored.filter((text) => counts.get(text) !== 1),
+      [],
+      'posts answered 303 but not on the board',
+    );
     const after = await serverIds();
     for (const k of ['web', 'web-2', 'app', 'app-2']) assert.notEqual(after[`${id}-${k}`], before[`${id}-${k}`], `${k} replaced`);
     assert.equal(after[`${id}-dbs`], before[`${id}-dbs`], 'dbs kept');
