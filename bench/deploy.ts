@@ -6,11 +6,14 @@
 // floor: one bare instance of the same image with a trivial user-data, before and after the
 // `up`s (bench/floor.ts), and the ratio up / floor. Then the data part (bench/deploy-data.ts): the
 // no-op `up` with the volume, and dbs replaced with --posts posts beside an empty board's replace.
-// See docs/bench.md.
+// With --replicas (or --replicas-only), on a cloud with Octavia, the replicas part
+// (bench/deploy-replicas.ts): 2+2 replicas up and a rolling update under traffic, beside the same
+// update with one server per tier. See docs/bench.md.
 //
 //   npm run bench:deploy -- [--cloud berth-demo] [--image debian-12-docker] [--flavor m1.tiny]
 //                           [--registry 198.51.100.1:5000] [--registry-ca FILE] [--tag latest] [--quick] [--json FILE]
 //                           [--posts 100000] [--key-name berth] [--ssh-key FILE] [--ssh-cidr CIDR] [--data-only]
+//                           [--replicas] [--replicas-only]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connect, type OpenStack } from '../src/deployer/openstack/index.js';
@@ -18,6 +21,7 @@ import type { LayoutName } from '../src/deployer/layouts/plan.js';
 import { loadStackFile } from '../src/deployer/stack/load.js';
 import { silentProgress } from '../src/deployer/targets/shared/progress.js';
 import { benchReplaceDbs } from './deploy-data.js';
+import { benchReplicas } from './deploy-replicas.js';
 import { down, PhaseClock, planStack, renderPhases, resolveInputs, stackId, up, type UpResult } from '../src/deployer/targets/openstack/index.js';
 import { floor, floorReport, type Floor } from './floor.js';
 
@@ -34,6 +38,8 @@ const { values: a } = parseArgs({
     json: { type: 'string' },
     posts: { type: 'string', default: '100000' },
     'data-only': { type: 'boolean', default: false },
+    replicas: { type: 'boolean', default: false },
+    'replicas-only': { type: 'boolean', default: false },
     'key-name': { type: 'string', default: 'berth' },
     'ssh-key': { type: 'string', default: '/var/tmp/berth-openstack/state/ssh/berth_ed25519' },
     'ssh-cidr': { type: 'string', default: '198.51.100.0/24' },
@@ -92,8 +98,8 @@ const os = await connect({
   log: (e) => void (MUTATING.has(e.method) && e.attempt === 1 && mutations++),
 });
 // --data-only: only the data part (bench/deploy-data.ts), e.g. to measure it again on its own.
-if (a['data-only']) {
-  await dataPart(os).finally(() => os.close());
+if (a['data-only'] || a['replicas-only']) {
+  await (a['data-only'] ? dataPart(os) : replicasPart(os)).finally(() => os.close());
   if (a.json) writeFileSync(a.json, JSON.stringify(results, null, 2));
   process.exit(0);
 }
@@ -115,6 +121,7 @@ try {
   await timedFloor(2);
   process.stderr.write(floorReport(floors, measured));
   await dataPart(os);
+  if (a.replicas) await replicasPart(os);
 } finally {
   for (const p of ['s', 't', 'q'])
     await down(os, { stack: stackId(`${run}${p}`, stack.name) }, silentProgress, { volumes: true, allowDataLoss: true }).catch(() => 0);
@@ -130,6 +137,18 @@ async function dataPart(os: OpenStack): Promise<void> {
     sshKey: a['ssh-key']!,
     sshCidr: a['ssh-cidr']!,
     posts: Number(a.posts),
+    timed: async (what, fn) => {
+      await timed(what, fn);
+      return results.at(-1)!;
+    },
+  });
+}
+/** bench/deploy-replicas.ts on stacks of their own (`${run}r`, `${run}o`), timed as the rest. */
+async function replicasPart(os: OpenStack): Promise<void> {
+  await benchReplicas(os, {
+    stack,
+    prefix: run,
+    flags: { image: a.image, flavor: [a.flavor!], registry: a.registry, registryCa: a['registry-ca'], cloud: a.cloud, tag: a.tag },
     timed: async (what, fn) => {
       await timed(what, fn);
       return results.at(-1)!;

@@ -3,13 +3,14 @@
 # (suites share real services: MariaDB, the Docker Engine, the OpenStack sandbox).
 # Fails when a test fails, and also when a file ran no test at all (it registers none, or all are
 # skipped): a suite, filter or file that tests nothing must not pass.
-# BERTH_TEST_ROOT (default test) is the folder that holds the suites. BERTH_COVERAGE=1 adds a
+# BERTH_TEST_ROOT (default test) is the folder that holds the suites; BERTH_TEST_NAME (default
+# *.test.ts) the file names to run (*.octavia.ts: the tests that need Octavia, npm run test:octavia). BERTH_COVERAGE=1 adds a
 # coverage table of the files under src/ that the tests ran (node's --experimental-test-coverage).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:?usage: run-suite.sh SUITE [FILTER]}
 root=${BERTH_TEST_ROOT:-test}
-mapfile -t files < <(find "$root/$suite" -name '*.test.ts' | sort | grep -- "${2:-}")
+mapfile -t files < <(find "$root/$suite" -name "${BERTH_TEST_NAME:-*.test.ts}" | sort | grep -- "${2:-}")
 if [ ${#files[@]} -eq 0 ]; then echo "no test files in $root/$suite${2:+ matching $2}" >&2; exit 1; fi
 counts=$(mktemp)
 trap 'rm -f "$counts"' EXIT

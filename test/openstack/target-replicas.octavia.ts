@@ -4,7 +4,8 @@
 // nothing; the replicas are replaced one at a time while a bounded low-rate load from the host
 // (GET / ~20/s and page posts with one-time keys ~2/s, only to the stack's floating IP) runs while
 // web and app get a new environment (dbs, one server, is kept): no request fails and every post
-// answered 303 is stored exactly once; scaling 2 -> 3 -> 1;
+// answered 303 is stored exactly once; an app server deleted behind berth's back costs no request
+// once its member is marked down, and the next `up` recreates it; scaling 2 -> 3 -> 1;
 // `down` leaves no load balancer, port or server.
 //
 // Not in the openstack suite (run-suite takes *.test.ts only): it needs Octavia in the sandbox
@@ -17,11 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { request, type Dispatcher } from 'undici';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
-import { rows } from '../helpers/page.js';
-import { CLOUDS_YAML, connectAs, REGISTRY, REGISTRY_CA } from './helpers.js';
+import { countOnBoard, getLoad, postLoad } from '../../bench/board-traffic.js';
+import { CLOUDS_YAML, connectAs, REGISTRY, REGISTRY_CA, waitFor } from './helpers.js';
 import { berthAsync, IMAGE, leftovers, prefix, pushBoardImages, ROOT } from './target-helpers.js';
 
 // The admin project: five servers do not fit beside the other developers' in demo's quota.
@@ -58,95 +57,6 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** GETs of / at about `rate` per second for `seconds`, each with a 10 s limit: the statuses seen. */
-async function load(target: string, rate: number, seconds: number, until?: Promise<unknown>): Promise<{ ok: number; failed: string[] }> {
-  const out = { ok: 0, failed: [] as string[] };
-  const inFlight: Promise<void>[] = [];
-  const end = Date.now() + seconds * 1000;
-  let done = false;
-  void until?.finally(() => (done = true));
-  while (Date.now() < end && !done) {
-    inFlight.push(
-      request(target, { headersTimeout: 10_000, bodyTimeout: 10_000, signal: AbortSignal.timeout(10_000) })
-        .then(async (r) => {
-          await r.body.dump();
-          if (r.statusCode === 200) out.ok++;
-          else out.failed.push(`HTTP ${r.statusCode}`);
-        })
-        .catch((e: Error) => void out.failed.push(e.message)),
-    );
-    await sleep(1000 / rate);
-  }
-  await Promise.all(inFlight);
-  return out;
-}
-
-/**
- * Posts through the page (a form with its own one-time key, as a browser sends it) at about
- * `rate` per second for `seconds` or until `until` settles. An answer other than 303 is a failure;
- * its post is sent again afterwards with the same key (up to 5 times) so that whether it was
- * stored is known: `stored` holds every text the board answered 303 for.
- */
-async function postLoad(target: string, rate: number, seconds: number, until?: Promise<unknown>): Promise<{ stored: string[]; failed: string[] }> {
-  const out = { stored: [] as string[], failed: [] as string[] };
-  const send = async (text: string, key: string): Promise<string | undefined> => {
-    try {
-      const r = await request(target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ text, key }).toString(),
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
-        signal: AbortSignal.timeout(10_000),
-      });
-      await r.body.dump();
-      return r.statusCode === 303 ? undefined : `HTTP ${r.statusCode}`;
-    } catch (e) {
-      return (e as Error).message;
-    }
-  };
-  const unsure: { text: string; key: string }[] = [];
-  const inFlight: Promise<void>[] = [];
-  const end = Date.now() + seconds * 1000;
-  let done = false;
-  void until?.finally(() => (done = true));
-  for (let n = 0; Date.now() < end && !done; n++) {
-    const post = { text: `${p} roll post ${n} 🚢`, key: `${p}-${n}-${Math.random().toString(36).slice(2)}` };
-    inFlight.push(
-      send(post.text, post.key).then((err) => {
-        if (err === undefined) return void out.stored.push(post.text);
-        out.failed.push(`POST ${n}: ${err}`);
-        unsure.push(post);
-      }),
-    );
-    await sleep(1000 / rate);
-  }
-  await Promise.all(inFlight);
-  for (const post of unsure)
-    for (let i = 0; i < 5; i++)
-      if ((await send(post.text, post.key)) === undefined) {
-        out.stored.push(post.text);
-        break;
-      }
-  return out;
-}
-
-/** Every post's text on the board, newest first, read through the page 100 at a time. */
-async function boardTexts(base: string): Promise<string[]> {
-  const texts: string[] = [];
-  for (let path: string | undefined = '/?limit=100'; path;) {
-    const r: Dispatcher.ResponseData = await request(new URL(path, base), { headersTimeout: 10_000, bodyTimeout: 10_000 });
-    const html = await r.body.text();
-    assert.equal(r.statusCode, 200, `GET ${path}`);
-    texts.push(...rows(html).map(([, text]) => decodeHtml(text)));
-    const older = /<a href="([^"]*)" rel="next">/.exec(html)?.[1];
-    path = older ? decodeHtml(older) : undefined;
-  }
-  return texts;
-}
-
-const decodeHtml = (s: string) => s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
-
 async function serverIds(): Promise<Record<string, string>> {
   return Object.fromEntries((await os.compute.servers.list({ tags: [`berth-stack=${id}`] })).map((s) => [s.name, s.id]));
 }
@@ -167,8 +77,12 @@ describe('replicas behind Octavia', () => {
     assert.equal(r.code, 0, r.stderr);
     url = r.stdout.trim();
     assert.match(url, /^http:\/\/[\d.]+\/$/);
+    // The floating IP is on the web load balancer's VIP, not on one of the web servers.
+    const [web] = await os.loadBalancer.loadBalancers.list({ name: `${id}-web-lb` });
+    const [fip] = await os.network.floatingIps.list({ floating_ip_address: new URL(url).hostname });
+    assert.equal(fip?.port_id, web?.vip_port_id, 'the floating IP is on the VIP of the web load balancer');
     assert.deepEqual(await members(), [`${id}-app-2=ONLINE`, `${id}-app=ONLINE`, `${id}-web-2=ONLINE`, `${id}-web=ONLINE`]);
-    const l = await load(url, 5, 10);
+    const l = await getLoad(url, 5, 10);
     assert.deepEqual(l.failed, []);
   });
 
@@ -179,12 +93,12 @@ describe('replicas behind Octavia', () => {
     assert.match(r.stderr, /nothing changed/);
   });
 
-  it('a changed environment of web and app rolls their replicas one at a time: under ~20 GET/s from the host, no request fails', async (t) => {
+  it('a changed environment of web and app rolls their replicas one at a time: under ~20 GET/s and ~2 posts/s from the host no request fails, and every post answered 303 is stored once', async (t) => {
     if (!octavia || !url) return t.skip('needs the deployment of the first test');
     // dbs stays one server: a new image for it would be an outage, so only web and app change.
     const before = await serverIds();
     const up = berth(['up', ...common, ...images('repl-a'), '--stack', rolled, '--replicas', 'web=2,app=2', '--ready-timeout', '1500']);
-    const [l, posts] = await Promise.all([load(url, 20, 1800, up), postLoad(url, 2, 1800, up)]);
+    const [l, posts] = await Promise.all([getLoad(url, 20, 1800, up), postLoad(url, `${p} roll post 🚢`, 2, 1800, up)]);
     const r = await up;
     assert.equal(r.code, 0, r.stderr);
     assert.equal((r.stderr.match(/rolling update of/g) ?? []).length, 4, r.stderr);
@@ -192,8 +106,7 @@ describe('replicas behind Octavia', () => {
     assert.deepEqual(l.failed, []);
     assert.deepEqual(posts.failed, []);
     // Every post answered 303 is on the board exactly once; none is there twice.
-    const counts = new Map<string, number>();
-    for (const text of await boardTexts(url)) if (text.startsWith(`${p} roll post `)) counts.set(text, (counts.get(text) ?? 0) + 1);
+    const counts = await countOnBoard(url, `${p} roll post 🚢`);
     assert.deepEqual(
       [...counts].filter(([, c]) => c !== 1),
       [],
@@ -202,18 +115,34 @@ describe('replicas behind Octavia', () => {
     assert.deepEqual(
       posts.stored.filter((text) => counts.get(text) !== 1),
       [],
-      'posts answered 303 but not on the board',
+      'posts answered 303 but not on the board exactly once',
     );
     const after = await serverIds();
     for (const k of ['web', 'web-2', 'app', 'app-2']) assert.notEqual(after[`${id}-${k}`], before[`${id}-${k}`], `${k} replaced`);
     assert.equal(after[`${id}-dbs`], before[`${id}-dbs`], 'dbs kept');
   });
 
+  it("an app server deleted behind berth's back: once its member is marked down no request fails, and the next up recreates it", async (t) => {
+    if (!octavia || !url) return t.skip('needs the deployment of the first test');
+    const lost = `${id}-app-2`;
+    const before = await serverIds();
+    await os.compute.servers.delete(before[lost]!);
+    await waitFor(`member ${lost} marked down`, 180_000, async () => ((await members()).includes(`${lost}=ONLINE`) ? undefined : true), 2000);
+    const l = await getLoad(url, 10, 15);
+    assert.deepEqual(l.failed, [], 'with one app server gone');
+    const r = await berth(['up', ...common, ...images('repl-a'), '--stack', rolled, '--replicas', 'web=2,app=2', '--ready-timeout', '1500']);
+    assert.equal(r.code, 0, r.stderr);
+    const after = await serverIds();
+    assert.ok(after[lost] && after[lost] !== before[lost], `${lost} recreated`);
+    assert.equal(after[`${id}-app`], before[`${id}-app`], 'the other app server kept');
+    await waitFor('every member ONLINE again', 180_000, async () => ((await members()).every((m) => m.endsWith('=ONLINE')) ? true : undefined), 2000);
+  });
+
   it('scaling web 2 -> 3 -> 1: the page answers throughout', async (t) => {
     if (!octavia || !url) return t.skip('needs the deployment of the first test');
     for (const n of [3, 1]) {
       const up = berth(['up', ...common, ...images('repl-a'), '--stack', rolled, '--replicas', `web=${n},app=2`, '--ready-timeout', '1500']);
-      const l = await load(url, 5, 1800, up);
+      const l = await getLoad(url, 5, 1800, up);
       const r = await up;
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(l.failed, [], `while scaling web to ${n}`);

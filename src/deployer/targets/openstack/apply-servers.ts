@@ -97,9 +97,15 @@ export async function startStopped(c: ApplyContext): Promise<void> {
 }
 
 /** The entry's floating IP: kept, moved onto the entry's port, or allocated there. Its address. */
+/** Where the floating IP goes: the VIP of the load balancer in front of the entry, else the entry's port. */
+function floatingIpPort(c: ApplyContext): string {
+  const lb = c.d.floatingIp.loadBalancer;
+  return lb ? c.ids.lb.get(lb)!.vipPortId : c.ids.port.get(c.d.floatingIp.port)!;
+}
+
 export async function applyFloatingIp(c: ApplyContext): Promise<string | undefined> {
   const fips = c.os.network.floatingIps;
-  const port = c.ids.port.get(c.d.floatingIp.port)!;
+  const port = floatingIpPort(c);
   const keep = stepsOf(c, 'floating-ip', 'keep')[0];
   if (keep) return c.o.floatingIps.find((f) => f.id === keep.id)?.address;
   const move = stepsOf(c, 'floating-ip', 'change')[0];
