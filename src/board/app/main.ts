@@ -7,12 +7,14 @@ import { onShutdown, runMain } from '../shared/lifecycle.js';
 import { describeTarget } from '../dbs/url.js';
 import { listenOn } from '../shared/http-server.js';
 import { loadAppConfig } from './config.js';
+import { useCursorKey } from '../shared/cursor.js';
 import { openDatabase } from './open-database.js';
 import { errorBody, errorMessage } from '../shared/error-codes.js';
 import { buildAppServer } from './server.js';
 
 export async function startApp(env: Env = process.env, logTo?: DestinationStream) {
   const config = loadAppConfig(env);
+  if (config.cursorKey) useCursorKey(config.cursorKey);
   const log = createLogger('app', config.logLevel, logTo);
   const database = openDatabase(config.database, { statementTimeoutMs: config.dbTimeoutMs });
   const { app, schema, bodies } = buildAppServer(config, database, log);

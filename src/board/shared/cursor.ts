@@ -4,9 +4,11 @@
 // asking the app (it has no key, so a forged cursor that looks right is refused by the app).
 //
 // Format: base64url(JSON [timestamp, id]) followed by a 22-character base64url HMAC-SHA256 tag
-// (128 bits) of that payload, under a key each app process makes at start. So a cursor the app
-// did not make is refused (invalid_cursor), and one made before the app restarted is refused
-// too: the page then shows the newest posts, as for any bad link.
+// (128 bits) of that payload. So a cursor the app did not make is refused (invalid_cursor). The
+// key comes from CURSOR_KEY (or CURSOR_KEY_FILE) when it is given, so every app replica behind a
+// load balancer, and the app after a restart, accepts the others' cursors; without it each app
+// process makes its own at start, and a link made by another process (or before a restart) is
+// refused: the page then shows the newest posts, as for any bad link.
 import crypto from 'node:crypto';
 
 export interface Cursor {
@@ -17,7 +19,12 @@ export interface Cursor {
 const TAG_LENGTH = 22;
 /** Longer than any cursor the app makes (about 80 characters); longer values are not read. */
 const MAX_LENGTH = 200;
-const KEY = crypto.randomBytes(32);
+let key: Buffer = crypto.randomBytes(32);
+
+/** The tag key from a shared secret (the app's CURSOR_KEY), for every process that is given it. */
+export function useCursorKey(secret: string): void {
+  key = crypto.createHash('sha256').update('berth cursor key\0').update(secret).digest();
+}
 
 export function encodeCursor(c: Cursor): string {
   const payload = Buffer.from(JSON.stringify([c.timestamp, c.id])).toString('base64url');
@@ -43,7 +50,7 @@ export function isWellFormedCursor(value: string): boolean {
 }
 
 function tag(payload: string): string {
-  return crypto.createHmac('sha256', KEY).update(payload).digest().subarray(0, 16).toString('base64url');
+  return crypto.createHmac('sha256', key).update(payload).digest().subarray(0, 16).toString('base64url');
 }
 
 function split(value: string): { payload: string; tag: string } | null {
