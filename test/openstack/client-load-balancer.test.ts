@@ -49,6 +49,13 @@ describe('os.loadBalancer on a cloud with Octavia', () => {
     await server.stop();
   });
 
+  it("reads the project's quotas at /v2/lbaas/quotas/{project}, in either of Octavia's spellings, unset as unlimited", async () => {
+    server.on('GET', '/lb/v2/lbaas/quotas/p1', json(200, { quota: { load_balancer: 3, listener: -1, pool: 7, healthmonitor: 4, member: 50 } }));
+    assert.deepEqual(await lb.quotas('p1'), { load_balancer: 3, listener: -1, pool: 7, health_monitor: 4, member: 50 });
+    server.on('GET', '/lb/v2/lbaas/quotas/p2', json(200, { quota: { loadbalancer: 1, health_monitor: 2 } }));
+    assert.deepEqual(await lb.quotas('p2'), { load_balancer: 1, listener: -1, pool: -1, health_monitor: 2, member: -1 });
+  });
+
   it('creates a load balancer at /v2/lbaas/loadbalancers and waits until it is ACTIVE', async () => {
     server.on('POST', '/lb/v2/lbaas/loadbalancers', json(201, LB('PENDING_CREATE')));
     server.on('GET', '/lb/v2/lbaas/loadbalancers/lb1', json(200, LB('PENDING_CREATE')), json(200, LB('PENDING_CREATE')), json(200, LB('ACTIVE')));

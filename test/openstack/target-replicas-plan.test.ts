@@ -12,6 +12,7 @@ import { diff, mutating, type Step } from '../../src/deployer/targets/openstack/
 import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
 import { LoadBalancerClient, type OpenStack } from '../../src/deployer/openstack/index.js';
 import { planStack } from '../../src/deployer/targets/openstack/up.js';
+import { lbQuotaFree, quotaNeeds, quotaShortages } from '../../src/deployer/targets/openstack/preflight.js';
 import { observedAfterUp } from './desired-fixture.js';
 import { startFakeCloud, stopFakeCloud } from './fake-cloud.js';
 
@@ -181,6 +182,37 @@ describe('replicas in the diff', () => {
       'create member alice-board-app',
       'create member alice-board-app-2',
       'change member alice-board-web-2',
+    ]);
+  });
+});
+
+describe('replicas and the load-balancer quotas', () => {
+  const empty = { networks: [], routers: [], groups: [], ports: [], servers: [], floatingIps: [] };
+  const flavors = new Map([['m1.small', { id: 'f', name: 'm1.small', vcpus: 1, ram: 2048, disk: 20 }]]);
+  const r = { externalNetworkId: 'e', externalNetworkName: 'public', imageId: 'i', flavors };
+  const lbNeeds = (n: Record<string, number>) =>
+    Object.fromEntries(Object.entries(n).filter(([k]) => ['load_balancer', 'listener', 'pool', 'health_monitor', 'member'].includes(k)));
+
+  it('a first up of 2+2 needs two load balancers, each with a listener, pool and monitor, and four members', () => {
+    const d = replicated('web=2,app=2');
+    assert.deepEqual(lbNeeds(quotaNeeds(d, diff(d, empty, 'e'), r)), { load_balancer: 2, listener: 2, pool: 2, health_monitor: 2, member: 4 });
+  });
+
+  it('scaling web 2 -> 3 needs one member more; a re-run needs none', () => {
+    const two = observedAfterUp(replicated('web=2,app=2'));
+    const three = replicated('web=3,app=2');
+    assert.deepEqual(lbNeeds(quotaNeeds(three, diff(three, two, 'e'), r)), { member: 1 });
+    assert.deepEqual(lbNeeds(quotaNeeds(three, diff(three, observedAfterUp(three), 'e'), r)), {});
+  });
+
+  it('a load-balancer quota too small is named with what is needed and free; -1 is unlimited', () => {
+    const free = lbQuotaFree(
+      { load_balancer: 3, listener: -1, pool: -1, health_monitor: -1, member: 5 },
+      { load_balancer: 2, listener: 2, pool: 2, health_monitor: 2, member: 2 },
+    );
+    assert.deepEqual(quotaShortages({ load_balancer: 2, listener: 2, pool: 2, health_monitor: 2, member: 4 }, free), [
+      'load_balancer: needs 2, 1 free of 3 (short by 1)',
+      'member: needs 4, 3 free of 5 (short by 1)',
     ]);
   });
 });

@@ -80,6 +80,24 @@ export class LoadBalancerClient {
     return new LbResource(this.session, { path: `/lbaas/pools/${enc(poolId)}/members`, key: 'member', plural: 'members' });
   }
 
+  /**
+   * The project's load-balancer quotas, under the names quotaNeeds uses (-1: unlimited). Octavia
+   * gives no usage here: count it with the lists (loadBalancerUsage in targets/openstack/preflight.ts).
+   */
+  async quotas(projectId: string): Promise<T.LbQuotas> {
+    const res = await this.session.request<{ quota: Record<string, number | undefined> }>('load-balancer', 'GET', `/lbaas/quotas/${enc(projectId)}`);
+    const q = res.body.quota;
+    // Octavia answers in both spellings (load_balancer / loadbalancer, health_monitor / healthmonitor).
+    const of = (...keys: string[]) => keys.map((k) => q[k]).find((v) => typeof v === 'number') ?? -1;
+    return {
+      load_balancer: of('load_balancer', 'loadbalancer'),
+      listener: of('listener'),
+      pool: of('pool'),
+      health_monitor: of('health_monitor', 'healthmonitor'),
+      member: of('member'),
+    };
+  }
+
   /** Whether the cloud offers load balancers at all (a load-balancer service in the catalog). */
   available(): Promise<boolean> {
     return this.session.hasService('load-balancer');

@@ -149,3 +149,12 @@ export interface StatusTree {
     }[];
   };
 }
+
+/** A project's load-balancer quotas (-1: unlimited), named as quotaNeeds counts them. */
+export interface LbQuotas {
+  load_balancer: number;
+  listener: number;
+  pool: number;
+  health_monitor: number;
+  member: number;
+}

@@ -3,6 +3,7 @@
 // which quota is short and by how much). Reads only.
 import type { OpenStack } from '../../openstack/index.js';
 import type { Flavor } from '../../openstack/compute/types.js';
+import type { LbQuotas } from '../../openstack/load-balancer/types.js';
 import { TargetError } from '../shared/errors.js';
 import type { DesiredState } from './desired.js';
 import type { Step } from './diff.js';
@@ -99,6 +100,12 @@ export function quotaNeeds(d: DesiredState, steps: Step[], r: Resolved): Record<
     floatingip: adds('floating-ip').length,
     security_group: adds('security-group').length,
     security_group_rule: adds('rule').length + adds('security-group').length * 2, // + Neutron's two default egress rules
+    // Octavia's own quotas (the amphorae are the service project's servers, not the user's).
+    load_balancer: adds('load-balancer').length - removes('load-balancer'),
+    listener: adds('listener').length,
+    pool: adds('pool').length,
+    health_monitor: adds('health-monitor').length,
+    member: adds('member').length - removes('member'),
     volumes: adds('volume').length,
     gigabytes: adds('volume').reduce((n, s) => n + (d.volumes.find((v) => v.name === s.name)?.size ?? 0), 0),
   };
@@ -124,12 +131,35 @@ export async function checkQuotas(os: OpenStack, need: Record<string, number>): 
     const q = cinder?.[k];
     if (q) free[k] = { limit: q.limit, free: q.limit - q.in_use - (q.reserved ?? 0) };
   }
+  if (projectId && LB_QUOTAS.some((k) => need[k])) Object.assign(free, await loadBalancerFree(os, projectId));
   const short = quotaShortages(need, free);
   if (short.length)
     throw new TargetError(
       `quota too small, nothing was created:\n  ${short.join('\n  ')}`,
       'free some (berth down, or berth down --all for every stack of your prefix), choose smaller flavors, or ask for more quota',
     );
+}
+
+const LB_QUOTAS = ['load_balancer', 'listener', 'pool', 'health_monitor', 'member'] as const;
+
+/** Octavia's quotas and what the project uses of them (Octavia reports no usage: counted from the lists). */
+async function loadBalancerFree(os: OpenStack, projectId: string): Promise<Record<string, { limit: number; free: number }>> {
+  const lb = os.loadBalancer;
+  const q = { project_id: projectId };
+  const [limits, lbs, listeners, pools, monitors] = await Promise.all([
+    lb.quotas(projectId),
+    lb.loadBalancers.list(q),
+    lb.listeners.list(q),
+    lb.pools.list(q),
+    lb.healthMonitors.list(q),
+  ]);
+  const members = (await Promise.all(pools.map((p) => lb.members(p.id).list()))).reduce((n, m) => n + m.length, 0);
+  return lbQuotaFree(limits, { load_balancer: lbs.length, listener: listeners.length, pool: pools.length, health_monitor: monitors.length, member: members });
+}
+
+/** Free per load-balancer quota, as the others: limit less used (-1 stays unlimited). */
+export function lbQuotaFree(limits: LbQuotas, used: LbQuotas): Record<string, { limit: number; free: number }> {
+  return Object.fromEntries(LB_QUOTAS.map((k) => [k, { limit: limits[k], free: limits[k] - used[k] }]));
 }
 
 /** One line per quota that cannot hold what is needed: which, needed, free, short by how much. */
