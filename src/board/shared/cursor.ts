@@ -5,10 +5,11 @@
 //
 // Format: base64url(JSON [timestamp, id]) followed by a 22-character base64url HMAC-SHA256 tag
 // (128 bits) of that payload. So a cursor the app did not make is refused (invalid_cursor). The
-// key comes from CURSOR_KEY (or CURSOR_KEY_FILE) when it is given, so every app replica behind a
-// load balancer, and the app after a restart, accepts the others' cursors; without it each app
-// process makes its own at start, and a link made by another process (or before a restart) is
-// refused: the page then shows the newest posts, as for any bad link.
+// key comes from a secret the app's replicas share (CURSOR_KEY, else the database password: see
+// app/config.ts), so every replica behind a load balancer, and the app after a restart, accepts
+// the others' cursors; without one (SQLite, no CURSOR_KEY) each process makes its own at start,
+// and a link made before a restart is refused: the page then shows the newest posts, as for any
+// bad link.
 import crypto from 'node:crypto';
 
 export interface Cursor {
@@ -21,7 +22,7 @@ const TAG_LENGTH = 22;
 const MAX_LENGTH = 200;
 let key: Buffer = crypto.randomBytes(32);
 
-/** The tag key from a shared secret (the app's CURSOR_KEY), for every process that is given it. */
+/** The tag key from a secret the app's processes share (its CURSOR_KEY or database password). */
 export function useCursorKey(secret: string): void {
   key = crypto.createHash('sha256').update('berth cursor key\0').update(secret).digest();
 }

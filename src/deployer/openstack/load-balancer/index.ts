@@ -82,7 +82,7 @@ export class LoadBalancerClient {
 
   /**
    * The project's load-balancer quotas, under the names quotaNeeds uses (-1: unlimited). Octavia
-   * gives no usage here: count it with the lists (loadBalancerUsage in targets/openstack/preflight.ts).
+   * gives no usage here: count it with the lists (loadBalancerFree in targets/openstack/preflight.ts).
    */
   async quotas(projectId: string): Promise<T.LbQuotas> {
     const res = await this.session.request<{ quota: Record<string, number | undefined> }>('load-balancer', 'GET', `/lbaas/quotas/${enc(projectId)}`);
