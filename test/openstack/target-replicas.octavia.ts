@@ -9,7 +9,7 @@
 // `down` leaves no load balancer, port or server.
 //
 // Not in the openstack suite (run-suite takes *.test.ts only): it needs Octavia in the sandbox
-// (BERTH_OSLAB_OCTAVIA=1 scripts/openstack-sandbox.sh up). Run it by hand: node --import tsx --test test/openstack/target-replicas.octavia.ts
+// (npm run test:octavia brings it up and runs this file with sandbox-octavia.octavia.ts).
 // Without a load-balancer service in the catalog it fails saying so when BERTH_OCTAVIA=1 says
 // Octavia should be there, and skips otherwise.
 import assert from 'node:assert/strict';
