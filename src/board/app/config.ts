@@ -31,12 +31,11 @@ export interface AppConfig {
 }
 
 export function loadAppConfig(env: Env = process.env): AppConfig {
-  const database = databaseFromEnv(env);
-  return {
+  // Read in this order, so the first bad setting named is the first in this list.
+  const config = {
     host: readVar(env, 'HOST', host('127.0.0.1')),
     port: readVar(env, 'APP_PORT', port(5555)),
-    database,
-    cursorKey: cursorKeyFrom(env) ?? (database.engine === 'mysql' ? database.password || undefined : undefined),
+    database: databaseFromEnv(env),
     adminToken: readVar(env, 'ADMIN_TOKEN', z.string().min(16, 'must be at least 16 characters').optional()),
     dbTimeoutMs: readVar(env, 'DB_TIMEOUT_MS', positiveInt(5000, 600_000)),
     idempotencyRetentionMs: readVar(env, 'IDEMPOTENCY_RETENTION_HOURS', positiveInt(24, 24 * 365)) * 3600_000,
@@ -45,6 +44,8 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     http: httpLimitsFromEnv(env),
     shutdownGraceMs: readVar(env, 'SHUTDOWN_GRACE_MS', positiveInt(DEFAULT_SHUTDOWN_GRACE_MS, 600_000)),
   };
+  const { database } = config;
+  return { ...config, cursorKey: cursorKeyFrom(env) ?? (database.engine === 'mysql' ? database.password || undefined : undefined) };
 }
 
 /** CURSOR_KEY or CURSOR_KEY_FILE: at least 16 characters (a guessable key would let links be forged). */
