@@ -38,42 +38,46 @@ async function crossPage(db: TestDatabase, envA: Record<string, string>, envB: R
   return { status: res.status, body: res.json() };
 }
 
+/** A fresh test database, dropped after the file. */
+async function database(engine: 'sqlite' | 'mysql'): Promise<TestDatabase> {
+  const db = await createTestDatabase(engine);
+  dbs.push(db);
+  return db;
+}
+
+/** The other process accepted the cursor: 200 and the page after the first two posts. */
+function assertOlderPage(r: { status: number; body: { posts: { text: string }[] } }): void {
+  assert.equal(r.status, 200);
+  assert.deepEqual(
+    r.body.posts.map((p) => p.text),
+    ['post 0'],
+  );
+}
+
 describe('page cursors across app replicas', () => {
   it('two app processes with the same CURSOR_KEY accept each other’s cursors', async () => {
-    const db = await createTestDatabase('sqlite');
-    dbs.push(db);
+    const db = await database('sqlite');
     const key = { CURSOR_KEY: 'a-shared-cursor-key-of-replicas' };
     const r = await crossPage(db, key, key);
-    assert.equal(r.status, 200);
-    assert.deepEqual(
-      r.body.posts.map((p: { text: string }) => p.text),
-      ['post 0'],
-    );
+    assertOlderPage(r);
   });
 
   it('two app processes keyed differently refuse each other’s cursors (400 invalid_cursor)', async () => {
-    const db = await createTestDatabase('sqlite');
-    dbs.push(db);
+    const db = await database('sqlite');
     const r = await crossPage(db, { CURSOR_KEY: 'the-first-cursor-key-xxxxx' }, { CURSOR_KEY: 'the-other-cursor-key-yyyyy' });
     assert.equal(r.status, 400);
     assert.equal(r.body.error.code, 'invalid_cursor');
   });
 
   it('without CURSOR_KEY, two app processes on one MariaDB (one password) accept each other’s cursors', async () => {
-    const db = await createTestDatabase('mysql');
-    dbs.push(db);
+    const db = await database('mysql');
     assert.notEqual(new URL(db.url).password, '', 'the test database has a password');
     const r = await crossPage(db, {}, {});
-    assert.equal(r.status, 200);
-    assert.deepEqual(
-      r.body.posts.map((p: { text: string }) => p.text),
-      ['post 0'],
-    );
+    assertOlderPage(r);
   });
 
   it('a CURSOR_KEY shorter than 16 characters stops the app with a message naming it', async () => {
-    const db = await createTestDatabase('sqlite');
-    dbs.push(db);
+    const db = await database('sqlite');
     const p = startTierProcess('src/board/app/main.ts', { APP_PORT: String(await freePort()), DATABASE_URL: db.url, CURSOR_KEY: 'short' });
     running.push(p);
     const code = await new Promise<number | null>((r) => p.proc.once('exit', r));
