@@ -168,6 +168,12 @@ export const OPTIONS = {
     targets: ['openstack'],
     parse: list,
   },
+  dropLoadBalancers: {
+    flags: '--drop-load-balancers',
+    help: 'a service scaled back to one server loses its load balancer (default: it keeps it; moving the floating IP off the VIP cuts open connections)',
+    group: 'openstack',
+    targets: ['openstack'],
+  },
   volumeType: { flags: '--volume-type <name>', help: "Cinder volume type of the volumes (default: the cloud's)", group: 'openstack', targets: ['openstack'] },
   all: { flags: '--all', help: "every stack of the prefix (the original's per-student cleanup)", group: 'openstack', targets: ['openstack'] },
 
@@ -265,6 +271,7 @@ export interface VolumeOpts {
   volumeSize?: number;
   volumeType?: string;
   replicas?: string[];
+  dropLoadBalancers?: boolean;
 }
 export interface DataLossOpts {
   allowDataLoss?: boolean;
@@ -320,6 +327,7 @@ export const COMMANDS = {
     'volumeSize',
     'volumeType',
     'replicas',
+    'dropLoadBalancers',
     'wait',
     'readyTimeout',
     'allowDataLoss',
@@ -329,7 +337,7 @@ export const COMMANDS = {
     'verbose',
     ['json', { help: 'the result as JSON on stdout: URL, changes, seconds, and the phases of each server booted', targets: ['openstack'], group: 'openstack' }],
   ],
-  plan: [...NAMES, OPENSTACK_ONLY, 'layout', ...IMAGES, ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'replicas', 'json'],
+  plan: [...NAMES, OPENSTACK_ONLY, 'layout', ...IMAGES, ...CLOUD, ...SERVERS, 'volumeSize', 'volumeType', 'replicas', 'dropLoadBalancers', 'json'],
   down: [...NAMES, 'target', 'volumes', ...CLOUD, 'all', 'allowDataLoss', 'yes', 'backupBefore', 'sshKey'],
   backup: [...NAMES, 'target', 'service', ...CLOUD, 'sshUser', 'sshKey'],
   restore: [...NAMES, 'target', 'service', ...CLOUD, 'sshUser', 'sshKey'],

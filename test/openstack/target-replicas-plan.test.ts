@@ -1,7 +1,8 @@
 // Replicas and their load balancers in the openstack target's pure parts (no cloud): the desired
 // state of `--replicas web=2,app=2` (names, addresses, MACs, groups, load balancers, the web's
 // REST address), the inputs refused, and the diff: a re-run changes nothing, scaling 2 -> 3
-// creates one server and its member, 3 -> 1 drains and deletes two and the load balancer, a new
+// creates one server and its member, 3 -> 1 drains and deletes two (the load balancer stays, with
+// one member, unless --drop-load-balancers), a new
 // image rolls the replicated servers one at a time. And `plan` on a cloud without Octavia (a
 // Keystone whose catalog has no load-balancer service, on 127.0.0.1) refuses replicas > 1.
 import assert from 'node:assert/strict';
@@ -11,7 +12,8 @@ import { desiredState } from '../../src/deployer/targets/openstack/desired.js';
 import { diff, mutating, type Step } from '../../src/deployer/targets/openstack/diff.js';
 import { resolveInputs } from '../../src/deployer/targets/openstack/inputs.js';
 import { LoadBalancerClient, type OpenStack } from '../../src/deployer/openstack/index.js';
-import { planStack } from '../../src/deployer/targets/openstack/up.js';
+import { planStack, withKeptLoadBalancers } from '../../src/deployer/targets/openstack/up.js';
+import type { Observed } from '../../src/deployer/targets/openstack/observed.js';
 import { lbQuotaFree, quotaNeeds, quotaShortages } from '../../src/deployer/targets/openstack/preflight.js';
 import { observedAfterUp } from './desired-fixture.js';
 import { startFakeCloud, stopFakeCloud } from './fake-cloud.js';
@@ -21,6 +23,11 @@ const SECRET = 'Secret-Value-xyz-123456';
 const state = (flags: Record<string, unknown> = {}) =>
   desiredState(stack, 'tiered', resolveInputs(stack, { prefix: 'alice', ...flags }, {}), { 'db-password': SECRET });
 const replicated = (r: string, flags = {}) => state({ replicas: [r], ...flags });
+/** The desired state of a later `up` on what `o` observed (planStack's step: kept load balancers). */
+const scaledTo = (r: string, o: Observed, flags = {}) =>
+  desiredState(stack, 'tiered', withKeptLoadBalancers(stack, resolveInputs(stack, { prefix: 'alice', replicas: [r], ...flags }, {}), o, 'alice-board'), {
+    'db-password': SECRET,
+  });
 const changed = (steps: Step[]) => mutating(steps).map((s) => `${s.verb} ${s.kind} ${s.name}`);
 
 describe('replicas in the desired state', () => {
@@ -124,15 +131,38 @@ describe('replicas in the diff', () => {
     ]);
   });
 
-  it('scaling web 3 -> 2 drains and deletes one; 3 -> 1 drains two, deletes them and the load balancer, the floating IP back on the web', () => {
+  it('scaling web 3 -> 2 drains and deletes one; 3 -> 1 drains and deletes two, and web keeps its load balancer with one member (the floating IP stays on the VIP)', () => {
     const three = observedAfterUp(replicated('web=3,app=2'));
-    assert.deepEqual(changed(diff(replicated('web=2,app=2'), three, 'ext-id')).sort(), [
+    assert.deepEqual(changed(diff(scaledTo('web=2,app=2', three), three, 'ext-id')).sort(), [
       'delete member alice-board-web-3',
       'delete port alice-board-web-3-app',
       'delete port alice-board-web-3-dmz',
       'delete server alice-board-web-3',
     ]);
-    const steps = diff(replicated('web=1,app=2'), three, 'ext-id');
+    const one = scaledTo('web=1,app=2', three);
+    assert.deepEqual(one.floatingIp, { name: 'alice-board-entry', port: 'alice-board-web-dmz', loadBalancer: 'web' });
+    assert.deepEqual(
+      one.loadBalancers.find((lb) => lb.service === 'web')?.members.map((m) => m.name),
+      ['alice-board-web'],
+    );
+    assert.deepEqual(changed(diff(one, three, 'ext-id')).sort(), [
+      'delete member alice-board-web-2',
+      'delete member alice-board-web-3',
+      'delete port alice-board-web-2-app',
+      'delete port alice-board-web-2-dmz',
+      'delete port alice-board-web-3-app',
+      'delete port alice-board-web-3-dmz',
+      'delete server alice-board-web-2',
+      'delete server alice-board-web-3',
+    ]);
+    // Once at one server, a re-run changes nothing: the kept load balancer is not "unplanned".
+    const after = observedAfterUp(one);
+    assert.deepEqual(changed(diff(scaledTo('web=1,app=2', after), after, 'ext-id')), []);
+  });
+
+  it('3 -> 1 with --drop-load-balancers deletes the load balancer too, the floating IP back on the web server', () => {
+    const three = observedAfterUp(replicated('web=3,app=2'));
+    const steps = diff(scaledTo('web=1,app=2', three, { dropLoadBalancers: true }), three, 'ext-id');
     assert.deepEqual(changed(steps).sort(), [
       'change floating-ip alice-board-entry',
       'delete load-balancer alice-board-web-lb',
@@ -144,6 +174,17 @@ describe('replicas in the diff', () => {
       'delete port alice-board-web-3-dmz',
       'delete server alice-board-web-2',
       'delete server alice-board-web-3',
+    ]);
+  });
+
+  it('the app scaled back to one keeps its load balancer, so the web, which calls the app at its VIP, is not replaced', () => {
+    const two = observedAfterUp(replicated('web=2,app=2'));
+    assert.deepEqual(changed(diff(scaledTo('web=2,app=1', two), two, 'ext-id')).sort(), [
+      'delete member alice-board-app-2',
+      'delete port alice-board-app-2-app',
+      'delete port alice-board-app-2-dbs',
+      'delete port alice-board-app-2-dmz',
+      'delete server alice-board-app-2',
     ]);
   });
 

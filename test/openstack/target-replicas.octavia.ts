@@ -5,7 +5,8 @@
 // (GET / ~20/s and page posts with one-time keys ~2/s, only to the stack's floating IP) runs while
 // web and app get a new environment (dbs, one server, is kept): no request fails and every post
 // answered 303 is stored exactly once; an app server deleted behind berth's back costs no request
-// once its member is marked down, and the next `up` recreates it; scaling 2 -> 3 -> 1;
+// once its member is marked down, and the next `up` recreates it; scaling 2 -> 3 -> 1 (at one
+// server web keeps its load balancer);
 // `down` leaves no load balancer, port or server.
 //
 // Not in the openstack suite (run-suite takes *.test.ts only): it needs Octavia in the sandbox
@@ -150,6 +151,12 @@ describe('replicas behind Octavia', () => {
     }
     const names = (await os.compute.servers.list({ tags: [`berth-stack=${id}`] })).map((s) => s.name).sort();
     assert.deepEqual(names, [`${id}-app`, `${id}-app-2`, `${id}-dbs`, `${id}-web`]);
+    // At one server web keeps its load balancer: the floating IP stays on the VIP (moving it to the
+    // server's port cut a kept-alive connection), one member left.
+    const [web] = await os.loadBalancer.loadBalancers.list({ name: `${id}-web-lb` });
+    const [fip] = await os.network.floatingIps.list({ floating_ip_address: new URL(url).hostname });
+    assert.equal(fip?.port_id, web?.vip_port_id, 'the floating IP is still on the VIP of the web load balancer');
+    assert.deepEqual(await members(), [`${id}-app-2=ONLINE`, `${id}-app=ONLINE`, `${id}-web=ONLINE`]);
   });
 
   it('down leaves no load balancer, port or server', async (t) => {

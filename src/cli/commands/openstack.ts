@@ -39,7 +39,7 @@ export function inputsOf(o: InputOpts) {
     ...defined({ prefix: o.prefix, cloud: o.cloud, osConfig: o.osConfig, image: o.image, keyName: o.keyName, availabilityZone: o.availabilityZone }),
     ...defined({ externalNetwork: o.externalNetwork, sshCidr: o.sshCidr, sshUser: o.sshUser, flavor: o.flavor, network: o.network }),
     ...defined({ registry: o.registry, registryCa: o.registryCa, repo: o.repo, tag: o.tag, volumeSize: o.volumeSize, volumeType: o.volumeType }),
-    ...defined({ replicas: o.replicas }),
+    ...defined({ replicas: o.replicas, dropLoadBalancers: o.dropLoadBalancers }),
   };
   return { stack: loaded.stack, inputs: ost.resolveInputs(loaded.stack, flags) };
 }

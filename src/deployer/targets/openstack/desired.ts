@@ -14,7 +14,7 @@ import { imageRef } from '../shared/images.js';
 import type { Nic } from '../../userdata/nics.js';
 import { secretRef, secretsOf, userdataFromPlan, type PlanUserdataOptions } from '../../userdata/plan.js';
 import { singleVmPlan } from '../../userdata/single.js';
-import { flavorOf, replicasOfService, type NetKey, type OpenStackInputs, type Tier } from './inputs.js';
+import { flavorOf, loadBalanced, replicasOfService, type NetKey, type OpenStackInputs, type Tier } from './inputs.js';
 import { baseTags, macFor, META, names, stackId, TAG, volumeMetadata } from './names.js';
 import { ANYWHERE, deriveRules, ruleKey, type RuleSpec } from './rules.js';
 
@@ -115,7 +115,7 @@ export interface DesiredState {
   servers: DesiredServer[];
   /** On the entry's port, or (a replicated entry) on its load balancer's VIP. */
   floatingIp: { name: string; port: string; loadBalancer?: string };
-  /** One per replicated service ([] when every service has one server). */
+  /** One per service with replicas or a kept load balancer ([] when every service has one server and none). */
   loadBalancers: DesiredLoadBalancer[];
   /** Stack volumes on block storage ([] when the cloud has none: the data is on the servers' disks). */
   volumes: DesiredVolume[];
@@ -269,12 +269,12 @@ function tieredPlan(stack: StackSpec, i: OpenStackInputs): Plan {
 /** Host part of the first load balancer's VIP on a network (.5; then .6, ...): below the servers' .10. */
 const VIP_HOST = 5;
 
-/** Each replicated service's VIP on its own tier network, in the services' order. */
+/** Each load-balanced service's VIP on its own tier network, in the services' order. */
 export function virtualIps(stack: StackSpec, i: OpenStackInputs): Record<string, Partial<Record<NetKey, string>>> {
   const used: Partial<Record<NetKey, number>> = {};
   const out: Record<string, Partial<Record<NetKey, string>>> = {};
   for (const [svc, spec] of Object.entries(stack.services).sort(([a], [b]) => a.localeCompare(b))) {
-    if (replicasOfService(i, svc) < 2 || !spec.tier) continue;
+    if (!loadBalanced(i, svc) || !spec.tier) continue;
     const net = TIER_NETWORKS[spec.tier][0]!;
     const n = (used[net] = (used[net] ?? 0) + 1);
     out[svc] = { [net]: hostAt(i.networks[net], VIP_HOST + n - 1) };

@@ -41,6 +41,13 @@ export interface OpenStackInputs {
   volumeType?: string;
   /** Servers per service (--replicas web=N,app=N over the stack's replicas:); a service left out has 1. */
   replicas: Record<string, number>;
+  /**
+   * Services at one server that keep the load balancer they have (planStack fills it from the
+   * cloud): moving the floating IP off a VIP cuts the connections open through it.
+   */
+  keptLoadBalancers?: string[];
+  /** --drop-load-balancers: a service at one server loses its load balancer (and the floating IP moves to the server). */
+  dropLoadBalancers?: boolean;
 }
 
 /** Flags as commander hands them over (flavor entries are NAME or TIER=NAME). */
@@ -52,6 +59,7 @@ export interface InputFlags extends Omit<OpenStackSectionSpec, 'flavor' | 'netwo
   name?: string;
   /** --replicas entries: SERVICE=N, comma-separated or repeated. */
   replicas?: string[];
+  dropLoadBalancers?: boolean;
 }
 
 export function resolveInputs(stack: StackSpec, flags: InputFlags, env: Record<string, string | undefined> = process.env): OpenStackInputs {
@@ -80,6 +88,7 @@ export function resolveInputs(stack: StackSpec, flags: InputFlags, env: Record<s
     ...opt('volumeType', pick('volumeType')),
     ...(caPath ? { registryCa: readRegistryCa(registry, caPath) } : {}),
     replicas: replicasOf(stack, flags.replicas),
+    ...(flags.dropLoadBalancers ? { dropLoadBalancers: true } : {}),
   };
   if (!/^[a-z][a-z0-9-]*$/.test(inputs.stack))
     throw new TargetError(`stack name ${inputs.stack} cannot be part of a cloud name`, 'use --name with lower-case letters, digits and -');
@@ -107,7 +116,7 @@ export function defaultPrefix(): string {
 }
 
 function flagSection(f: InputFlags): OpenStackSectionSpec & { networks?: Partial<Record<NetKey, string>> } {
-  const { flavor, network, osConfig: _c, name: _n, replicas: _r, ...rest } = f;
+  const { flavor, network, osConfig: _c, name: _n, replicas: _r, dropLoadBalancers: _d, ...rest } = f;
   const section: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   if (flavor?.length) section.flavor = Object.fromEntries(flavor.map((x) => (x.includes('=') ? x.split('=', 2) : ['default', x])));
   if (network?.length) {
@@ -203,3 +212,7 @@ export function replicasOf(stack: StackSpec, flags: string[] = []): Record<strin
 
 /** Servers of a service (1 unless replicated). */
 export const replicasOfService = (i: Pick<OpenStackInputs, 'replicas'>, svc: string) => i.replicas[svc] ?? 1;
+
+/** Whether a service is behind a load balancer: it has replicas, or keeps the one it has. */
+export const loadBalanced = (i: Pick<OpenStackInputs, 'replicas' | 'keptLoadBalancers'>, svc: string) =>
+  replicasOfService(i, svc) > 1 || Boolean(i.keptLoadBalancers?.includes(svc));

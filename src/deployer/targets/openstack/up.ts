@@ -18,7 +18,7 @@ import { together, type ApplyContext } from './context.js';
 import { desiredState, type DesiredState } from './desired.js';
 import { guardDataLoss } from './data-loss.js';
 import { diff, mutating, type Step } from './diff.js';
-import { META, TAG, tagValue } from './names.js';
+import { META, TAG, names as resourceNames, tagValue } from './names.js';
 import { PhaseClock, type PhaseReport } from './phases.js';
 import type { OpenStackInputs } from './inputs.js';
 import type { BlockStorage, Observed } from './observed.js';
@@ -63,8 +63,9 @@ export async function planStack(
   if (chosen === 'single' && Object.values(i.replicas).some((n) => n > 1))
     throw new TargetError('replicas need the tiered layout (one server per replica)', 'add --layout tiered');
   const usable = storage.available ? await volumeQuota(os, storage, o) : storage;
-  const d = desiredState(stack, chosen, i, sharedSecretValues(stack, o), { blockStorage: usable.available });
-  const r = await resolveNames(os, d, i);
+  const kept = chosen === 'tiered' ? withKeptLoadBalancers(stack, i, o, names.id) : i;
+  const d = desiredState(stack, chosen, kept, sharedSecretValues(stack, o), { blockStorage: usable.available });
+  const r = await resolveNames(os, d, kept);
   return { d, o, r, steps: diff(d, o, r.externalNetworkId), layoutFrom: layout ? 'flag' : deployed ? 'deployed' : 'default', storage: usable };
 }
 
@@ -88,6 +89,21 @@ async function loadBalancing(os: OpenStack, id: string, i: OpenStackInputs, layo
     );
   }
   return true;
+}
+
+/**
+ * A service scaled back to one server keeps the load balancer it has (with one member) unless
+ * --drop-load-balancers says otherwise: the floating IP stays on the VIP, whose connections a move
+ * to the server's port would cut, and the web's REST address stays the app's VIP (web is not
+ * replaced for it). `down` removes it.
+ */
+export function withKeptLoadBalancers(stack: StackSpec, i: OpenStackInputs, o: Observed, id: string): OpenStackInputs {
+  if (i.dropLoadBalancers) return i;
+  const have = new Set((o.loadBalancers ?? []).map((lb) => lb.name));
+  const kept = Object.entries(stack.services)
+    .filter(([svc, spec]) => spec.tier && have.has(resourceNames.loadBalancer(id, svc)))
+    .map(([svc]) => svc);
+  return kept.length ? { ...i, keptLoadBalancers: kept } : i;
 }
 
 /** The layout the stack's servers were deployed in (their berth-layout metadata and tag); the most servers win. */
