@@ -7,7 +7,8 @@
 // answered 303 is stored exactly once; an app server deleted behind berth's back costs no request
 // once its member is marked down, and the next `up` recreates it; scaling 2 -> 3 -> 1 (at one
 // server web keeps its load balancer);
-// `down` leaves no load balancer, port or server.
+// `down` leaves no load balancer, port or server. And a load-balancer quota too small for the
+// replicas refuses `up` before anything is made.
 //
 // Not in the openstack suite (run-suite takes *.test.ts only): it needs Octavia in the sandbox
 // (npm run test:octavia brings it up and runs this file with sandbox-octavia.octavia.ts).
@@ -72,6 +73,27 @@ async function members(): Promise<string[]> {
 }
 
 describe('replicas behind Octavia', () => {
+  it("a load-balancer quota too small refuses up before anything is made, naming the quota (the demo project's, set by admin)", async (t) => {
+    if (!octavia) return t.skip('no load-balancer service in the catalog');
+    const demo = await connectAs('demo');
+    const project = (await demo.session.getToken()).project!.id;
+    const quota = `/lbaas/quotas/${project}`;
+    await os.session.request('load-balancer', 'PUT', quota, { json: { quota: { load_balancer: 1 } } });
+    try {
+      const q = `${p}q`;
+      const r = await berth(['up', ...common.map((a) => (a === CLOUD ? 'berth-demo' : a === p ? q : a)), ...images('repl-a'), '--replicas', 'web=2,app=2']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /quota too small, nothing was created:/);
+      assert.match(r.stderr, /^ {2}load_balancer: needs 2, 1 free of 1 \(short by 1\)$/m);
+      assert.deepEqual(await leftovers(demo, `${q}-board`), {});
+      assert.deepEqual(await demo.loadBalancer.loadBalancers.list({ tags: [`berth-stack=${q}-board`] }), []);
+    } finally {
+      // Back to the defaults (Octavia's DELETE of a project's quota).
+      await os.session.request('load-balancer', 'DELETE', quota);
+      await demo.close();
+    }
+  });
+
   it('up of 2 web + 2 app replicas: the page answers through the floating IP on the VIP, every member ONLINE', async (t) => {
     if (!octavia) return t.skip('no load-balancer service in the catalog');
     const r = await berth(['up', ...common, ...images('repl-a'), '--replicas', 'web=2,app=2', '--ready-timeout', '1500']);
