@@ -4,7 +4,8 @@
 // nothing changed (and its mutating calls, which must be 0); `down`. See docs/openstack.md.
 // Single and tiered also print their phases (when each server's began and ended), beside the
 // floor: one bare instance of the same image with a trivial user-data, before and after the
-// `up`s (bench/floor.ts), and the ratio up / floor. Then the data part (bench/deploy-data.ts): the
+// `up`s (bench/floor.ts), and the ratio up / floor; and three bare instances at once, the floor of
+// tiered's three guests booting together. Then the data part (bench/deploy-data.ts): the
 // no-op `up` with the volume, and dbs replaced with --posts posts beside an empty board's replace.
 // With --replicas (or --replicas-only), on a cloud with Octavia, the replicas part
 // (bench/deploy-replicas.ts): 2+2 replicas up and a rolling update under traffic, beside the same
@@ -86,8 +87,9 @@ function lastPhases(what: string): { what: string; seconds: number; page?: numbe
 }
 const floors: Floor[] = [];
 const measured: { what: string; seconds: number; page?: number }[] = [];
-const timedFloor = async (n: number) => {
-  await timed(`floor ${n}: bare instance to HTTP answer`, async () => floors.push(await floor(os, `${run}-floor${n}`, a.image!, a.flavor!)));
+const timedFloor = async (n: number, count = 1) => {
+  const what = count === 1 ? 'bare instance' : `${count} bare instances at once`;
+  await timed(`floor ${n}: ${what} to HTTP answer`, async () => floors.push(await floor(os, `${run}-floor${n}`, a.image!, a.flavor!, count)));
   process.stderr.write(`  ${JSON.stringify(floors.at(-1))}\n`); // at once: a run that fails later still shows it
 };
 
@@ -119,6 +121,7 @@ try {
     );
   }
   await timedFloor(2);
+  await timedFloor(3, 3);
   process.stderr.write(floorReport(floors, measured));
   await dataPart(os);
   if (a.replicas) await replicasPart(os);
