@@ -35,9 +35,8 @@ type Undo = (() => Promise<unknown>)[];
 export async function floor(os: OpenStack, name: string, image: string, flavor: string, count = 1): Promise<Floor> {
   const undo: Undo = [];
   try {
-    const { netId, groupId } = await network(os, name, undo);
+    const { netId, groupId, extId } = await network(os, name, undo);
     const n = os.network;
-    const ext = (await n.listExternalNetworks())[0]!;
     const names = Array.from({ length: count }, (_, k) => (count === 1 ? name : `${name}-${k + 1}`));
     const ends = await Promise.all(
       names.map(async (each) => {
@@ -45,7 +44,7 @@ export async function floor(os: OpenStack, name: string, image: string, flavor: 
         undo.push(() => n.ports.delete(port.id));
         // Its description finds it again when the create's answer is lost (a busy Neutron takes > 60 s).
         undo.push(async () => Promise.all((await n.floatingIps.list({ description: each })).map((f) => n.floatingIps.delete(f.id))));
-        const fip = await n.floatingIps.create({ floating_network_id: ext.id, port_id: port.id, description: each });
+        const fip = await n.floatingIps.create({ floating_network_id: extId, port_id: port.id, description: each });
         return { each, port: port.id, url: `http://${fip.floating_ip_address}/` };
       }),
     );
@@ -60,8 +59,8 @@ export async function floor(os: OpenStack, name: string, image: string, flavor: 
   }
 }
 
-/** The network, router and group the floor's instances share (made before the clock starts). */
-async function network(os: OpenStack, name: string, undo: Undo): Promise<{ netId: string; groupId: string }> {
+/** The network, router and group the floor's instances share (made before the clock starts), and the external network. */
+async function network(os: OpenStack, name: string, undo: Undo): Promise<{ netId: string; groupId: string; extId: string }> {
   const n = os.network;
   const ext = (await n.listExternalNetworks())[0];
   if (!ext) throw new Error('the cloud has no external network');
@@ -77,7 +76,7 @@ async function network(os: OpenStack, name: string, undo: Undo): Promise<{ netId
   const sg = await n.securityGroups.create({ name, description: 'berth bench floor' });
   undo.push(() => n.securityGroups.delete(sg.id));
   await n.securityGroupRules.create({ security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80 });
-  return { netId: net.id, groupId: sg.id };
+  return { netId: net.id, groupId: sg.id, extId: ext.id };
 }
 
 /** One instance from its create: ACTIVE, its console marker and its HTTP answer, in seconds from t0. */

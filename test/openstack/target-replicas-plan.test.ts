@@ -28,6 +28,17 @@ const scaledTo = (r: string, o: Observed, flags = {}) =>
   desiredState(stack, 'tiered', withKeptLoadBalancers(stack, resolveInputs(stack, { prefix: 'alice', replicas: [r], ...flags }, {}), o, 'alice-board'), {
     'db-password': SECRET,
   });
+/** Web scaled 3 -> 1: web-2 and web-3 drained (members), deleted with their ports (sorted). */
+const WEB_2_3_GONE = [
+  'delete member alice-board-web-2',
+  'delete member alice-board-web-3',
+  'delete port alice-board-web-2-app',
+  'delete port alice-board-web-2-dmz',
+  'delete port alice-board-web-3-app',
+  'delete port alice-board-web-3-dmz',
+  'delete server alice-board-web-2',
+  'delete server alice-board-web-3',
+];
 const changed = (steps: Step[]) => mutating(steps).map((s) => `${s.verb} ${s.kind} ${s.name}`);
 
 describe('replicas in the desired state', () => {
@@ -145,16 +156,7 @@ describe('replicas in the diff', () => {
       one.loadBalancers.find((lb) => lb.service === 'web')?.members.map((m) => m.name),
       ['alice-board-web'],
     );
-    assert.deepEqual(changed(diff(one, three, 'ext-id')).sort(), [
-      'delete member alice-board-web-2',
-      'delete member alice-board-web-3',
-      'delete port alice-board-web-2-app',
-      'delete port alice-board-web-2-dmz',
-      'delete port alice-board-web-3-app',
-      'delete port alice-board-web-3-dmz',
-      'delete server alice-board-web-2',
-      'delete server alice-board-web-3',
-    ]);
+    assert.deepEqual(changed(diff(one, three, 'ext-id')).sort(), WEB_2_3_GONE);
     // Once at one server, a re-run changes nothing: the kept load balancer is not "unplanned".
     const after = observedAfterUp(one);
     assert.deepEqual(changed(diff(scaledTo('web=1,app=2', after), after, 'ext-id')), []);
@@ -163,18 +165,7 @@ describe('replicas in the diff', () => {
   it('3 -> 1 with --drop-load-balancers deletes the load balancer too, the floating IP back on the web server', () => {
     const three = observedAfterUp(replicated('web=3,app=2'));
     const steps = diff(scaledTo('web=1,app=2', three, { dropLoadBalancers: true }), three, 'ext-id');
-    assert.deepEqual(changed(steps).sort(), [
-      'change floating-ip alice-board-entry',
-      'delete load-balancer alice-board-web-lb',
-      'delete member alice-board-web-2',
-      'delete member alice-board-web-3',
-      'delete port alice-board-web-2-app',
-      'delete port alice-board-web-2-dmz',
-      'delete port alice-board-web-3-app',
-      'delete port alice-board-web-3-dmz',
-      'delete server alice-board-web-2',
-      'delete server alice-board-web-3',
-    ]);
+    assert.deepEqual(changed(steps).sort(), ['change floating-ip alice-board-entry', 'delete load-balancer alice-board-web-lb', ...WEB_2_3_GONE]);
   });
 
   it('the app scaled back to one keeps its load balancer, so the web, which calls the app at its VIP, is not replaced', () => {

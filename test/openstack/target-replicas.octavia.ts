@@ -29,7 +29,9 @@ import { berthAsync, IMAGE, leftovers, prefix, pushBoardImages, ROOT } from './t
 const CLOUD = 'berth-admin';
 const p = prefix();
 const id = `${p}-board`;
-const common = ['--target', 'openstack', '--cloud', CLOUD, '--prefix', p, '--layout', 'tiered', '--image', IMAGE, '--flavor', 'm1.tiny'];
+const TIERED = ['--layout', 'tiered', '--image', IMAGE, '--flavor', 'm1.tiny'];
+const argsFor = (cloud: string, stackPrefix: string) => ['--target', 'openstack', '--cloud', cloud, '--prefix', stackPrefix, ...TIERED];
+const common = argsFor(CLOUD, p);
 const images = (tag: string) => ['--registry', REGISTRY, '--registry-ca', REGISTRY_CA, '--tag', tag];
 const berth = (args: string[]) => berthAsync(args, CLOUDS_YAML);
 
@@ -81,7 +83,7 @@ describe('replicas behind Octavia', () => {
     await os.session.request('load-balancer', 'PUT', quota, { json: { quota: { load_balancer: 1 } } });
     try {
       const q = `${p}q`;
-      const r = await berth(['up', ...common.map((a) => (a === CLOUD ? 'berth-demo' : a === p ? q : a)), ...images('repl-a'), '--replicas', 'web=2,app=2']);
+      const r = await berth(['up', ...argsFor('berth-demo', q), ...images('repl-a'), '--replicas', 'web=2,app=2']);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /quota too small, nothing was created:/);
       assert.match(r.stderr, /^ {2}load_balancer: needs 2, 1 free of 1 \(short by 1\)$/m);

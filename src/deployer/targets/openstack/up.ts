@@ -71,7 +71,8 @@ export async function planStack(
 
 /**
  * Whether the stack's load balancers are read: with replicas, or when the stack has some left (a
- * stack scaled back to one server has them to delete; see mayHaveLoadBalancers). Replicas > 1 on
+ * stack scaled back to one server keeps them, or drops them with --drop-load-balancers; see
+ * mayHaveLoadBalancers). Replicas > 1 on
  * a cloud without Octavia are refused here, before anything is read or changed, with what is
  * missing.
  */
@@ -100,9 +101,7 @@ async function loadBalancing(os: OpenStack, id: string, i: OpenStackInputs, layo
 export function withKeptLoadBalancers(stack: StackSpec, i: OpenStackInputs, o: Observed, id: string): OpenStackInputs {
   if (i.dropLoadBalancers) return i;
   const have = new Set((o.loadBalancers ?? []).map((lb) => lb.name));
-  const kept = Object.entries(stack.services)
-    .filter(([svc, spec]) => spec.tier && have.has(resourceNames.loadBalancer(id, svc)))
-    .map(([svc]) => svc);
+  const kept = Object.keys(stack.services).filter((svc) => have.has(resourceNames.loadBalancer(id, svc)));
   return kept.length ? { ...i, keptLoadBalancers: kept } : i;
 }
 
