@@ -6,13 +6,15 @@
 // of the volume id>, a link to the device Nova reports in the attachment.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { chooseEndpoint } from '../../src/deployer/openstack/catalog.js';
 import type { Method } from '../../src/deployer/openstack/http.js';
 import { isNotFound, type OpenStack, type Server } from '../../src/deployer/openstack/index.js';
+import { TargetError } from '../../src/deployer/targets/shared/errors.js';
+import { attachVolume } from '../../src/deployer/targets/openstack/apply-volumes.js';
 import { Cleanup, connectAs, GUEST_IMAGE, OSLAB, RUN_ID, uniq, waitFor } from './helpers.js';
 
 const cleanup = new Cleanup();
@@ -80,6 +82,23 @@ const loopsOf = (file: string) =>
     .map((l) => l.trim().split(/\s+/))
     .filter(([, back]) => back === file)
     .map(([name]) => name);
+
+/** A 1 GiB volume, deleted at the end (detached first from whatever holds it then). */
+async function newVolume(what: string): Promise<Volume> {
+  const created = (await volumeApi<{ volume: Volume }>('POST', '/volumes', { volume: { size: 1, name: uniq(what) } })).volume;
+  cleanup.add(`volume ${what}`, async () => {
+    const v = await getVolume(created.id);
+    for (const a of v.attachments) {
+      // (a server deleted before this step has let its volume go already)
+      await os.session.request('compute', 'DELETE', `/servers/${a.server_id}/os-volume_attachments/${v.id}`).catch((err) => {
+        if (!isNotFound(err)) throw err;
+      });
+    }
+    if (v.attachments.length) await waitVolume(v.id, 'available');
+    await volumeApi('DELETE', `/volumes/${v.id}`);
+  });
+  return created;
+}
 
 async function boot(what: string, userData: string): Promise<Server> {
   const flavor = await os.compute.flavors.find('m1.tiny');
@@ -150,18 +169,7 @@ test('a volume is hot-plugged, written, detached, plugged into another server an
     return r;
   };
   const t0 = Date.now();
-  const created = (await volumeApi<{ volume: Volume }>('POST', '/volumes', { volume: { size: 1, name: uniq('vol') } })).volume;
-  cleanup.add('volume', async () => {
-    const v = await getVolume(created.id);
-    for (const a of v.attachments) {
-      // (a server deleted before this step has let its volume go already)
-      await os.session.request('compute', 'DELETE', `/servers/${a.server_id}/os-volume_attachments/${v.id}`).catch((err) => {
-        if (!isNotFound(err)) throw err;
-      });
-    }
-    if (v.attachments.length) await waitVolume(v.id, 'available');
-    await volumeApi('DELETE', `/volumes/${v.id}`);
-  });
+  const created = await newVolume('vol');
   const volume = await waitVolume(created.id, 'available');
   t.diagnostic(`create → available: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   assert.equal(volume.volume_type, 'local', "the sandbox's default volume type");
@@ -209,6 +217,57 @@ test('a volume is hot-plugged, written, detached, plugged into another server an
   );
   assert.ok(!existsSync(file), "the volume's file is gone");
   assert.deepEqual(loopsOf(file), [], 'no loop device is left on it');
+});
+
+// berth's own attach (what `up` runs for a server it booted), against a real failure on the
+// compute host: the volume's file hidden from Cinder's driver, so Nova takes the attach (202) and
+// its compute host fails it (Cinder cannot connect the volume).
+test("berth's attach: one that Nova took and then failed on the compute host is made again; failing every time, it stops with Nova's reason, the volume available", async (t) => {
+  const volume = await waitVolume((await newVolume('avol')).id, 'available');
+  const named = { id: volume.id, name: uniq('avol') };
+  const server = await boot('attacher', '#!/bin/sh\ntrue\n');
+  await os.compute.servers.waitFor(server.id, 'ACTIVE', { timeoutMs: 240_000 });
+  const file = join(VOLUMES_DIR, `volume-${volume.id}`);
+  const hidden = `${file}.hidden`;
+  renameSync(file, hidden);
+  cleanup.add('the hidden volume file', async () => existsSync(hidden) && renameSync(hidden, file));
+  const said = (onDetail: () => void = () => {}) => {
+    const lines: string[] = [];
+    return { lines, progress: { step: (m: string) => lines.push(`==> ${m}`), detail: (m: string) => (lines.push(m), onDetail()) } };
+  };
+  const novaAttachments = async () => (await os.compute.volumeAttachments.list(server.id)).map((a) => a.volumeId);
+
+  // Every try fails: three tries, then the reason; nothing is attached.
+  const all = said();
+  await assert.rejects(attachVolume(os, all.progress, named, server), (err: Error) => {
+    assert.ok(err instanceof TargetError, String(err));
+    t.diagnostic(err.message);
+    assert.match(
+      err.message,
+      new RegExp(
+        `^volume ${named.name} could not be attached to ${server.name}: Nova took the attach 3 times and failed it on the compute host each time \\(the last: .+\\)$`,
+      ),
+    );
+    assert.match(err.hint!, /available, attached to nothing/);
+    assert.match(err.hint!, new RegExp(`openstack server event list ${server.name}`));
+    return true;
+  });
+  assert.equal(all.lines.filter((l) => l === `==> attaching volume ${named.name} to ${server.name}`).length, 3, all.lines.join('\n'));
+  assert.deepEqual(
+    all.lines.filter((l) => !l.startsWith('==>')).map((l) => l.replace(/^the attach failed on the compute host \(.+\); /, '')),
+    ['nothing was attached: trying again (2 of 3)', 'nothing was attached: trying again (3 of 3)'],
+  );
+  const after3 = await getVolume(volume.id);
+  assert.deepEqual([after3.status, after3.attachments], ['available', []]);
+  assert.deepEqual(await novaAttachments(), []);
+
+  // The first try fails, the file is back before the second: attached, once.
+  const once = said(() => existsSync(hidden) && renameSync(hidden, file));
+  await attachVolume(os, once.progress, named, server);
+  assert.equal(once.lines.filter((l) => l.startsWith('==> attaching')).length, 2, once.lines.join('\n'));
+  const attached = await getVolume(volume.id);
+  assert.deepEqual([attached.status, attached.attachments.map((a) => a.server_id)], ['in-use', [server.id]]);
+  assert.deepEqual(await novaAttachments(), [volume.id]);
 });
 
 test('block storage is in the catalog, with the type "local" and the demo project\'s volume quotas; status shows cinder', async () => {

@@ -16,6 +16,7 @@ export class ComputeClient {
   readonly limits: Limits;
   readonly quotas: ComputeQuotas;
   readonly volumeAttachments: VolumeAttachments;
+  readonly instanceActions: InstanceActions;
 
   private constructor(
     session: Session,
@@ -43,6 +44,7 @@ export class ComputeClient {
     this.limits = new Limits(session);
     this.quotas = new ComputeQuotas(session);
     this.volumeAttachments = new VolumeAttachments(session);
+    this.instanceActions = new InstanceActions(session);
   }
 
   /** Reads the endpoint's version document and settles on a microversion. */
@@ -109,6 +111,37 @@ export class VolumeAttachments {
 
   private path(serverId: string): string {
     return `/servers/${enc(serverId)}/os-volume_attachments`;
+  }
+}
+
+/**
+ * What Nova did to a server (os-instance-actions), newest first: where an accepted request
+ * (a 202) that failed later on the compute host says why.
+ */
+export class InstanceActions {
+  constructor(private readonly session: Session) {}
+
+  async list(serverId: string): Promise<T.InstanceAction[]> {
+    return (await this.session.request<{ instanceActions: T.InstanceAction[] }>('compute', 'GET', this.path(serverId))).body.instanceActions;
+  }
+
+  /** One action with its events. */
+  async get(serverId: string, requestId: string): Promise<T.InstanceAction> {
+    return (await this.session.request<{ instanceAction: T.InstanceAction }>('compute', 'GET', `${this.path(serverId)}/${enc(requestId)}`)).body.instanceAction;
+  }
+
+  /** Why the newest `action` (attach_volume, ...) failed, from its events; undefined if it did not. */
+  async lastFailure(serverId: string, action: string): Promise<string | undefined> {
+    const last = (await this.list(serverId)).find((a) => a.action === action);
+    if (!last) return undefined;
+    const events = (await this.get(serverId, last.request_id)).events ?? [];
+    const failed = events.find((e) => e.result === 'Error');
+    if (!failed && last.message !== 'Error') return undefined;
+    return failed?.details ?? `${failed?.event ?? action} failed (Nova gives no details to this user)`;
+  }
+
+  private path(serverId: string): string {
+    return `/servers/${enc(serverId)}/os-instance-actions`;
   }
 }
 

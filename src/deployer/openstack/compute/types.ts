@@ -162,3 +162,23 @@ export interface VolumeAttachmentCreate {
   tag?: string;
   delete_on_termination?: boolean;
 }
+
+/** What Nova did to a server on one request (os-instance-actions): an attach, a reboot, ... */
+export interface InstanceAction {
+  action: string;
+  request_id: string;
+  start_time: string;
+  /** "Error" when the action failed; null otherwise. */
+  message?: string | null;
+  /** In the single-action read only. */
+  events?: InstanceActionEvent[];
+}
+
+/** A step of an action on the compute host (compute_attach_volume, ...). */
+export interface InstanceActionEvent {
+  event: string;
+  /** "Success", "Error", or null while it runs. */
+  result?: string | null;
+  /** The failure's message, for every user since microversion 2.84 (the traceback is admin-only). */
+  details?: string | null;
+}

@@ -2,8 +2,11 @@
 // server is deleted), new volumes are made (after the ports, so a run killed during the create
 // leaves unbound ports behind: the next `up` waits for the cloud to settle, and sees the volume),
 // and each is attached through Nova once its server is ACTIVE. An attach is a POST that Nova
-// refuses for a volume already attached: the answer is checked against the volume, never sent twice.
-import { OpenStackError } from '../../openstack/index.js';
+// refuses for a volume already attached: the answer is checked against the volume, and the POST
+// is sent again only when Nova has given the volume back (the attach failed, nothing attached).
+import { OpenStackError, type OpenStack } from '../../openstack/index.js';
+import { TargetError } from '../shared/errors.js';
+import type { Progress } from '../shared/progress.js';
 import { each, stepsOf, type ApplyContext } from './context.js';
 import { ownerDescription } from './names.js';
 
@@ -76,18 +79,45 @@ export async function attachToKept(c: ApplyContext): Promise<void> {
   );
 }
 
-async function attach(c: ApplyContext, name: string, serverId: string, serverName: string): Promise<void> {
-  const id = c.ids.volume.get(name)!;
-  const bs = c.os.blockStorage.volumes;
-  c.progress.step(`attaching volume ${name} to ${serverName}`);
+/**
+ * Tries of one attach. Nova answers an attach at once (202) and makes it on the compute host
+ * after; when that fails, Nova gives the volume back (available, attached to nothing) and records
+ * why in the server's actions. Such a try attached nothing, so another cannot attach twice.
+ */
+const ATTACH_TRIES = 3;
+
+function attach(c: ApplyContext, name: string, serverId: string, serverName: string): Promise<void> {
+  return attachVolume(c.os, c.progress, { id: c.ids.volume.get(name)!, name }, { id: serverId, name: serverName });
+}
+
+type Named = { id: string; name: string };
+
+/** Attaches a volume to a server and waits until it is in use there; see ATTACH_TRIES. */
+export async function attachVolume(os: OpenStack, progress: Progress, volume: Named, server: Named): Promise<void> {
+  for (let n = 1; ; n++) {
+    progress.step(`attaching volume ${volume.name} to ${server.name}`);
+    await requestAttach(os, volume.id, server.id);
+    const v = await os.blockStorage.volumes.waitFor(volume.id, ['in-use', 'available'], WAIT);
+    if (v.attachments.some((a) => a.server_id === server.id)) return;
+    const why = (await os.compute.instanceActions.lastFailure(server.id, 'attach_volume').catch(() => undefined)) ?? 'Nova did not say why';
+    if (n === ATTACH_TRIES)
+      throw new TargetError(
+        `volume ${volume.name} could not be attached to ${server.name}: Nova took the attach ${n} times and failed it on the compute host each time (the last: ${why})`,
+        `the volume and its data are as they were (available, attached to nothing); what the cloud recorded: openstack server event list ${server.name}; run the same command again: berth continues where it stopped`,
+      );
+    progress.detail(`the attach failed on the compute host (${why}); nothing was attached: trying again (${n + 1} of ${ATTACH_TRIES})`);
+  }
+}
+
+/** The attach's POST; a volume already attached (or on its way) to this very server is waited for. */
+async function requestAttach(os: OpenStack, id: string, serverId: string): Promise<void> {
   try {
-    await c.os.compute.volumeAttachments.create(serverId, { volumeId: id });
+    await os.compute.volumeAttachments.create(serverId, { volumeId: id });
   } catch (err) {
     // Already attached, or being attached, to this very server (the attach of an interrupted run,
     // still on its way): waited for, then done. Anything else stands.
     if (!(err instanceof OpenStackError && (err.status === 400 || err.status === 409))) throw err;
-    const v = await bs.waitFor(id, ['in-use', 'available'], WAIT);
+    const v = await os.blockStorage.volumes.waitFor(id, ['in-use', 'available'], WAIT);
     if (!v.attachments.some((a) => a.server_id === serverId)) throw err;
   }
-  await bs.waitFor(id, ['in-use'], WAIT);
 }
