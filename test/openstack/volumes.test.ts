@@ -6,8 +6,9 @@
 // of the volume id>, a link to the device Nova reports in the attachment.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { chooseEndpoint } from '../../src/deployer/openstack/catalog.js';
@@ -81,7 +82,7 @@ const loopsOf = (file: string) =>
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
     .filter(([, back]) => back === file)
-    .map(([name]) => name);
+    .map(([name]) => name!);
 
 /** A 1 GiB volume, deleted at the end (detached first from whatever holds it then). */
 async function newVolume(what: string): Promise<Volume> {
@@ -268,6 +269,32 @@ test("berth's attach: one that Nova took and then failed on the compute host is 
   const attached = await getVolume(volume.id);
   assert.deepEqual([attached.status, attached.attachments.map((a) => a.server_id)], ['in-use', [server.id]]);
   assert.deepEqual(await novaAttachments(), [volume.id]);
+});
+
+// Nova on LXC lets go of a container's root loop device at each destroy: at a stop, and again at
+// the delete after it, by the device's number recorded at the start. By then the number may be a
+// volume's (Cinder's driver takes the first free loop device): the sandbox's driver keeps that one.
+test("a stopped server's delete leaves alone the loop device that was its root and is now another file's (a volume's)", async () => {
+  const server = await boot('stopped', '#!/bin/sh\ntrue\n');
+  await os.compute.servers.waitFor(server.id, 'ACTIVE', { timeoutMs: 240_000 });
+  const disk = join(OSLAB, 'state/nova/instances', server.id, 'disk');
+  const roots = loopsOf(disk);
+  assert.equal(roots.length, 1, `one loop device on ${disk}: ${roots.join(', ')}`);
+  const root = roots[0]!;
+  await os.compute.servers.stop(server.id);
+  await os.compute.servers.waitFor(server.id, 'SHUTOFF');
+  assert.deepEqual(loopsOf(disk), [], 'the stop let go of its root');
+  // Another file on the same device, as a volume's attach would take it.
+  const other = join(mkdtempSync(join(tmpdir(), 'berth-loop-')), 'volume');
+  writeFileSync(other, Buffer.alloc(1 << 20));
+  execFileSync('losetup', [root, other]);
+  cleanup.add('the loop device of the other file', async () => {
+    for (const dev of loopsOf(other)) execFileSync('losetup', ['-d', dev]);
+    rmSync(dirname(other), { recursive: true, force: true });
+  });
+  await os.compute.servers.delete(server.id);
+  await os.compute.servers.waitForDeleted(server.id);
+  assert.deepEqual(loopsOf(other), [root], `${root} still holds the other file after the delete`);
 });
 
 test('block storage is in the catalog, with the type "local" and the demo project\'s volume quotas; status shows cinder', async () => {

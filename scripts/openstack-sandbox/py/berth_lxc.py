@@ -19,8 +19,10 @@ from lxml import etree
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from nova.virt.disk import api as disk_api
 from nova.virt.libvirt import config as vconfig
 from nova.virt.libvirt import driver as libvirt_driver
+from nova.virt.libvirt import utils as libvirt_utils
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -89,6 +91,30 @@ class BerthLxcDriver(libvirt_driver.LibvirtDriver):
         r = super()._hard_reboot(context, instance, network_info, block_device_info, *args, **kwargs)
         self._lxc_link_volumes(instance, block_device_info)
         return r
+
+    def _teardown_container(self, instance):
+        """Nova tears a container down at each _destroy: at a stop, and again at the delete that
+        follows, both times releasing the loop device recorded when it started. By the second, that
+        device may be someone else's (a Cinder volume's, another guest's root): only a loop device
+        still backed by this instance's own disk is released."""
+        if CONF.libvirt.virt_type != 'lxc':
+            return super()._teardown_container(instance)
+        inst_path = libvirt_utils.get_instance_path(instance)
+        dev = instance.system_metadata.get('rootfs_device_name')
+        own = os.path.realpath(os.path.join(inst_path, 'disk'))
+        if dev and 'loop' in dev and os.path.realpath(self._loop_backing(dev) or '/nonexistent') != own:
+            LOG.info('%s is no longer the root of %s: left alone', dev, instance.name)
+            dev = None
+        disk_api.teardown_container(os.path.join(inst_path, 'rootfs'), dev)
+
+    @staticmethod
+    def _loop_backing(dev):
+        """The file behind a loop device ('' when it has none)."""
+        try:
+            with open('/sys/block/%s/loop/backing_file' % os.path.basename(dev)) as f:
+                return f.read().strip()
+        except OSError:
+            return ''
 
     def _lxc_link_volumes(self, instance, block_device_info):
         """A domain started with volumes (boot with volumes, hard reboot, start after stop) has
