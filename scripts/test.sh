@@ -19,4 +19,4 @@ for s in scripts/ci/setup-[0-9]*.sh; do
 done
 # This run owns the OpenStack sandbox: its life-cycle test may take it down and up again.
 export BERTH_SANDBOX_LIFECYCLE=1
-step "tests";           npm test
+step "tests";           npm test || { rc=$?; bash scripts/ci/sandbox-errors.sh; exit "$rc"; }
