@@ -4,6 +4,7 @@
 // and each is attached through Nova once its server is ACTIVE. An attach is a POST that Nova
 // refuses for a volume already attached: the answer is checked against the volume, and the POST
 // is sent again only when Nova has given the volume back (the attach failed, nothing attached).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenStackError, type OpenStack } from '../../openstack/index.js';
 import { TargetError } from '../shared/errors.js';
 import type { Progress } from '../shared/progress.js';
@@ -99,7 +100,7 @@ export async function attachVolume(os: OpenStack, progress: Progress, volume: Na
     await requestAttach(os, volume.id, server.id);
     const v = await os.blockStorage.volumes.waitFor(volume.id, ['in-use', 'available'], WAIT);
     if (v.attachments.some((a) => a.server_id === server.id)) return;
-    const why = (await os.compute.instanceActions.lastFailure(server.id, 'attach_volume').catch(() => undefined)) ?? 'Nova did not say why';
+    const why = await whyAttachFailed(os, server.id);
     if (n === ATTACH_TRIES)
       throw new TargetError(
         `volume ${volume.name} could not be attached to ${server.name}: Nova took the attach ${n} times and failed it on the compute host each time (the last: ${why})`,
@@ -107,6 +108,19 @@ export async function attachVolume(os: OpenStack, progress: Progress, volume: Na
       );
     progress.detail(`the attach failed on the compute host (${why}); nothing was attached: trying again (${n + 1} of ${ATTACH_TRIES})`);
   }
+}
+
+/**
+ * Nova's reason for the failed attach. The compute host gives the volume back before it records
+ * the failed event, so a read that finds none yet is made again, twice, a second apart.
+ */
+async function whyAttachFailed(os: OpenStack, serverId: string): Promise<string> {
+  for (let n = 0; n < 3; n++) {
+    if (n) await sleep(1000);
+    const why = await os.compute.instanceActions.lastFailure(serverId, 'attach_volume').catch(() => undefined);
+    if (why) return why;
+  }
+  return 'Nova did not say why';
 }
 
 /** The attach's POST; a volume already attached (or on its way) to this very server is waited for. */
