@@ -59,6 +59,14 @@ for m in dev/pts dev sys proc; do umount "$ROOT/$m"; done
 rm -f "$ROOT/usr/sbin/policy-rc.d"
 chroot "$ROOT" dpkg-query -W -f='${Package} ${Version}\n' octavia-agent haproxy python3-octavia | tee -a "$LOGF" >&2
 
+# Octavia 11.0.0's amphora-interface hands the interface's index to pyroute2's get_addr() as its
+# first argument, the address family: an index above 255 cannot be encoded ("ubyte format requires
+# 0 <= number <= 255") and the VIP is never plugged. An LXC amphora's interfaces keep the host's
+# index numbers, which pass 255 once the host has made that many interfaces (one run of the tests).
+IFACE_PY=$ROOT/usr/lib/python3/dist-packages/octavia/amphorae/backends/utils/interface.py
+sed -i 's/ipr\.get_addr(idx)/ipr.get_addr(index=idx)/' "$IFACE_PY"
+! grep -q 'get_addr(idx)' "$IFACE_PY" || die "could not mend get_addr(idx) in $IFACE_PY"
+
 # libvirt-LXC, as in the guest image
 install -m 755 "$HERE/guest/init-wrapper.sh" "$ROOT/sbin/init"
 install -m 644 "$HERE/guest/cloud.cfg" "$ROOT/etc/cloud/cloud.cfg.d/90-berth-sandbox.cfg"
