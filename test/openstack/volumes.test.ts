@@ -3,7 +3,9 @@
 // formatted and written there by the guest, detached, plugged into a second server, and the
 // bytes are read back there; deleting it leaves no file and no loop device on the host. The
 // guests find the volume as docs/openstack.md says: /dev/disk/by-id/virtio-<first 20 characters
-// of the volume id>, a link to the device Nova reports in the attachment.
+// of the volume id>, a link to the device Nova reports in the attachment. Also: berth's attach
+// against an attach the compute host really fails, and the sandbox's guard of loop devices that
+// a stopped server's delete would release.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
