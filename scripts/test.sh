@@ -7,7 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/ci/lib.sh
 as_root "$PWD/scripts/test.sh" "$@"
-trap 'bash scripts/ci/teardown.sh || true' EXIT
+# Each failed test and its error, printed last (after the teardown's lines): the end of a long
+# CI log is what gets read.
+export BERTH_TEST_FAILURES
+BERTH_TEST_FAILURES=$(mktemp)
+trap 'bash scripts/ci/teardown.sh || true; bash scripts/ci/print-failures.sh "$BERTH_TEST_FAILURES"' EXIT
 
 step "npm packages";    npm ci --no-audit --no-fund
 step "Debian packages"; bash scripts/ci/setup-apt.sh

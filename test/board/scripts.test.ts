@@ -2,7 +2,7 @@
 // test, and scripts/test.sh works as root without sudo and asks sudo for itself when not root.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -59,6 +59,30 @@ describe('scripts/run-suite.sh', () => {
     const r = run('failing');
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, /broken/);
+  });
+
+  it("with BERTH_TEST_FAILURES: appends each failed test (not its suite) with its file, the whole assertion and the test's line (no frames of node's own), and each file that ran nothing", () => {
+    suite('two-failing', {
+      'a.test.ts':
+        "import assert from 'node:assert/strict';\ndescribe('outer', () => {\n  it('compares', () => { assert.equal(1 + 1, 3, 'one and one'); });\n  it('passes', () => {});\n});",
+      'b.test.ts': "it('throws', () => { throw new Error('second broken'); });",
+      'c.test.ts': "describe('nothing here', () => {});",
+    });
+    const file = join(root, 'failures.txt');
+    writeFileSync(file, 'kept from before\n');
+    const r = bash(['scripts/run-suite.sh', 'two-failing'], { BERTH_TEST_ROOT: root, BERTH_TEST_FAILURES: file });
+    assert.equal(r.code, 1, r.out);
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /^kept from before\n/, 'appended, not overwritten');
+    assert.match(
+      text,
+      /^✖ .*two-failing\/a\.test\.ts compares \(\d+ ms\)\n {4}AssertionError \[ERR_ASSERTION\]: one and one\n(.*\n)*.*at .*two-failing\/a\.test\.ts:4:\d+\)\n(.*\n)* {2,}actual: 2,\n {2,}expected: 3,/m,
+    );
+    assert.doesNotMatch(text, /node:internal|node:async_hooks/);
+    assert.match(text, /^✖ .*two-failing\/b\.test\.ts throws \(\d+ ms\)\n {4}Error: second broken\n/m);
+    assert.match(text, /two-failing\/c\.test\.ts: no test ran/);
+    assert.equal(text.match(/^✖/gm)?.length, 2, `only the failed tests, not the suite "outer":\n${text}`);
+    assert.doesNotMatch(text, /passes/);
   });
 
   it('with BERTH_COVERAGE=1: a coverage table of the files under src/ only, totals over them', () => {
