@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { chooseEndpoint } from '../../src/deployer/openstack/catalog.js';
 import type { Method } from '../../src/deployer/openstack/http.js';
-import { isNotFound, type OpenStack, type Server } from '../../src/deployer/openstack/index.js';
+import { isNotFound, OpenStackError, type OpenStack, type Server } from '../../src/deployer/openstack/index.js';
 import { TargetError } from '../../src/deployer/targets/shared/errors.js';
 import { attachVolume } from '../../src/deployer/targets/openstack/apply-volumes.js';
 import { Cleanup, connectAs, GUEST_IMAGE, OSLAB, RUN_ID, uniq, waitFor } from './helpers.js';
@@ -225,11 +225,11 @@ test('a volume is hot-plugged, written, detached, plugged into another server an
 // berth's own attach (what `up` runs for a server it booted), against a real failure on the
 // compute host: the volume's file hidden from Cinder's driver, so Nova takes the attach (202) and
 // its compute host fails it (Cinder cannot connect the volume).
-test("berth's attach: one that Nova took and then failed on the compute host is made again; failing every time, it stops with Nova's reason, the volume available", async (t) => {
+test("berth's attach: one that Nova took and then failed on the compute host is made again; failing every time, it stops with Nova's reason, the volume available; an attach already made is taken, one to another server refused", async (t) => {
   const volume = await waitVolume((await newVolume('avol')).id, 'available');
   const named = { id: volume.id, name: uniq('avol') };
-  const server = await boot('attacher', '#!/bin/sh\ntrue\n');
-  await os.compute.servers.waitFor(server.id, 'ACTIVE', { timeoutMs: 240_000 });
+  const [server, other] = (await Promise.all(['attacher', 'other'].map((what) => boot(what, '#!/bin/sh\ntrue\n')))) as [Server, Server];
+  for (const s of [server, other]) await os.compute.servers.waitFor(s.id, 'ACTIVE', { timeoutMs: 240_000 });
   const file = join(VOLUMES_DIR, `volume-${volume.id}`);
   const hidden = `${file}.hidden`;
   renameSync(file, hidden);
@@ -242,9 +242,11 @@ test("berth's attach: one that Nova took and then failed on the compute host is 
 
   // Every try fails: three tries, then the reason; nothing is attached.
   const all = said();
+  let failure: TargetError | undefined;
   await assert.rejects(attachVolume(os, all.progress, named, server), (err: Error) => {
     assert.ok(err instanceof TargetError, String(err));
     t.diagnostic(err.message);
+    failure = err;
     assert.match(
       err.message,
       new RegExp(
@@ -263,6 +265,11 @@ test("berth's attach: one that Nova took and then failed on the compute host is 
   const after3 = await getVolume(volume.id);
   assert.deepEqual([after3.status, after3.attachments], ['available', []]);
   assert.deepEqual(await novaAttachments(), []);
+  // The reason is what Nova recorded for the last try: its failed event's details, or the event's
+  // name when Nova keeps the details from this (non-admin) user.
+  const failedEvent = await lastAttachFailure(server.id);
+  const why = failedEvent.details ?? `${failedEvent.event} failed (Nova gives no details to this user)`;
+  assert.ok(failure!.message.endsWith(`(the last: ${why})`), `${failure!.message}\nNova recorded: ${JSON.stringify(failedEvent)}`);
 
   // The first try fails, the file is back before the second: attached, once.
   const once = said(() => existsSync(hidden) && renameSync(hidden, file));
@@ -271,7 +278,35 @@ test("berth's attach: one that Nova took and then failed on the compute host is 
   const attached = await getVolume(volume.id);
   assert.deepEqual([attached.status, attached.attachments.map((a) => a.server_id)], ['in-use', [server.id]]);
   assert.deepEqual(await novaAttachments(), [volume.id]);
+
+  // Asked again while it is attached here (the attach of an interrupted run): Nova refuses the
+  // POST, berth finds the volume on this server and is done; still one attachment.
+  const again = said();
+  await attachVolume(os, again.progress, named, server);
+  assert.deepEqual(again.lines, [`==> attaching volume ${named.name} to ${server.name}`]);
+  assert.deepEqual(await novaAttachments(), [volume.id]);
+  // Asked to attach it to another server: Nova's refusal stands, nothing moves.
+  await assert.rejects(attachVolume(os, said().progress, named, other), (err: Error) => {
+    assert.ok(err instanceof OpenStackError && [400, 409].includes(err.status ?? 0), String(err));
+    return true;
+  });
+  const still = await getVolume(volume.id);
+  assert.deepEqual([still.status, still.attachments.map((a) => a.server_id)], ['in-use', [server.id]]);
+  assert.deepEqual((await os.compute.volumeAttachments.list(other.id)).length, 0);
 });
+
+/** The failed event of the server's newest attach_volume action, read from Nova directly. */
+async function lastAttachFailure(serverId: string): Promise<{ event: string; result: string | null; details?: string | null }> {
+  type Event = { event: string; result: string | null; details?: string | null };
+  const path = `/servers/${serverId}/os-instance-actions`;
+  const actions = (await os.session.request<{ instanceActions: { action: string; request_id: string }[] }>('compute', 'GET', path)).body.instanceActions;
+  const last = actions.find((a) => a.action === 'attach_volume');
+  assert.ok(last, 'Nova recorded the attach');
+  const events = (await os.session.request<{ instanceAction: { events: Event[] } }>('compute', 'GET', `${path}/${last.request_id}`)).body.instanceAction.events;
+  const failed = events.find((e) => e.result === 'Error');
+  assert.ok(failed, `a failed event: ${JSON.stringify(events)}`);
+  return failed;
+}
 
 // Nova on LXC lets go of a container's root loop device at each destroy: at a stop, and again at
 // the delete after it, by the device's number recorded at the start. By then the number may be a

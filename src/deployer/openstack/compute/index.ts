@@ -130,14 +130,17 @@ export class InstanceActions {
     return (await this.session.request<{ instanceAction: T.InstanceAction }>('compute', 'GET', `${this.path(serverId)}/${enc(requestId)}`)).body.instanceAction;
   }
 
-  /** Why the newest `action` (attach_volume, ...) failed, from its events; undefined if it did not. */
-  async lastFailure(serverId: string, action: string): Promise<string | undefined> {
+  /**
+   * The newest `action` (attach_volume, ...) when it failed, with its failed event (whose
+   * `details` Nova may withhold from this user); undefined when it did not fail, or is not there.
+   */
+  async lastFailure(serverId: string, action: string): Promise<T.FailedAction | undefined> {
     const last = (await this.list(serverId)).find((a) => a.action === action);
     if (!last) return undefined;
-    const events = (await this.get(serverId, last.request_id)).events ?? [];
-    const failed = events.find((e) => e.result === 'Error');
-    if (!failed && last.message !== 'Error') return undefined;
-    return failed?.details ?? `${failed?.event ?? action} failed (Nova gives no details to this user)`;
+    const full = await this.get(serverId, last.request_id);
+    const event = (full.events ?? []).find((e) => e.result === 'Error');
+    if (!event && last.message !== 'Error') return undefined;
+    return { action: full, ...(event ? { event } : {}) };
   }
 
   private path(serverId: string): string {

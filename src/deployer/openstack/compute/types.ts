@@ -174,6 +174,12 @@ export interface InstanceAction {
   events?: InstanceActionEvent[];
 }
 
+/** An action that failed, and the step that failed it when Nova recorded one. */
+export interface FailedAction {
+  action: InstanceAction;
+  event?: InstanceActionEvent;
+}
+
 /** A step of an action on the compute host (compute_attach_volume, ...). */
 export interface InstanceActionEvent {
   event: string;

@@ -5,7 +5,7 @@
 // refuses for a volume already attached: the answer is checked against the volume, and the POST
 // is sent again only when Nova has given the volume back (the attach failed, nothing attached).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OpenStackError, type OpenStack } from '../../openstack/index.js';
+import { OpenStackError, type OpenStack, type Volume } from '../../openstack/index.js';
 import { TargetError } from '../shared/errors.js';
 import type { Progress } from '../shared/progress.js';
 import { each, stepsOf, type ApplyContext } from './context.js';
@@ -97,8 +97,7 @@ type Named = { id: string; name: string };
 export async function attachVolume(os: OpenStack, progress: Progress, volume: Named, server: Named): Promise<void> {
   for (let n = 1; ; n++) {
     progress.step(`attaching volume ${volume.name} to ${server.name}`);
-    await requestAttach(os, volume.id, server.id);
-    const v = await os.blockStorage.volumes.waitFor(volume.id, ['in-use', 'available'], WAIT);
+    const v = (await requestAttach(os, volume.id, server.id)) ?? (await os.blockStorage.volumes.waitFor(volume.id, ['in-use', 'available'], WAIT));
     if (v.attachments.some((a) => a.server_id === server.id)) return;
     const why = await whyAttachFailed(os, server.id);
     if (n === ATTACH_TRIES)
@@ -117,21 +116,26 @@ export async function attachVolume(os: OpenStack, progress: Progress, volume: Na
 async function whyAttachFailed(os: OpenStack, serverId: string): Promise<string> {
   for (let n = 0; n < 3; n++) {
     if (n) await sleep(1000);
-    const why = await os.compute.instanceActions.lastFailure(serverId, 'attach_volume').catch(() => undefined);
-    if (why) return why;
+    const failed = await os.compute.instanceActions.lastFailure(serverId, 'attach_volume').catch(() => undefined);
+    if (failed) return failed.event?.details ?? `${failed.event?.event ?? 'attach_volume'} failed (Nova gives no details to this user)`;
   }
   return 'Nova did not say why';
 }
 
-/** The attach's POST; a volume already attached (or on its way) to this very server is waited for. */
-async function requestAttach(os: OpenStack, id: string, serverId: string): Promise<void> {
+/**
+ * The attach's POST; a volume already attached (or on its way) to this very server is waited for
+ * and returned (undefined: the POST was taken, the attach is on its way).
+ */
+async function requestAttach(os: OpenStack, id: string, serverId: string): Promise<Volume | undefined> {
   try {
     await os.compute.volumeAttachments.create(serverId, { volumeId: id });
+    return undefined;
   } catch (err) {
     // Already attached, or being attached, to this very server (the attach of an interrupted run,
     // still on its way): waited for, then done. Anything else stands.
     if (!(err instanceof OpenStackError && (err.status === 400 || err.status === 409))) throw err;
     const v = await os.blockStorage.volumes.waitFor(id, ['in-use', 'available'], WAIT);
     if (!v.attachments.some((a) => a.server_id === serverId)) throw err;
+    return v;
   }
 }
