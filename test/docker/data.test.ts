@@ -5,7 +5,7 @@
 // and changes nothing; a damaged file (checksum) is refused; the database password is in no
 // output and no process's command line during either.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import { dockerDbsChannel } from '../../src/deployer/targets/docker/dbs-exec.js'
 import type { DbsChannel } from '../../src/deployer/data/index.js';
 import { boardBytes, loadSql, seedSql, withoutFormKey } from '../helpers/board-data.js';
 import { berth, berthInBackground, docker, execIn, freePort, purge } from './helpers.js';
+import { commandLinesDuring } from '../helpers/processes.js';
 
 const A = 'berth-test-data-a';
 const B = 'berth-test-data-b';
@@ -34,31 +35,6 @@ async function post(app: string, text: string, key: string): Promise<{ status: n
     body: JSON.stringify({ text }),
   });
   return { status: r.statusCode, body: await r.body.text() };
-}
-
-/** Every process command line on this host (the containers' too), read while fn runs. */
-async function commandLinesDuring<T>(fn: () => Promise<T>): Promise<{ result: T; lines: Set<string> }> {
-  const lines = new Set<string>();
-  let running = true;
-  const sample = async () => {
-    while (running) {
-      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-        try {
-          lines.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
-        } catch {
-          /* gone */
-        }
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  const sampling = sample();
-  try {
-    return { result: await fn(), lines };
-  } finally {
-    running = false;
-    await sampling;
-  }
 }
 
 const cli = (args: string[]) => berthInBackground(args).done;

@@ -6,7 +6,7 @@
 // refused; the database password is in no output and on no command line of this host.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,31 +15,14 @@ import type { OpenStack } from '../../src/deployer/openstack/index.js';
 import type { DbsChannel } from '../../src/deployer/data/index.js';
 import { sshDbsChannel } from '../../src/deployer/targets/openstack/ssh.js';
 import { boardBytes, loadSql, seedSql, withoutFormKey } from '../helpers/board-data.js';
-import { CLOUDS_YAML as CLOUDS, connectAs, EXT_CIDR, OSLAB, REGISTRY, REGISTRY_CA as CA } from './helpers.js';
-import { berthAsync, IMAGE, prefix, ROOT, spawnCollect } from './target-helpers.js';
+import { CLOUDS_YAML as CLOUDS, connectAs, REGISTRY } from './helpers.js';
+import { berthAsync, NO_SANDBOX, prefix, ROOT, SANDBOX_KEY, sandboxArgs, spawnCollect } from './target-helpers.js';
+import { commandLinesDuring } from '../helpers/processes.js';
 
-const KEY = join(OSLAB, 'state/ssh/berth_ed25519');
-const real = existsSync(CA) && existsSync(KEY);
 const P = prefix();
 const ID = `${P}-board`;
 const where = ['--target', 'openstack', '--prefix', P];
-const upArgs = [
-  ...where,
-  '--layout',
-  'tiered',
-  '--image',
-  IMAGE,
-  '--flavor',
-  'm1.tiny',
-  '--key-name',
-  'berth',
-  '--ssh-cidr',
-  EXT_CIDR,
-  '--registry',
-  REGISTRY,
-  '--registry-ca',
-  CA,
-];
+const upArgs = [...sandboxArgs(P), '--layout', 'tiered'];
 const dir = mkdtempSync(join(tmpdir(), 'berth-osdata-'));
 const file = join(dir, 'board.sql');
 const run = (args: string[]) => berthAsync(args, CLOUDS);
@@ -57,32 +40,7 @@ function pushImages(): void {
   }
 }
 
-/** Every command line on this host (ssh's included), read while fn runs. */
-async function commandLinesDuring<T>(fn: () => Promise<T>): Promise<{ result: T; lines: Set<string> }> {
-  const lines = new Set<string>();
-  let running = true;
-  const sample = async () => {
-    while (running) {
-      for (const pid of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-        try {
-          lines.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
-        } catch {
-          /* gone */
-        }
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  const sampling = sample();
-  try {
-    return { result: await fn(), lines };
-  } finally {
-    running = false;
-    await sampling;
-  }
-}
-
-describe('ansible, backup and restore over SSH (openstack, tiered)', { skip: real ? false : `needs the sandbox's real instances (${CA}, ${KEY})` }, () => {
+describe('ansible, backup and restore over SSH (openstack, tiered)', { skip: NO_SANDBOX }, () => {
   let os: OpenStack;
   let url = '';
   let dbs: DbsChannel;
@@ -100,7 +58,7 @@ describe('ansible, backup and restore over SSH (openstack, tiered)', { skip: rea
   before(async () => {
     os = await connectAs('demo');
     // A copy of the key this user owns (ssh refuses a key others can read).
-    copyFileSync(KEY, key);
+    copyFileSync(SANDBOX_KEY, key);
     chmodSync(key, 0o600);
     pushImages();
     const up = await run(['up', ...upArgs]);

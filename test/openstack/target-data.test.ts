@@ -23,29 +23,10 @@ import { parse, stringify } from 'yaml';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
 import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { boardRows, launchChromium, postOnBoard } from '../helpers/browser.js';
-import { CLOUDS_YAML as CLOUDS, connectAs, EXT_CIDR, OSLAB, REGISTRY, REGISTRY_CA as CA } from './helpers.js';
-import { berthAsync, IMAGE, leftovers, prefix, proxiedCloud, pushBoardImages, type Proxied } from './target-helpers.js';
+import { CLOUDS_YAML as CLOUDS, connectAs } from './helpers.js';
+import { berthAsync, leftovers, NO_SANDBOX, prefix, proxiedCloud, pushBoardImages, SANDBOX_KEY, sandboxArgs, type Proxied } from './target-helpers.js';
 
-const KEY = join(OSLAB, 'state/ssh/berth_ed25519');
-const real = existsSync(CA) && existsSync(KEY);
-const common = (p: string) => [
-  '--target',
-  'openstack',
-  '--prefix',
-  p,
-  '--image',
-  IMAGE,
-  '--flavor',
-  'm1.tiny',
-  '--key-name',
-  'berth',
-  '--ssh-cidr',
-  EXT_CIDR,
-  '--registry',
-  REGISTRY,
-  '--registry-ca',
-  CA,
-];
+const common = sandboxArgs;
 const run = (args: string[], clouds = CLOUDS, onStart?: (c: ChildProcess) => void) => berthAsync(args, clouds, onStart);
 /** The sandbox's APIs sometimes answer nothing for a minute when the machine is loaded. */
 const CLOUD_TIMEOUT = /: no response: no answer within \d+ ms/;
@@ -131,12 +112,12 @@ async function killedUp(px: Proxied, proxy: 'nova' | 'cinder', killAfter: RegExp
 }
 
 before(async () => {
-  if (!real) return;
+  if (NO_SANDBOX) return;
   os = await connectAs('demo');
   blockStorage = await os.blockStorage.available();
   browser = await launchChromium();
   // A copy of the key this user owns (ssh refuses a key others can read): --backup-before's SSH.
-  copyFileSync(KEY, key);
+  copyFileSync(SANDBOX_KEY, key);
   chmodSync(key, 0o600);
   pushBoardImages();
 });
@@ -150,9 +131,7 @@ after(async () => {
   }
 });
 
-const noSandbox = real ? false : `needs the sandbox's real instances (${CA}, ${KEY})`;
-
-describe('posts on a Cinder volume (one stack through its life)', { skip: noSandbox }, () => {
+describe('posts on a Cinder volume (one stack through its life)', { skip: NO_SANDBOX }, () => {
   const p = prefix();
   const id = `${p}-board`;
   const vol = `${id}-dbs-data`;
@@ -285,7 +264,7 @@ async function projectWithoutVolumes(): Promise<{ cloudsFile: string; why: RegEx
   };
 }
 
-describe('without block storage', { skip: noSandbox }, () => {
+describe('without block storage', { skip: NO_SANDBOX }, () => {
   it('plan marks the loss, up and down stop before it and change nothing, up without --layout stays tiered; --allow-data-loss --backup-before goes on after a backup that restores', async (t) => {
     const scoped = blockStorage ? await projectWithoutVolumes() : undefined;
     const clouds = scoped?.cloudsFile ?? CLOUDS;

@@ -7,7 +7,7 @@
 // for every server (phase-check.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,30 +17,11 @@ import type { PhaseReport } from '../../src/deployer/targets/openstack/index.js'
 import { loadStackFile } from '../../src/deployer/stack/load.js';
 import { TAG } from '../../src/deployer/targets/openstack/names.js';
 import { boardRows, launchChromium, postOnBoard } from '../helpers/browser.js';
-import { CLOUDS_YAML as CLOUDS, connectAs, EXT_CIDR, EXT_PREFIX_RE, OSLAB, REGISTRY, REGISTRY_CA as CA } from './helpers.js';
+import { CLOUDS_YAML as CLOUDS, connectAs, EXT_PREFIX_RE } from './helpers.js';
 import { checkPhases } from './phase-check.js';
-import { berthAsync, IMAGE, leftovers, prefix, pushBoardImages } from './target-helpers.js';
+import { berthAsync, leftovers, NO_SANDBOX, prefix, pushBoardImages, SANDBOX_KEY, sandboxArgs } from './target-helpers.js';
 
-const KEY = join(OSLAB, 'state/ssh/berth_ed25519');
-const real = existsSync(CA) && existsSync(KEY);
-const common = (p: string) => [
-  '--target',
-  'openstack',
-  '--prefix',
-  p,
-  '--image',
-  IMAGE,
-  '--flavor',
-  'm1.tiny',
-  '--key-name',
-  'berth',
-  '--ssh-cidr',
-  EXT_CIDR,
-  '--registry',
-  REGISTRY,
-  '--registry-ca',
-  CA,
-];
+const common = sandboxArgs;
 
 let os: OpenStack;
 let browser: Browser;
@@ -50,7 +31,7 @@ function ssh(host: string, command: string): { code: number | null; out: string 
     'ssh',
     [
       '-i',
-      KEY,
+      SANDBOX_KEY,
       '-o',
       'StrictHostKeyChecking=no',
       '-o',
@@ -86,7 +67,7 @@ async function postAndSee(url: string, text: string): Promise<[string, string][]
 
 const run = (args: string[]) => berthAsync(args, CLOUDS);
 
-describe('up --target openstack on real instances', { skip: real ? false : `needs the sandbox's real instances (${CA}, ${KEY})` }, () => {
+describe('up --target openstack on real instances', { skip: NO_SANDBOX }, () => {
   const stacks: string[] = [];
   before(async () => {
     os = await connectAs('demo');

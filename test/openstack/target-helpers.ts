@@ -1,7 +1,7 @@
 // Shared by the openstack target's tests: the berth CLI run against the sandbox through counting
 // proxies (Nova, Neutron, Glance), a unique prefix per run, and what is left of a stack.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,11 +9,35 @@ import { parse, stringify } from 'yaml';
 import type { OpenStack } from '../../src/deployer/openstack/index.js';
 import { META, ownerDescription, TAG } from '../../src/deployer/targets/openstack/names.js';
 import { FaultProxy } from './fault-proxy.js';
-import { CLOUDS_YAML, REGISTRY } from './helpers.js';
+import { CLOUDS_YAML, EXT_CIDR, GUEST_IMAGE, OSLAB, REGISTRY, REGISTRY_CA } from './helpers.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export { GUEST_IMAGE as IMAGE } from './helpers.js';
 export const prefix = () => `bt${process.pid % 10000}${Math.random().toString(36).slice(2, 5)}`;
+
+/** The private key of the sandbox's key pair "berth" (the guests' SSH). */
+export const SANDBOX_KEY = join(OSLAB, 'state/ssh/berth_ed25519');
+/** Why a test of real instances cannot run (no sandbox here), or false: a `skip` option. */
+export const NO_SANDBOX = existsSync(REGISTRY_CA) && existsSync(SANDBOX_KEY) ? false : `needs the sandbox's real instances (${REGISTRY_CA}, ${SANDBOX_KEY})`;
+/** The flags of a deploy onto the sandbox's real instances: its image, flavor, key pair, SSH CIDR and registry. */
+export const sandboxArgs = (p: string) => [
+  '--target',
+  'openstack',
+  '--prefix',
+  p,
+  '--image',
+  GUEST_IMAGE,
+  '--flavor',
+  'm1.tiny',
+  '--key-name',
+  'berth',
+  '--ssh-cidr',
+  EXT_CIDR,
+  '--registry',
+  REGISTRY,
+  '--registry-ca',
+  REGISTRY_CA,
+];
 
 export interface Proxied {
   nova: FaultProxy;
