@@ -1,7 +1,9 @@
-// A node:test reporter for scripts/run-suite.sh: each failed test (not its enclosing suites) with
-// its file and error, the first lines of each, without node's own stack frames (the test's line is
-// in the stack: the event's line is the transpiled one). scripts/test.sh prints them last, after the
-// sandbox's errors and the teardown, so that the end of a long CI log says what failed and why.
+// A node:test reporter for scripts/run-suite.sh: each test that failed of itself, with its file
+// and error (a suite too when its own hook failed; not a suite that failed because a test in it
+// did, nor a test cancelled because its suite failed: the suite's failure says why). The first
+// lines of each error, without node's own stack frames (the test's line is in the stack: the
+// event's line is the transpiled one). scripts/test.sh prints them last, after the sandbox's
+// errors and the teardown, so that the end of a long CI log says what failed and why.
 import { relative } from 'node:path';
 import { inspect } from 'node:util';
 
@@ -22,7 +24,7 @@ export default async function* testFailures(source) {
   for await (const event of source) {
     if (event.type !== 'test:fail') continue;
     const { file, name, details } = event.data;
-    if (details?.type === 'suite') continue;
+    if (['subtestsFailed', 'cancelledByParent'].includes(details?.error?.failureType)) continue;
     const where = file ? relative(process.cwd(), file) : '?';
     yield `✖ ${where} ${name} (${Math.round(details?.duration_ms ?? 0)} ms)\n${describeError(details?.error)}\n`;
   }

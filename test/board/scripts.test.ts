@@ -61,12 +61,14 @@ describe('scripts/run-suite.sh', () => {
     assert.match(r.out, /broken/);
   });
 
-  it("with BERTH_TEST_FAILURES: appends each failed test (not its suite) with its file, the whole assertion and the test's line (no frames of node's own), and each file that ran nothing", () => {
+  it("with BERTH_TEST_FAILURES: appends each failed test and each suite whose hook failed (not a suite failed by its tests) with its file, the whole assertion and the test's line (no frames of node's own), and each file that ran nothing", () => {
     suite('two-failing', {
       'a.test.ts':
         "import assert from 'node:assert/strict';\ndescribe('outer', () => {\n  it('compares', () => { assert.equal(1 + 1, 3, 'one and one'); });\n  it('passes', () => {});\n});",
       'b.test.ts': "it('throws', () => { throw new Error('second broken'); });",
       'c.test.ts': "describe('nothing here', () => {});",
+      'd.test.ts':
+        "import { after, before } from 'node:test';\ndescribe('set-up', () => { before(() => { throw new Error('before broke'); }); it('never runs', () => {}); });\ndescribe('clean-up', () => { after(() => { throw new Error('after broke'); }); it('runs', () => {}); });",
     });
     const file = join(root, 'failures.txt');
     writeFileSync(file, 'kept from before\n');
@@ -81,8 +83,11 @@ describe('scripts/run-suite.sh', () => {
     assert.doesNotMatch(text, /node:internal|node:async_hooks/);
     assert.match(text, /^✖ .*two-failing\/b\.test\.ts throws \(\d+ ms\)\n {4}Error: second broken\n/m);
     assert.match(text, /two-failing\/c\.test\.ts: no test ran/);
-    assert.equal(text.match(/^✖/gm)?.length, 2, `only the failed tests, not the suite "outer":\n${text}`);
-    assert.doesNotMatch(text, /passes/);
+    // A failed hook is its suite's failure, with the hook's error; the test it cancelled is not listed.
+    assert.match(text, /^✖ .*two-failing\/d\.test\.ts set-up \(\d+ ms\)\n {4}Error: before broke\n/m);
+    assert.match(text, /^✖ .*two-failing\/d\.test\.ts clean-up \(\d+ ms\)\n {4}Error: after broke\n/m);
+    assert.equal(text.match(/^✖/gm)?.length, 4, `only what failed of itself, not the suite "outer" nor the cancelled test:\n${text}`);
+    assert.doesNotMatch(text, /passes|never runs|cancelled/);
   });
 
   it('with BERTH_COVERAGE=1: a coverage table of the files under src/ only, totals over them', () => {
