@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createServer, type Server } from 'node:net';
+import { ephemeralStart, freePort } from '../helpers/ports.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -105,6 +107,32 @@ describe('scripts/run-suite.sh', () => {
     assert.match(row('src/deployer/openstack/redact\\.ts') ?? '', /^\| 100\.00 \|/, table);
     assert.equal(row('all files'), row('src/deployer/openstack/redact\\.ts'), 'the totals count the src/ files alone');
     assert.doesNotMatch(table, /uses-src\.test\.ts/, 'the tests themselves are not in it');
+  });
+});
+
+describe('test/helpers/ports.ts', () => {
+  it('freePort: free ports below the ephemeral range (no outgoing connection takes one before the server binds it), never the same twice', async () => {
+    const top = ephemeralStart();
+    assert.ok(top > 10_000, `the ephemeral range starts at ${top}`);
+    const ports = await Promise.all(Array.from({ length: 40 }, () => freePort()));
+    assert.equal(new Set(ports).size, 40, `all different: ${ports.join(' ')}`);
+    for (const port of ports) assert.ok(port >= 10_000 && port < top, `${port} is below ${top}`);
+    // Each can be bound at once.
+    const servers = await Promise.all(
+      ports.map(
+        (port) =>
+          new Promise<Server>((resolve, reject) => {
+            const s = createServer();
+            s.once('error', reject);
+            s.listen(port, '127.0.0.1', () => resolve(s));
+          }),
+      ),
+    );
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    // Never the same twice in one process: 2,000 more (among ~22,000 ports, random picks would repeat).
+    const many: number[] = [];
+    for (let n = 0; n < 2000; n++) many.push(await freePort());
+    assert.equal(new Set([...ports, ...many]).size, 2040);
   });
 });
 
