@@ -63,7 +63,7 @@ describe('scripts/run-suite.sh', () => {
     assert.match(r.out, /broken/);
   });
 
-  it("with BERTH_TEST_FAILURES: appends each failed test and each suite whose hook failed (not a suite failed by its tests) with its file, the whole assertion and the test's line (no frames of node's own), and each file that ran nothing", () => {
+  it("with BERTH_TEST_FAILURES: appends each failed test and each suite whose hook failed (not a suite failed by its tests, nor a test its suite cancelled) with its file, the whole assertion and the test's line (no frames of node's own), and each file that ran nothing", () => {
     suite('two-failing', {
       'a.test.ts':
         "import assert from 'node:assert/strict';\ndescribe('outer', () => {\n  it('compares', () => { assert.equal(1 + 1, 3, 'one and one'); });\n  it('passes', () => {});\n});",
