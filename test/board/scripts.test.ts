@@ -13,8 +13,9 @@ import { ephemeralStart, freePort } from '../helpers/ports.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function bash(args: string[], env: Record<string, string> = {}) {
-  // Without NODE_TEST_CONTEXT, or the inner runner takes itself for a child of this one.
-  const { NODE_TEST_CONTEXT: _, ...outer } = process.env;
+  // Without NODE_TEST_CONTEXT, or the inner runner takes itself for a child of this one; without
+  // BERTH_TEST_FAILURES, or the inner suites' meant failures join this run's list of what failed.
+  const { NODE_TEST_CONTEXT: _, BERTH_TEST_FAILURES: __, ...outer } = process.env;
   const r = spawnSync('/bin/bash', args, { cwd: ROOT, encoding: 'utf8', env: { ...outer, ...env }, timeout: 120_000 });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
