@@ -97,7 +97,7 @@ type Named = { id: string; name: string };
 export async function attachVolume(os: OpenStack, progress: Progress, volume: Named, server: Named): Promise<void> {
   for (let n = 1; ; n++) {
     progress.step(`attaching volume ${volume.name} to ${server.name}`);
-    const v = (await requestAttach(os, volume.id, server.id)) ?? (await os.blockStorage.volumes.waitFor(volume.id, ['in-use', 'available'], WAIT));
+    const v = await requestAttach(os, volume.id, server.id);
     if (v.attachments.some((a) => a.server_id === server.id)) return;
     const why = await whyAttachFailed(os, server.id);
     if (n === ATTACH_TRIES)
@@ -123,19 +123,19 @@ async function whyAttachFailed(os: OpenStack, serverId: string): Promise<string>
 }
 
 /**
- * The attach's POST; a volume already attached (or on its way) to this very server is waited for
- * and returned (undefined: the POST was taken, the attach is on its way).
+ * The attach's POST, then the volume once Nova is done with it (in use, or given back). A POST
+ * refused because the volume is already attached, or on its way, to this very server (the attach
+ * of an interrupted run) counts as made; any other refusal stands.
  */
-async function requestAttach(os: OpenStack, id: string, serverId: string): Promise<Volume | undefined> {
+async function requestAttach(os: OpenStack, id: string, serverId: string): Promise<Volume> {
+  let refused: OpenStackError | undefined;
   try {
     await os.compute.volumeAttachments.create(serverId, { volumeId: id });
-    return undefined;
   } catch (err) {
-    // Already attached, or being attached, to this very server (the attach of an interrupted run,
-    // still on its way): waited for, then done. Anything else stands.
     if (!(err instanceof OpenStackError && (err.status === 400 || err.status === 409))) throw err;
-    const v = await os.blockStorage.volumes.waitFor(id, ['in-use', 'available'], WAIT);
-    if (!v.attachments.some((a) => a.server_id === serverId)) throw err;
-    return v;
+    refused = err;
   }
+  const v = await os.blockStorage.volumes.waitFor(id, ['in-use', 'available'], WAIT);
+  if (refused && !v.attachments.some((a) => a.server_id === serverId)) throw refused;
+  return v;
 }
