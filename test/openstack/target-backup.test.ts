@@ -5,7 +5,6 @@
 // into the board with posts is refused without --force and changes nothing; a damaged file is
 // refused; the database password is in no output and on no command line of this host.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +14,8 @@ import type { OpenStack } from '../../src/deployer/openstack/index.js';
 import type { DbsChannel } from '../../src/deployer/data/index.js';
 import { sshDbsChannel } from '../../src/deployer/targets/openstack/ssh.js';
 import { boardBytes, loadSql, seedSql, withoutFormKey } from '../helpers/board-data.js';
-import { CLOUDS_YAML as CLOUDS, connectAs, REGISTRY } from './helpers.js';
-import { berthAsync, NO_SANDBOX, prefix, ROOT, SANDBOX_KEY, sandboxArgs, spawnCollect } from './target-helpers.js';
+import { CLOUDS_YAML as CLOUDS, connectAs } from './helpers.js';
+import { berthAsync, NO_SANDBOX, prefix, pushBoardImages, ROOT, SANDBOX_KEY, sandboxArgs, spawnCollect } from './target-helpers.js';
 import { commandLinesDuring } from '../helpers/processes.js';
 
 const P = prefix();
@@ -26,19 +25,6 @@ const upArgs = [...sandboxArgs(P), '--layout', 'tiered'];
 const dir = mkdtempSync(join(tmpdir(), 'berth-osdata-'));
 const file = join(dir, 'board.sql');
 const run = (args: string[]) => berthAsync(args, CLOUDS);
-
-function pushImages(): void {
-  for (const t of ['web', 'app', 'dbs']) {
-    const ref = `${REGISTRY}/berth/${t}:latest`;
-    for (const args of [
-      ['tag', `berth/${t}:latest`, ref],
-      ['push', '-q', ref],
-    ]) {
-      const r = spawnSync('docker', args, { encoding: 'utf8' });
-      assert.equal(r.status, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-    }
-  }
-}
 
 describe('ansible, backup and restore over SSH (openstack, tiered)', { skip: NO_SANDBOX }, () => {
   let os: OpenStack;
@@ -60,7 +46,7 @@ describe('ansible, backup and restore over SSH (openstack, tiered)', { skip: NO_
     // A copy of the key this user owns (ssh refuses a key others can read).
     copyFileSync(SANDBOX_KEY, key);
     chmodSync(key, 0o600);
-    pushImages();
+    pushBoardImages();
     const up = await run(['up', ...upArgs]);
     assert.equal(up.code, 0, up.stderr);
     url = up.stdout.trim();
